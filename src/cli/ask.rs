@@ -1,0 +1,204 @@
+//! `carebot ask`: one reply for a quick look, or the JSON-lines interface for
+//! scripts and evaluation (`--json`): one JSON object in per line, exactly one out.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use carebot::engine::Explanation;
+use carebot::{Button, Conversation, Engine, Reply};
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The patient's message (not with --json).
+    #[arg(value_parser = clap::value_parser!(OsString))]
+    message: Vec<OsString>,
+    /// Read JSON lines {"user": "ID", "text": "MESSAGE"} on stdin and write one JSON line per input line.
+    #[arg(long)]
+    json: bool,
+    /// Also show the findings and the ten best FAQ candidates behind each reply.
+    #[arg(long)]
+    explain: bool,
+}
+
+/// Longest input line accepted in --json mode; longer lines get an error line.
+const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn run(dir: &Path, args: &AskArgs) -> Result<ExitCode, ExitCode> {
+    let engine = super::load_engine(dir)?;
+    if args.json {
+        if !args.message.is_empty() {
+            eprintln!("carebot: with --json, messages come from stdin, not the command line");
+            return Err(ExitCode::from(2));
+        }
+        return json_lines(&engine, args.explain);
+    }
+    if args.message.is_empty() {
+        eprintln!("carebot: give a message, e.g. carebot ask \"are you open on saturday?\"");
+        return Err(ExitCode::from(2));
+    }
+    // Arguments that are not valid UTF-8 are read with replacement characters
+    // rather than refused: the patient's words still deserve a reply.
+    let message = args
+        .message
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let outcome = engine.respond(&mut Conversation::default(), &message);
+    print!("{}", render_plain(&outcome.reply));
+    if args.explain {
+        println!("{}", serde_json::to_string_pretty(&outcome.explanation).unwrap_or_default());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A reply as a person reads it in a terminal.
+pub fn render_plain(reply: &Reply) -> String {
+    let mut header = vec![reply.kind.as_str().to_string()];
+    if let Some(level) = reply.level {
+        header.push(level.to_string());
+    }
+    if let Some(entry) = &reply.entry {
+        header.push(entry.clone());
+    }
+    if reply.handoff {
+        header.push("clinician notified".to_string());
+    }
+    let mut out = format!("[{}]\n{}\n", header.join(" · "), reply.text);
+    if !reply.buttons.is_empty() {
+        let buttons: Vec<String> = reply.buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+        out.push_str(&format!("{}\n", buttons.join(" ")));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReply<'a> {
+    user: &'a str,
+    kind: &'a str,
+    level: Option<&'a str>,
+    entry: Option<&'a str>,
+    text: &'a str,
+    choices: &'a [String],
+    buttons: &'a [Button],
+    handoff: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a Explanation>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    user: Option<&'a str>,
+    kind: &'static str,
+    line: usize,
+    error: String,
+}
+
+/// Reads one input line into `buffer`, never more than MAX_LINE_BYTES (the rest
+/// of an over-long line is skipped). Returns false at end of input.
+fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>, too_long: &mut bool) -> std::io::Result<bool> {
+    buffer.clear();
+    *too_long = false;
+    let mut read_any = false;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(read_any);
+        }
+        read_any = true;
+        let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
+            Some(index) => (&available[..index], true),
+            None => (available, false),
+        };
+        if buffer.len() + chunk.len() <= MAX_LINE_BYTES {
+            buffer.extend_from_slice(chunk);
+        } else {
+            *too_long = true;
+        }
+        let consumed = chunk.len() + usize::from(found_newline);
+        input.consume(consumed);
+        if found_newline {
+            return Ok(true);
+        }
+    }
+}
+
+fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)> {
+    let text = std::str::from_utf8(bytes).map_err(|_| (None, "the line is not valid UTF-8".to_string()))?;
+    let text = text.trim_end_matches('\r');
+    if text.trim().is_empty() {
+        return Err((None, "empty line: expected {\"user\": \"ID\", \"text\": \"MESSAGE\"}".to_string()));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| (None, format!("not JSON: {error}")))?;
+    let user = match value.get("user") {
+        Some(serde_json::Value::String(user)) => Some(user.clone()),
+        Some(serde_json::Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    };
+    let Some(user) = user else {
+        return Err((None, "missing \"user\" (a string naming the conversation)".to_string()));
+    };
+    match value.get("text") {
+        Some(serde_json::Value::String(message)) => Ok((user, message.clone())),
+        _ => Err((Some(user), "missing \"text\" (the patient's message, a string)".to_string())),
+    }
+}
+
+fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut output = std::io::BufWriter::new(stdout.lock());
+    let mut conversations: HashMap<String, Conversation> = HashMap::new();
+    let mut buffer = Vec::new();
+    let mut too_long = false;
+    let mut line_number = 0;
+    let io_error = |error: std::io::Error| {
+        eprintln!("carebot: {error}");
+        ExitCode::FAILURE
+    };
+    while read_line(&mut input, &mut buffer, &mut too_long).map_err(io_error)? {
+        line_number += 1;
+        let parsed = if too_long {
+            Err((None, format!("the line is longer than {MAX_LINE_BYTES} bytes")))
+        } else {
+            parse_line(&buffer)
+        };
+        let json = match parsed {
+            Ok((user, text)) => {
+                let conversation = conversations.entry(user.clone()).or_default();
+                let outcome = engine.respond(conversation, &text);
+                let reply = &outcome.reply;
+                serde_json::to_string(&JsonReply {
+                    user: &user,
+                    kind: reply.kind.as_str(),
+                    level: reply.level.map(|level| level.as_str()),
+                    entry: reply.entry.as_deref(),
+                    text: &reply.text,
+                    choices: &reply.choices,
+                    buttons: &reply.buttons,
+                    handoff: reply.handoff,
+                    explanation: explain.then_some(&outcome.explanation),
+                })
+            }
+            Err((user, error)) => serde_json::to_string(&JsonError {
+                user: user.as_deref(),
+                kind: "error",
+                line: line_number,
+                error,
+            }),
+        };
+        let json = json.unwrap_or_else(|error| {
+            format!("{{\"kind\":\"error\",\"line\":{line_number},\"error\":\"cannot encode the reply: {error}\"}}")
+        });
+        writeln!(output, "{json}").and_then(|()| output.flush()).map_err(io_error)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,86 @@
+//! The command line: `carebot chat`, `ask`, `kb check|test|import`. Flags are
+//! parsed here and turned into plain settings; each command lives in its own file.
+
+mod ask;
+mod chat;
+mod kb;
+mod kb_import;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use carebot::{Engine, Knowledge};
+
+#[derive(Debug, Parser)]
+#[command(name = "carebot", version, about = "A chatbot for medical practices: FAQ answers, safe triage nudges and clinician handoff, from knowledge files the practice curates.")]
+struct Cli {
+    #[command(flatten)]
+    knowledge: KnowledgeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct KnowledgeArgs {
+    /// The knowledge folder (default: ./knowledge, or $CAREBOT_KNOWLEDGE).
+    #[arg(long, global = true, env = "CAREBOT_KNOWLEDGE", value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Chat with carebot in the terminal (the default with no chat-platform token).
+    Chat(chat::ChatArgs),
+    /// Reply to one message, or to JSON lines on stdin with --json.
+    Ask(ask::AskArgs),
+    /// Check, test and import knowledge files.
+    #[command(subcommand)]
+    Kb(kb::KbCommand),
+}
+
+/// Where the knowledge lives: the flag, else ./knowledge, else the folder that
+/// shipped with the source tree (so `cargo run` works from any directory).
+fn knowledge_dir(args: &KnowledgeArgs) -> PathBuf {
+    if let Some(dir) = &args.knowledge {
+        return dir.clone();
+    }
+    let local = PathBuf::from("knowledge");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// Loads the knowledge base, printing every problem if it is invalid.
+fn load_knowledge(dir: &Path) -> Result<Knowledge, ExitCode> {
+    carebot::load_dir(dir).map_err(|problems| {
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        let errors = problems.iter().filter(|p| p.is_error()).count();
+        eprintln!(
+            "carebot: the knowledge in {} has {errors} error{}; fix them and try again",
+            dir.display(),
+            if errors == 1 { "" } else { "s" }
+        );
+        ExitCode::FAILURE
+    })
+}
+
+fn load_engine(dir: &Path) -> Result<Engine, ExitCode> {
+    load_knowledge(dir).map(Engine::new)
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = knowledge_dir(&cli.knowledge);
+    let result = match cli.command {
+        None => chat::run(&dir, &chat::ChatArgs::default()),
+        Some(Command::Chat(args)) => chat::run(&dir, &args),
+        Some(Command::Ask(args)) => ask::run(&dir, &args),
+        Some(Command::Kb(command)) => kb::run(&dir, command),
+    };
+    result.unwrap_or_else(|code| code)
+}

@@ -1,0 +1,67 @@
+//! Per-patient conversation state: the follow-up question or choices the bot is
+//! waiting on, and what is known so far in the current episode.
+//!
+//! The state is plain serde data keyed by concept and rule *ids* (not indexes),
+//! so it can be stored, survive a restart, and stay meaningful after the
+//! knowledge base is reloaded with entries added or reordered.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::findings::Status;
+use crate::knowledge::AskAbout;
+use crate::modifiers::Modifiers;
+
+/// What the bot is waiting for from the patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "waiting_for", rename_all = "snake_case")]
+pub enum Pending {
+    /// An answer to rule `rule`'s follow-up question about `about`.
+    FollowUp {
+        rule: String,
+        about: String,
+        /// How many answers in a row were not understood.
+        unclear: u8,
+    },
+    /// A pick among offered FAQ entries, best first.
+    Choices { entries: Vec<String> },
+}
+
+/// What is known in the current episode (from the first symptom message to the
+/// advice): findings, modifiers, questions asked, and the patient's messages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    /// Findings that are known (present or absent), by concept id.
+    pub findings: BTreeMap<String, Status>,
+    pub modifiers: Modifiers,
+    /// What follow-up questions were asked, as `AskAbout` names.
+    pub asked: Vec<String>,
+    /// The patient's messages in this episode, for a clinician's transcript.
+    pub messages: Vec<String>,
+}
+
+/// One patient's conversation with the bot.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub pending: Option<Pending>,
+    pub episode: Episode,
+}
+
+impl AskAbout {
+    /// The name stored in conversation state (also the `ask.about` of the file).
+    pub fn name(&self) -> String {
+        self.to_string()
+    }
+
+    /// Reads a stored name back; concept ids cannot take the reserved names.
+    pub fn from_name(name: &str) -> AskAbout {
+        match name {
+            "age" => AskAbout::Age,
+            "temperature" => AskAbout::Temperature,
+            "duration" => AskAbout::Duration,
+            "pregnancy" => AskAbout::Pregnancy,
+            id => AskAbout::Concept(id.to_string()),
+        }
+    }
+}

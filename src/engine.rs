@@ -1,0 +1,512 @@
+//! The engine: one patient message in, one reply out.
+//!
+//! Stages, in order: size limits → identifier warning → text analysis → (if the
+//! bot is waiting on an answer) follow-up handling → triage rules → FAQ matching →
+//! reply. Triage always runs before the FAQ: a message describing symptoms gets
+//! advice with a level of care, never an FAQ answer instead. The engine is pure
+//! with respect to the outside world: it reads a [`Conversation`] and updates it,
+//! and leaves storage, handoff and delivery to its callers.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use carebot_chat::{Button, Level, Reply, ReplyKind};
+
+use crate::conversation::{Conversation, Episode, Pending};
+use crate::faq::{self, Candidate, FaqIndex, FaqOutcome, Thresholds};
+use crate::findings::{ConceptMatcher, Context, Mention, Status, PREGNANCY};
+use crate::identifiers;
+use crate::knowledge::{Ask, AskAbout, Knowledge, TriageRule};
+use crate::modifiers::{self, Modifiers};
+use crate::text::{lexicon, Analyzer, Token};
+use crate::triage::{Answer, Decision, Facts, Triage};
+
+/// Input limits, so that no message can make the engine slow.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Longer messages get a polite "please keep it short" and are not analysed.
+    pub max_message_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_chars: 3000,
+        }
+    }
+}
+
+/// A finding as shown in `--explain` output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplainedFinding {
+    pub concept: String,
+    pub words: String,
+    pub negated: bool,
+    pub historical: bool,
+    pub hypothetical: bool,
+    /// Matched one of the concept's `absent_words`: known to be absent.
+    pub absent_phrase: bool,
+}
+
+impl From<&Mention> for ExplainedFinding {
+    fn from(mention: &Mention) -> Self {
+        ExplainedFinding {
+            concept: mention.concept.clone(),
+            words: mention.words.clone(),
+            negated: mention.context == Context::Negated,
+            historical: mention.context == Context::Historical,
+            hypothetical: mention.context == Context::Hypothetical,
+            absent_phrase: mention.absent_phrase,
+        }
+    }
+}
+
+/// Why the engine replied as it did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Explanation {
+    pub findings: Vec<ExplainedFinding>,
+    pub modifiers: Modifiers,
+    /// The best FAQ entries for the message, best first.
+    pub candidates: Vec<Candidate>,
+}
+
+/// A reply and its explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub reply: Reply,
+    pub explanation: Explanation,
+}
+
+/// How many FAQ candidates an explanation lists.
+const EXPLAIN_CANDIDATES: usize = 10;
+
+/// A knowledge base made ready for matching. Immutable: share it between
+/// conversations (behind an `Arc`) and swap in a new one to reload knowledge.
+#[derive(Debug)]
+pub struct Engine {
+    knowledge: Knowledge,
+    analyzer: Analyzer,
+    matcher: ConceptMatcher,
+    triage: Triage,
+    faq: FaqIndex,
+    limits: Limits,
+    thresholds: Thresholds,
+}
+
+/// The words a knowledge base uses, with counts: what spelling is corrected to.
+fn vocabulary(knowledge: &Knowledge) -> std::collections::HashMap<String, u32> {
+    let reader = Analyzer::without_vocabulary();
+    let mut counts = std::collections::HashMap::new();
+    let concept_texts = knowledge
+        .concepts
+        .iter()
+        .flat_map(|c| c.words.iter().chain(&c.absent_words));
+    let faq_texts = knowledge
+        .faqs
+        .iter()
+        .flat_map(|f| f.questions.iter().chain(&f.keywords).chain([&f.title]));
+    for text in concept_texts.chain(faq_texts) {
+        for token in reader.analyze_exact(text) {
+            if token.word.chars().all(char::is_alphabetic) {
+                *counts.entry(token.word).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
+impl Engine {
+    pub fn new(knowledge: Knowledge) -> Engine {
+        Engine::with_limits(knowledge, Limits::default())
+    }
+
+    pub fn with_limits(knowledge: Knowledge, limits: Limits) -> Engine {
+        let analyzer = Analyzer::new(&vocabulary(&knowledge));
+        let matcher = ConceptMatcher::new(&knowledge.concepts, &analyzer);
+        let triage = Triage::new(&knowledge, &matcher);
+        let faq = FaqIndex::new(&knowledge.faqs, &analyzer);
+        Engine {
+            knowledge,
+            analyzer,
+            matcher,
+            triage,
+            faq,
+            limits,
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The best FAQ entries for `text`, best first, ignoring triage and state.
+    pub fn rank_faq(&self, text: &str, limit: usize) -> Vec<Candidate> {
+        self.faq.rank(&self.analyzer.analyze(text), limit)
+    }
+
+    /// Replies to `text` in `conversation`, updating the conversation.
+    pub fn reply(&self, conversation: &mut Conversation, text: &str) -> Reply {
+        self.respond(conversation, text).reply
+    }
+
+    /// Replies to `text` and explains why.
+    pub fn respond(&self, conversation: &mut Conversation, text: &str) -> Outcome {
+        if text.trim().is_empty() {
+            return self.notice(&self.knowledge.practice.messages.empty);
+        }
+        if text.chars().nth(self.limits.max_message_chars).is_some() {
+            return self.notice(&self.knowledge.practice.messages.too_long);
+        }
+        let tokens = self.analyzer.analyze(text);
+        let mentions = self.matcher.mentions(&tokens);
+        let statuses = self.matcher.statuses(&mentions);
+        let candidates = self.faq.rank(&tokens, EXPLAIN_CANDIDATES);
+        let mut explanation = Explanation {
+            findings: mentions.iter().map(|(_, m)| ExplainedFinding::from(m)).collect(),
+            modifiers: modifiers::extract(&tokens, None),
+            candidates,
+        };
+        let message = Message {
+            text,
+            tokens: &tokens,
+            statuses: &statuses,
+            candidates: &explanation.candidates,
+        };
+        let continued = match conversation.pending.take() {
+            Some(Pending::FollowUp {
+                rule,
+                about,
+                unclear,
+            }) => self.continue_follow_up(conversation, &message, &rule, &about, unclear),
+            Some(Pending::Choices { entries }) => self.pick_choice(&message, &entries),
+            None => None,
+        };
+        let mut reply = continued.unwrap_or_else(|| {
+            conversation.episode = Episode::default();
+            let facts = Facts {
+                concepts: statuses.clone(),
+                modifiers: explanation.modifiers,
+                asked: HashSet::new(),
+            };
+            self.decide(conversation, facts, &message)
+        });
+        if identifiers::contains_identifier(text) {
+            let warning = &self.knowledge.practice.messages.identifier_warning;
+            reply.text = format!("{warning}\n\n{}", reply.text);
+        }
+        if let Some(Pending::FollowUp { about, .. }) = &conversation.pending {
+            explanation.modifiers = modifiers::extract(&tokens, Some(&AskAbout::from_name(about)));
+        }
+        Outcome { reply, explanation }
+    }
+
+    fn notice(&self, text: &str) -> Outcome {
+        Outcome {
+            reply: Reply::plain(ReplyKind::Notice, text),
+            explanation: Explanation::default(),
+        }
+    }
+
+    /// Runs triage on `facts` and replies with advice, a question, or the FAQ.
+    fn decide(&self, conversation: &mut Conversation, facts: Facts, message: &Message) -> Reply {
+        conversation.episode.messages.push(message.text.to_string());
+        match self.triage.decide(&self.knowledge, &facts) {
+            Decision::Advise { rule } => {
+                let rule = &self.knowledge.rules[rule];
+                self.store_facts(conversation, &facts);
+                self.advice(rule, message)
+            }
+            Decision::Ask { rule, ask } => {
+                let rule = &self.knowledge.rules[rule];
+                let ask = &rule.asks[ask];
+                self.store_facts(conversation, &facts);
+                conversation.pending = Some(Pending::FollowUp {
+                    rule: rule.id.clone(),
+                    about: ask.about.name(),
+                    unclear: 0,
+                });
+                question(rule, ask, None)
+            }
+            Decision::NoRule => {
+                conversation.episode = Episode::default();
+                self.faq_reply(conversation, message.candidates)
+            }
+        }
+    }
+
+    fn store_facts(&self, conversation: &mut Conversation, facts: &Facts) {
+        let episode = &mut conversation.episode;
+        episode.findings = facts
+            .concepts
+            .iter()
+            .enumerate()
+            .filter(|(_, status)| **status != Status::Unknown)
+            .map(|(index, status)| (self.matcher.id(index).to_string(), *status))
+            .collect();
+        episode.modifiers = facts.modifiers;
+        episode.asked = facts.asked.iter().map(AskAbout::name).collect();
+        episode.asked.sort();
+    }
+
+    fn load_facts(&self, episode: &Episode) -> Facts {
+        let mut concepts = vec![Status::Unknown; self.matcher.len()];
+        for (id, status) in &episode.findings {
+            if let Some(index) = self.matcher.index(id) {
+                concepts[index] = *status;
+            }
+        }
+        Facts {
+            concepts,
+            modifiers: episode.modifiers,
+            asked: episode.asked.iter().map(|name| AskAbout::from_name(name)).collect(),
+        }
+    }
+
+    fn advice(&self, rule: &TriageRule, message: &Message) -> Reply {
+        let mut text = rule.advice.clone();
+        let practice = &self.knowledge.practice;
+        if rule.level == Level::Emergency && !text.contains(&practice.emergency_number) {
+            text = format!("{}\n\n{text}", practice.messages.emergency_prefix);
+        }
+        // Patients often ask several things at once; below an emergency, answer a
+        // clear practical question too ("...and what time do you open?").
+        if rule.level < Level::Emergency {
+            if let FaqOutcome::Answer(id) = faq::decide(message.candidates, self.thresholds) {
+                if let Some(entry) = self.knowledge.faq(&id) {
+                    text = format!(
+                        "{text}\n\nYou also asked about **{}**:\n{}",
+                        entry.title, entry.answer
+                    );
+                }
+            }
+        }
+        Reply {
+            kind: ReplyKind::Triage,
+            level: Some(rule.level),
+            entry: Some(rule.id.clone()),
+            text,
+            choices: Vec::new(),
+            buttons: Vec::new(),
+            handoff: rule.handoff,
+        }
+    }
+
+    fn faq_reply(&self, conversation: &mut Conversation, candidates: &[Candidate]) -> Reply {
+        match faq::decide(candidates, self.thresholds) {
+            FaqOutcome::Answer(id) => {
+                let entry = self.knowledge.faq(&id).expect("ranked entries exist");
+                Reply {
+                    entry: Some(entry.id.clone()),
+                    ..Reply::plain(ReplyKind::Answer, entry.answer.clone())
+                }
+            }
+            FaqOutcome::Choices(ids) => {
+                let entries: Vec<_> = ids.iter().filter_map(|id| self.knowledge.faq(id)).collect();
+                let mut text = self.knowledge.practice.messages.choices_intro.clone();
+                for (number, entry) in entries.iter().enumerate() {
+                    text.push_str(&format!("\n{}. {}", number + 1, entry.title));
+                }
+                conversation.pending = Some(Pending::Choices {
+                    entries: ids.clone(),
+                });
+                Reply {
+                    choices: ids,
+                    buttons: entries
+                        .iter()
+                        .enumerate()
+                        .map(|(number, entry)| Button {
+                            label: entry.title.clone(),
+                            reply: (number + 1).to_string(),
+                        })
+                        .collect(),
+                    ..Reply::plain(ReplyKind::Choices, text)
+                }
+            }
+            FaqOutcome::NoMatch => Reply::plain(
+                ReplyKind::Fallback,
+                self.knowledge.practice.messages.fallback.clone(),
+            ),
+        }
+    }
+
+    /// Handles a message sent while the bot waits for a follow-up answer. Returns
+    /// `None` when the patient moved on to something else.
+    fn continue_follow_up(
+        &self,
+        conversation: &mut Conversation,
+        message: &Message,
+        rule_id: &str,
+        about_name: &str,
+        unclear: u8,
+    ) -> Option<Reply> {
+        // The knowledge base may have been reloaded without this rule or question.
+        let rule = self.knowledge.rule(rule_id)?;
+        let about = AskAbout::from_name(about_name);
+        let ask = rule.asks.iter().find(|ask| ask.about == about)?;
+        let mut facts = self.load_facts(&conversation.episode);
+        let answer = yes_no(message.tokens);
+        let answered_modifiers = modifiers::extract(message.tokens, Some(&about));
+        let concept_index = |id: &str| self.matcher.index(id);
+        let settles = match &about {
+            AskAbout::Concept(id) => {
+                concept_index(id).is_some_and(|i| message.statuses[i] != Status::Unknown)
+            }
+            AskAbout::Age => answered_modifiers.age_days.is_some(),
+            AskAbout::Temperature => answered_modifiers.temperature_celsius.is_some(),
+            AskAbout::Duration => answered_modifiers.duration_days.is_some(),
+            AskAbout::Pregnancy => {
+                concept_index(PREGNANCY).is_some_and(|i| message.statuses[i] != Status::Unknown)
+            }
+        };
+        let new_symptoms = message.statuses.contains(&Status::Present);
+        if answer.is_none() && !settles && !new_symptoms {
+            // A clear question about something else ends the follow-up.
+            if faq::decide(message.candidates, self.thresholds) != FaqOutcome::NoMatch {
+                return None;
+            }
+            if unclear == 0 {
+                conversation.pending = Some(Pending::FollowUp {
+                    rule: rule_id.to_string(),
+                    about: about_name.to_string(),
+                    unclear: 1,
+                });
+                let prefix = &self.knowledge.practice.messages.followup_unclear;
+                return Some(question(rule, ask, Some(prefix)));
+            }
+            // Twice unclear: take the safe side and move on.
+        }
+
+        match &about {
+            AskAbout::Concept(_) | AskAbout::Pregnancy if !settles => {
+                let id = match &about {
+                    AskAbout::Concept(id) => id.as_str(),
+                    _ => PREGNANCY,
+                };
+                if let Some(index) = concept_index(id) {
+                    let yes_present = ask.yes_means_present;
+                    facts.concepts[index] = match answer {
+                        Some(Answer::Yes) if yes_present => Status::Present,
+                        Some(Answer::Yes) => Status::Absent,
+                        Some(Answer::No) if yes_present => Status::Absent,
+                        Some(Answer::No) => Status::Present,
+                        // Not sure, or not understood: assume the finding, the safe side.
+                        Some(Answer::Unsure) | None if about == AskAbout::Pregnancy => Status::Unknown,
+                        Some(Answer::Unsure) | None => Status::Present,
+                    };
+                }
+            }
+            AskAbout::Concept(id) => {
+                if let Some(index) = concept_index(id) {
+                    facts.concepts[index] = message.statuses[index];
+                }
+            }
+            _ => {}
+        }
+        // Anything else the answer says is added; a finding once present stays.
+        for (index, status) in message.statuses.iter().enumerate() {
+            let known = &mut facts.concepts[index];
+            match status {
+                Status::Present => *known = Status::Present,
+                Status::Absent if *known == Status::Unknown => *known = Status::Absent,
+                _ => {}
+            }
+        }
+        self.matcher.resolve_includes(&mut facts.concepts);
+        facts.modifiers.merge(answered_modifiers);
+        facts.asked.insert(about);
+
+        let reply = self.decide(conversation, facts, message);
+        if reply.kind == ReplyKind::Answer || reply.kind == ReplyKind::Choices || reply.kind == ReplyKind::Fallback {
+            // The answers ruled every rule out and the FAQ has nothing either:
+            // say so plainly rather than answering an unrelated FAQ.
+            conversation.pending = None;
+            conversation.episode = Episode::default();
+            return Some(Reply::plain(
+                ReplyKind::Fallback,
+                self.knowledge.practice.messages.fallback.clone(),
+            ));
+        }
+        Some(reply)
+    }
+
+    /// Handles a message sent while choices are on offer: a number or a title
+    /// picks one; anything else is a new message.
+    fn pick_choice(&self, message: &Message, entries: &[String]) -> Option<Reply> {
+        let text = crate::text::normalize(message.text);
+        let text = text.trim_matches(|c: char| !c.is_alphanumeric());
+        let picked = match text.parse::<usize>() {
+            Ok(number) if (1..=entries.len()).contains(&number) => Some(&entries[number - 1]),
+            _ => entries.iter().find(|id| {
+                self.knowledge
+                    .faq(id)
+                    .is_some_and(|entry| crate::text::normalize(&entry.title) == text)
+            }),
+        }?;
+        let entry = self.knowledge.faq(picked)?;
+        Some(Reply {
+            entry: Some(entry.id.clone()),
+            ..Reply::plain(ReplyKind::Answer, entry.answer.clone())
+        })
+    }
+}
+
+/// A message as the stages see it.
+struct Message<'a> {
+    text: &'a str,
+    tokens: &'a [Token],
+    statuses: &'a [Status],
+    candidates: &'a [Candidate],
+}
+
+fn question(rule: &TriageRule, ask: &Ask, prefix: Option<&str>) -> Reply {
+    let text = match prefix {
+        Some(prefix) => format!("{prefix} {}", ask.question),
+        None => ask.question.clone(),
+    };
+    let buttons = match ask.about {
+        AskAbout::Concept(_) | AskAbout::Pregnancy => ["Yes", "No", "Not sure"]
+            .into_iter()
+            .map(|label| Button {
+                label: label.to_string(),
+                reply: label.to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Reply {
+        entry: Some(rule.id.clone()),
+        buttons,
+        ..Reply::plain(ReplyKind::Question, text)
+    }
+}
+
+/// Whether a follow-up answer starts with yes, no or "not sure" (longest phrase
+/// first, so "not sure" is not read as "no" and "i can not" not as "i can").
+pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
+    let first_clause = tokens.first()?.clause;
+    let words: Vec<&str> = tokens
+        .iter()
+        .take_while(|t| t.clause == first_clause)
+        .map(|t| t.word.as_str())
+        .collect();
+    let mut best: Option<(usize, Answer)> = None;
+    for (answer, phrases) in [
+        (Answer::Unsure, lexicon::UNSURE),
+        (Answer::No, lexicon::NO),
+        (Answer::Yes, lexicon::YES),
+    ] {
+        for phrase in phrases {
+            let phrase_words: Vec<&str> = phrase.split(' ').collect();
+            if words.starts_with(&phrase_words) && best.is_none_or(|(len, _)| phrase_words.len() > len) {
+                best = Some((phrase_words.len(), answer));
+            }
+        }
+    }
+    best.map(|(_, answer)| answer)
+}

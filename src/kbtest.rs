@@ -1,0 +1,159 @@
+//! The knowledge base's own tests: every FAQ question and example must reach its
+//! entry, every counter-example must not, and every dialogue must end at its
+//! entry. This is what `carebot kb test` runs, so that a practice editing its
+//! files learns at once when an edit sends a message somewhere else.
+
+use crate::engine::Engine;
+use crate::knowledge::Origin;
+use crate::{Conversation, Reply, ReplyKind};
+
+/// What kind of test failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestKind {
+    /// One of an FAQ entry's `questions`.
+    Question,
+    Example,
+    CounterExample,
+    Dialogue,
+}
+
+impl TestKind {
+    fn describe(self) -> &'static str {
+        match self {
+            TestKind::Question => "question",
+            TestKind::Example => "example",
+            TestKind::CounterExample => "counter-example",
+            TestKind::Dialogue => "dialogue",
+        }
+    }
+}
+
+/// One failed test.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub entry: String,
+    pub origin: Origin,
+    pub kind: TestKind,
+    /// The message, or the dialogue's messages joined by " → ".
+    pub input: String,
+    /// What was reached instead.
+    pub reached: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let expectation = if self.kind == TestKind::CounterExample {
+            "must not reach"
+        } else {
+            "must reach"
+        };
+        write!(
+            f,
+            "{}: {} {:?} {expectation} `{}`, but reached {}",
+            self.origin,
+            self.kind.describe(),
+            self.input,
+            self.entry,
+            self.reached
+        )
+    }
+}
+
+/// The outcome of running every test.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub passed: usize,
+    pub failures: Vec<Failure>,
+}
+
+/// Describes a reply for a failure message.
+pub fn describe(reply: &Reply) -> String {
+    let entry = reply.entry.as_deref().unwrap_or("-");
+    match reply.kind {
+        ReplyKind::Triage => format!(
+            "rule `{entry}` ({})",
+            reply.level.map_or("no level", |level| level.as_str())
+        ),
+        ReplyKind::Answer => format!("FAQ `{entry}`"),
+        ReplyKind::Question => format!("a follow-up question from rule `{entry}`"),
+        ReplyKind::Choices => format!("a choice between {}", reply.choices.join(", ")),
+        ReplyKind::Fallback => "the fallback (nothing matched)".to_string(),
+        ReplyKind::Notice => "a notice".to_string(),
+    }
+}
+
+fn reached(reply: &Reply, id: &str) -> bool {
+    reply.entry.as_deref() == Some(id)
+        && matches!(reply.kind, ReplyKind::Answer | ReplyKind::Triage)
+}
+
+struct Runner<'a> {
+    engine: &'a Engine,
+    report: Report,
+}
+
+impl Runner<'_> {
+    fn check(&mut self, entry: &str, origin: &Origin, kind: TestKind, turns: &[String]) {
+        let mut conversation = Conversation::default();
+        let mut last = None;
+        for turn in turns {
+            last = Some(self.engine.reply(&mut conversation, turn));
+        }
+        let Some(reply) = last else {
+            return;
+        };
+        let passed = match kind {
+            TestKind::CounterExample => reply.entry.as_deref() != Some(entry),
+            _ => reached(&reply, entry),
+        };
+        if passed {
+            self.report.passed += 1;
+        } else {
+            self.report.failures.push(Failure {
+                entry: entry.to_string(),
+                origin: origin.clone(),
+                kind,
+                input: turns.join(" → "),
+                reached: describe(&reply),
+            });
+        }
+    }
+}
+
+/// Runs every test of the knowledge base loaded in `engine`.
+pub fn run(engine: &Engine) -> Report {
+    let mut runner = Runner {
+        engine,
+        report: Report::default(),
+    };
+    let knowledge = engine.knowledge();
+    let single = |text: &String| vec![text.clone()];
+    for entry in &knowledge.faqs {
+        for question in &entry.questions {
+            runner.check(&entry.id, &entry.origin, TestKind::Question, &single(question));
+        }
+        let tests = &entry.tests;
+        for example in &tests.examples {
+            runner.check(&entry.id, &entry.origin, TestKind::Example, &single(example));
+        }
+        for counter in &tests.counter_examples {
+            runner.check(&entry.id, &entry.origin, TestKind::CounterExample, &single(counter));
+        }
+        for dialogue in &tests.dialogues {
+            runner.check(&entry.id, &entry.origin, TestKind::Dialogue, dialogue);
+        }
+    }
+    for rule in &knowledge.rules {
+        let tests = &rule.tests;
+        for example in &tests.examples {
+            runner.check(&rule.id, &rule.origin, TestKind::Example, &single(example));
+        }
+        for counter in &tests.counter_examples {
+            runner.check(&rule.id, &rule.origin, TestKind::CounterExample, &single(counter));
+        }
+        for dialogue in &tests.dialogues {
+            runner.check(&rule.id, &rule.origin, TestKind::Dialogue, dialogue);
+        }
+    }
+    runner.report
+}

@@ -1,0 +1,726 @@
+//! Reading a knowledge folder and validating it into a [`Knowledge`].
+//!
+//! Every problem is collected (not just the first) and located by file, line and
+//! column, so one run of `carebot kb check` shows the practice everything to fix.
+//! Loading never panics on bad input: unreadable files, invalid UTF-8, TOML syntax
+//! errors and semantic mistakes all become [`Problem`]s.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::practice::{Messages, OpeningHours, Practice, WEEKDAY_NAMES};
+use super::problem::Problem;
+use super::quantity::{parse_duration_days, parse_temperature_celsius};
+use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPractice, RawRule, RawWhen};
+use super::template::{self, TemplateError};
+use super::{
+    Ask, AskAbout, Concept, Conditions, EntryTests, FaqEntry, Knowledge, Level, Origin, Review,
+    TriageRule,
+};
+use crate::text::Analyzer;
+
+/// One knowledge file's path and text.
+#[derive(Debug, Clone)]
+pub struct KnowledgeFile {
+    pub path: PathBuf,
+    pub source: String,
+}
+
+/// Loads and validates every `*.toml` file under `dir`.
+pub fn load_dir(dir: &Path) -> Result<Knowledge, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let mut paths = Vec::new();
+    if let Err(error) = collect_toml_paths(dir, &mut paths) {
+        return Err(vec![Problem::error_at(
+            dir,
+            "",
+            0,
+            format!("cannot read the knowledge folder: {error}"),
+        )]);
+    }
+    paths.sort();
+    for path in paths {
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(source) => files.push(KnowledgeFile { path, source }),
+                Err(error) => {
+                    let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+                    let text = String::from_utf8_lossy(valid).into_owned();
+                    problems.push(Problem::error_at(
+                        &path,
+                        &text,
+                        text.len(),
+                        "the file is not UTF-8 text (save it as UTF-8 in your editor)",
+                    ));
+                }
+            },
+            Err(error) => problems.push(Problem::error_at(
+                &path,
+                "",
+                0,
+                format!("cannot read the file: {error}"),
+            )),
+        }
+    }
+    match load_files(dir, files) {
+        Ok(knowledge) if problems.is_empty() => Ok(knowledge),
+        Ok(_) => Err(problems),
+        Err(mut more) => {
+            problems.append(&mut more);
+            Err(problems)
+        }
+    }
+}
+
+fn collect_toml_paths(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            collect_toml_paths(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Validates already-read knowledge files; `dir` names the knowledge base.
+pub fn load_files(dir: &Path, files: Vec<KnowledgeFile>) -> Result<Knowledge, Vec<Problem>> {
+    let mut validator = Validator {
+        problems: Vec::new(),
+        analyzer: Analyzer::without_vocabulary(),
+    };
+    let mut parsed = Vec::new();
+    for file in &files {
+        match toml::from_str::<RawFile>(&file.source) {
+            Ok(raw) => parsed.push((file, raw)),
+            Err(error) => {
+                let offset = error.span().map_or(0, |span| span.start);
+                validator.problems.push(Problem::error_at(
+                    &file.path,
+                    &file.source,
+                    offset,
+                    error.message().trim().to_string(),
+                ));
+            }
+        }
+    }
+    let knowledge = validator.validate(dir, parsed);
+    match knowledge {
+        Some(knowledge) if validator.problems.is_empty() => Ok(knowledge),
+        _ => Err(validator.problems),
+    }
+}
+
+struct Validator {
+    problems: Vec<Problem>,
+    analyzer: Analyzer,
+}
+
+/// The file a value came from, for locating problems.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+impl Validator {
+    fn error<T>(&mut self, source: Source, at: &Spanned<T>, message: impl Into<String>) {
+        self.error_at(source, at.span().start, message);
+    }
+
+    fn error_at(&mut self, source: Source, offset: usize, message: impl Into<String>) {
+        self.problems
+            .push(Problem::error_at(source.path, source.text, offset, message));
+    }
+
+    fn origin<T>(source: Source, at: &Spanned<T>) -> Origin {
+        let (line, column) = super::problem::line_column(source.text, at.span().start);
+        Origin {
+            file: source.path.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    fn validate(&mut self, dir: &Path, parsed: Vec<(&KnowledgeFile, RawFile)>) -> Option<Knowledge> {
+        let mut practices = Vec::new();
+        let mut concepts = Vec::new();
+        let mut faqs = Vec::new();
+        let mut rules = Vec::new();
+        for (file, raw) in parsed {
+            let source = Source {
+                path: &file.path,
+                text: &file.source,
+            };
+            if let Some(practice) = raw.practice {
+                practices.push((source, practice));
+            }
+            concepts.extend(raw.concept.into_iter().map(|c| (source, c)));
+            faqs.extend(raw.faq.into_iter().map(|f| (source, f)));
+            rules.extend(raw.rule.into_iter().map(|r| (source, r)));
+        }
+
+        let practice = self.practice(dir, practices);
+        let concepts = self.concepts(concepts);
+        let concept_ids: HashSet<String> = concepts.iter().map(|c| c.id.clone()).collect();
+        let placeholders = practice
+            .as_ref()
+            .map(Practice::placeholders)
+            .unwrap_or_default();
+        let mut entry_ids: HashMap<String, Origin> = HashMap::new();
+        let faqs: Vec<FaqEntry> = faqs
+            .into_iter()
+            .filter_map(|(source, raw)| self.faq(source, raw, &placeholders, &mut entry_ids))
+            .collect();
+        let emergency_number = practice
+            .as_ref()
+            .map(|p| p.emergency_number.clone())
+            .unwrap_or_default();
+        let rules: Vec<TriageRule> = rules
+            .into_iter()
+            .filter_map(|(source, raw)| {
+                self.rule(
+                    source,
+                    raw,
+                    &concept_ids,
+                    &placeholders,
+                    &emergency_number,
+                    &mut entry_ids,
+                )
+            })
+            .collect();
+        Some(Knowledge {
+            practice: practice?,
+            concepts,
+            faqs,
+            rules,
+            source: dir.to_path_buf(),
+        })
+    }
+
+    fn practice(
+        &mut self,
+        dir: &Path,
+        mut found: Vec<(Source, Spanned<RawPractice>)>,
+    ) -> Option<Practice> {
+        if found.is_empty() {
+            self.problems.push(Problem::error_at(
+                &dir.join("practice.toml"),
+                "",
+                0,
+                "no [practice] table in the knowledge folder: add practice.toml with the practice's name, phone, emergency number...",
+            ));
+            return None;
+        }
+        for (source, extra) in found.iter().skip(1) {
+            let (first_source, first) = &found[0];
+            let first_at = Self::origin(*first_source, first);
+            self.error(
+                *source,
+                extra,
+                format!("a second [practice] table; the first is at {first_at}"),
+            );
+        }
+        let (source, raw) = found.swap_remove(0);
+        let raw = raw.into_inner();
+        let required = |value: &Spanned<String>, key: &str, this: &mut Self| {
+            if value.get_ref().trim().is_empty() {
+                this.error(source, value, format!("practice `{key}` is empty"));
+            }
+            value.get_ref().trim().to_string()
+        };
+        let name = required(&raw.name, "name", self);
+        let phone = required(&raw.phone, "phone", self);
+        let emergency_number = required(&raw.emergency_number, "emergency_number", self);
+        let crisis_line = required(&raw.crisis_line, "crisis_line", self);
+        let portal_url = required(&raw.portal_url, "portal_url", self);
+        let address = required(&raw.address, "address", self);
+        let after_hours_line = required(&raw.after_hours_line, "after_hours_line", self);
+        let timezone = raw.timezone.get_ref().trim().to_string();
+        let time_zone = match jiff::tz::TimeZone::get(&timezone) {
+            Ok(zone) => zone,
+            Err(_) => {
+                self.error(
+                    source,
+                    &raw.timezone,
+                    format!("unknown time zone `{timezone}`: use an IANA name such as \"America/New_York\" or \"Europe/London\""),
+                );
+                jiff::tz::TimeZone::UTC
+            }
+        };
+
+        let mut hours = OpeningHours::default();
+        for (day, value) in &raw.hours {
+            match WEEKDAY_NAMES.iter().position(|name| name == day.get_ref()) {
+                Some(index) => match OpeningHours::parse_day(value.get_ref()) {
+                    Ok(ranges) => hours.days[index] = ranges,
+                    Err(message) => self.error(source, value, message),
+                },
+                None => self.error(
+                    source,
+                    day,
+                    format!("`{}` is not a day of the week (monday ... sunday)", day.get_ref()),
+                ),
+            }
+        }
+
+        let mut extra = BTreeMap::new();
+        let builtin = ["name", "phone", "emergency_number", "crisis_line", "portal_url", "address", "after_hours_line", "timezone", "hours"];
+        for (key, value) in &raw.extra {
+            if builtin.contains(&key.get_ref().as_str()) {
+                self.error(source, key, format!("`{}` is a built-in setting; set it in [practice] instead", key.get_ref()));
+            } else if !is_valid_id(key.get_ref()) {
+                self.error(source, key, format!("`{}` is not a valid placeholder name (lower-case letters, digits, _ and -)", key.get_ref()));
+            } else {
+                extra.insert(key.get_ref().clone(), value.get_ref().clone());
+            }
+        }
+
+        let mut practice = Practice {
+            name,
+            phone,
+            emergency_number,
+            crisis_line,
+            portal_url,
+            address,
+            after_hours_line,
+            timezone,
+            time_zone,
+            hours,
+            extra,
+            messages: Messages::from_rendered(BTreeMap::new()),
+        };
+
+        let placeholders = practice.placeholders();
+        let defaults = Messages::default_templates();
+        let mut templates: BTreeMap<String, (Option<&Spanned<String>>, String)> = defaults
+            .iter()
+            .map(|(key, text)| (key.to_string(), (None, text.to_string())))
+            .collect();
+        for (key, value) in &raw.messages {
+            match templates.get_mut(key.get_ref()) {
+                Some(slot) => *slot = (Some(value), value.get_ref().clone()),
+                None => {
+                    let known: Vec<&str> = defaults.keys().copied().collect();
+                    self.error(
+                        source,
+                        key,
+                        format!("unknown message `{}`; the messages are: {}", key.get_ref(), known.join(", ")),
+                    );
+                }
+            }
+        }
+        let mut rendered = BTreeMap::new();
+        for (key, (spanned, text)) in templates {
+            let value = match spanned {
+                Some(spanned) => self.render(source, spanned, &placeholders),
+                None => template::render(&text, &placeholders).ok(),
+            };
+            rendered.insert(key, value.unwrap_or_default());
+        }
+        practice.messages = Messages::from_rendered(rendered);
+        Some(practice)
+    }
+
+    /// Fills in placeholders, reporting unknown ones where they stand in the file.
+    fn render(
+        &mut self,
+        source: Source,
+        text: &Spanned<String>,
+        placeholders: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        match template::render(text.get_ref(), placeholders) {
+            Ok(rendered) => Some(rendered),
+            Err(error) => {
+                let (offset, message) = match error {
+                    TemplateError::Unknown(unknown) => {
+                        let mut known: Vec<&str> = placeholders.keys().map(String::as_str).collect();
+                        known.sort();
+                        (
+                            unknown.offset,
+                            format!(
+                                "unknown placeholder `{{{}}}`; known placeholders: {}",
+                                unknown.name,
+                                known.iter().map(|k| format!("{{{k}}}")).collect::<Vec<_>>().join(" ")
+                            ),
+                        )
+                    }
+                    TemplateError::Unclosed { offset } => (
+                        offset,
+                        "a `{` is never closed; write `{{` for a literal brace".to_string(),
+                    ),
+                };
+                let at = locate_in_string(source.text, text.span(), text.get_ref(), offset);
+                self.error_at(source, at, message);
+                None
+            }
+        }
+    }
+
+    fn check_id(&mut self, source: Source, id: &Spanned<String>, what: &str) -> bool {
+        if is_valid_id(id.get_ref()) {
+            return true;
+        }
+        self.error(
+            source,
+            id,
+            format!(
+                "{what} id `{}` must be lower-case letters, digits, `_` and `-`",
+                id.get_ref()
+            ),
+        );
+        false
+    }
+
+    fn concepts(&mut self, raw: Vec<(Source, Spanned<RawConcept>)>) -> Vec<Concept> {
+        let mut seen: HashMap<String, Origin> = HashMap::new();
+        let mut concepts = Vec::new();
+        let mut raw_includes = Vec::new();
+        for (source, spanned) in raw {
+            let origin = Self::origin(source, &spanned);
+            let raw: RawConcept = spanned.into_inner();
+            if !self.check_id(source, &raw.id, "concept") {
+                continue;
+            }
+            let id = raw.id.get_ref().clone();
+            if matches!(id.as_str(), "age" | "temperature" | "duration" | "pregnancy") {
+                self.error(source, &raw.id, format!("`{id}` is a reserved name (follow-up questions use it for the built-in {id} modifier); call the concept something else"));
+                continue;
+            }
+            if let Some(first) = seen.get(&id) {
+                self.error(source, &raw.id, format!("duplicate concept id `{id}`; it is first defined at {first}"));
+                continue;
+            }
+            seen.insert(id.clone(), origin.clone());
+            if raw.words.is_empty() && raw.includes.is_empty() {
+                self.error(source, &raw.id, format!("concept `{id}` has no `words` (and no `includes`): nothing can ever match it"));
+            }
+            for phrase in raw.words.iter().chain(&raw.absent_words) {
+                if self.analyzer.analyze_exact(phrase.get_ref()).is_empty() {
+                    self.error(source, phrase, format!("`{}` has no words carebot can match", phrase.get_ref()));
+                }
+            }
+            raw_includes.push((source, raw.includes.clone()));
+            concepts.push(Concept {
+                id,
+                words: raw.words.iter().map(|w| w.get_ref().clone()).collect(),
+                absent_words: raw.absent_words.iter().map(|w| w.get_ref().clone()).collect(),
+                includes: raw.includes.iter().map(|w| w.get_ref().clone()).collect(),
+                origin,
+            });
+        }
+        for (source, includes) in &raw_includes {
+            for included in includes {
+                if !seen.contains_key(included.get_ref()) {
+                    self.error(*source, included, format!("`includes` names unknown concept `{}`", included.get_ref()));
+                }
+            }
+        }
+        if let Some(cycle) = find_include_cycle(&concepts) {
+            let concept = concepts.iter().find(|c| c.id == cycle[0]).expect("cycle member exists");
+            self.problems.push(Problem {
+                severity: super::Severity::Error,
+                file: concept.origin.file.clone(),
+                line: concept.origin.line,
+                column: concept.origin.column,
+                message: format!("concepts include each other in a circle: {}", cycle.join(" → ")),
+            });
+        }
+        concepts
+    }
+
+    fn review(&mut self, source: Source, sources: &[Spanned<String>], reviewed: &Spanned<toml::Value>, owner: &Spanned<String>) -> Option<Review> {
+        let date = match reviewed.get_ref() {
+            toml::Value::Datetime(datetime) if datetime.time.is_none() => datetime
+                .date
+                .and_then(|d| jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()),
+            toml::Value::String(text) => text.trim().parse::<jiff::civil::Date>().ok(),
+            _ => None,
+        };
+        let Some(reviewed_date) = date else {
+            self.error(source, reviewed, "`reviewed` must be a date like 2026-11-01");
+            return None;
+        };
+        if owner.get_ref().trim().is_empty() {
+            self.error(source, owner, "`owner` is empty: name who is responsible for this entry");
+        }
+        Some(Review {
+            sources: sources.iter().map(|s| s.get_ref().clone()).collect(),
+            reviewed: reviewed_date,
+            owner: owner.get_ref().trim().to_string(),
+        })
+    }
+
+    fn claim_entry_id(&mut self, source: Source, id: &Spanned<String>, ids: &mut HashMap<String, Origin>) -> bool {
+        if !self.check_id(source, id, "entry") {
+            return false;
+        }
+        if let Some(first) = ids.get(id.get_ref()) {
+            self.error(source, id, format!("duplicate id `{}`; it is first defined at {first}", id.get_ref()));
+            return false;
+        }
+        ids.insert(id.get_ref().clone(), Self::origin(source, id));
+        true
+    }
+
+    fn tests(examples: &[Spanned<String>], counter_examples: &[Spanned<String>], dialogues: &[Spanned<Vec<String>>]) -> EntryTests {
+        EntryTests {
+            examples: examples.iter().map(|e| e.get_ref().clone()).collect(),
+            counter_examples: counter_examples.iter().map(|e| e.get_ref().clone()).collect(),
+            dialogues: dialogues.iter().map(|d| d.get_ref().clone()).collect(),
+        }
+    }
+
+    fn faq(&mut self, source: Source, spanned: Spanned<RawFaq>, placeholders: &BTreeMap<String, String>, ids: &mut HashMap<String, Origin>) -> Option<FaqEntry> {
+        let origin = Self::origin(source, &spanned);
+        let raw = spanned.into_inner();
+        let id_ok = self.claim_entry_id(source, &raw.id, ids);
+        if raw.questions.get_ref().is_empty() {
+            self.error(source, &raw.questions, format!("FAQ `{}` has no questions: add the ways patients ask it", raw.id.get_ref()));
+        }
+        if raw.answer.get_ref().trim().is_empty() {
+            self.error(source, &raw.answer, format!("FAQ `{}` has an empty answer", raw.id.get_ref()));
+        }
+        for dialogue in &raw.dialogues {
+            if dialogue.get_ref().is_empty() {
+                self.error(source, dialogue, "an empty dialogue: list the patient's messages in order");
+            }
+        }
+        let answer = self.render(source, &raw.answer, placeholders);
+        let review = self.review(source, &raw.sources, &raw.reviewed, &raw.owner);
+        let questions: Vec<String> = raw.questions.get_ref().iter().map(|q| q.get_ref().clone()).collect();
+        let title = raw
+            .title
+            .map(|t| t.into_inner())
+            .or_else(|| questions.first().cloned())
+            .unwrap_or_default();
+        let tests = Self::tests(&raw.examples, &raw.counter_examples, &raw.dialogues);
+        if !id_ok {
+            return None;
+        }
+        Some(FaqEntry {
+            id: raw.id.into_inner(),
+            title,
+            questions,
+            keywords: raw.keywords.into_iter().map(|k| k.into_inner()).collect(),
+            answer: answer?.trim().to_string(),
+            review: review?,
+            tests,
+            origin,
+        })
+    }
+
+    fn rule(
+        &mut self,
+        source: Source,
+        spanned: Spanned<RawRule>,
+        concept_ids: &HashSet<String>,
+        placeholders: &BTreeMap<String, String>,
+        emergency_number: &str,
+        ids: &mut HashMap<String, Origin>,
+    ) -> Option<TriageRule> {
+        let origin = Self::origin(source, &spanned);
+        let raw = spanned.into_inner();
+        let id_ok = self.claim_entry_id(source, &raw.id, ids);
+        let level = Level::parse(raw.level.get_ref().trim());
+        if level.is_none() {
+            self.error(source, &raw.level, format!("unknown level `{}`: use emergency, urgent, routine or self_care", raw.level.get_ref()));
+        }
+        let when_span = raw.when.span().start;
+        let when = self.conditions(source, raw.when.get_ref(), concept_ids);
+        if when.all.is_empty() && when.any.is_empty() && when.temperature_at_least.is_none() {
+            self.error_at(source, when_span, format!("rule `{}` has nothing that can trigger it: give `when.all` or `when.any` concepts (or `temperature_at_least`)", raw.id.get_ref()));
+        }
+        if raw.advice.get_ref().trim().is_empty() {
+            self.error(source, &raw.advice, format!("rule `{}` has empty advice", raw.id.get_ref()));
+        }
+        if level == Some(Level::Emergency) && !raw.advice.get_ref().contains("{emergency_number}") {
+            self.error(source, &raw.advice, format!("emergency rule `{}` must tell the patient to call {{emergency_number}} (currently {emergency_number}); write the placeholder so the number stays right when it changes", raw.id.get_ref()));
+        }
+        for dialogue in &raw.dialogues {
+            if dialogue.get_ref().is_empty() {
+                self.error(source, dialogue, "an empty dialogue: list the patient's messages in order");
+            }
+        }
+        let asks: Vec<Ask> = raw
+            .ask
+            .iter()
+            .filter_map(|ask| self.ask(source, ask, &when, concept_ids))
+            .collect();
+        let advice = self.render(source, &raw.advice, placeholders);
+        let review = self.review(source, &raw.sources, &raw.reviewed, &raw.owner);
+        let tests = Self::tests(&raw.examples, &raw.counter_examples, &raw.dialogues);
+        let title = raw.title.map(|t| t.into_inner()).unwrap_or_else(|| raw.id.get_ref().clone());
+        if !id_ok || asks.len() != raw.ask.len() {
+            return None;
+        }
+        Some(TriageRule {
+            id: raw.id.into_inner(),
+            title,
+            level: level?,
+            when,
+            handoff: raw.handoff,
+            advice: advice?.trim().to_string(),
+            asks,
+            review: review?,
+            tests,
+            origin,
+        })
+    }
+
+    fn conditions(&mut self, source: Source, raw: &RawWhen, concept_ids: &HashSet<String>) -> Conditions {
+        let concepts = |list: &[Spanned<String>], this: &mut Self| -> Vec<String> {
+            for id in list {
+                if !concept_ids.contains(id.get_ref()) {
+                    this.error(source, id, format!("unknown concept `{}`: define it with [[concept]] id = \"{}\"", id.get_ref(), id.get_ref()));
+                }
+            }
+            list.iter().map(|id| id.get_ref().clone()).collect()
+        };
+        let all = concepts(&raw.all, self);
+        let any = concepts(&raw.any, self);
+        let none = concepts(&raw.none, self);
+        let duration = |value: &Option<Spanned<String>>, this: &mut Self| {
+            let value = value.as_ref()?;
+            parse_duration_days(value.get_ref())
+                .map_err(|message| this.error(source, value, message))
+                .ok()
+        };
+        let age_below_days = duration(&raw.age_below, self);
+        let age_at_least_days = duration(&raw.age_at_least, self);
+        let lasting_at_least_days = duration(&raw.lasting_at_least, self);
+        let lasting_below_days = duration(&raw.lasting_below, self);
+        let temperature = |value: &Option<Spanned<String>>, this: &mut Self| {
+            let value = value.as_ref()?;
+            parse_temperature_celsius(value.get_ref())
+                .map_err(|message| this.error(source, value, message))
+                .ok()
+        };
+        let temperature_at_least = temperature(&raw.temperature_at_least, self);
+        let temperature_below = temperature(&raw.temperature_below, self);
+        Conditions {
+            all,
+            any,
+            none,
+            age_below_days,
+            age_at_least_days,
+            temperature_at_least,
+            temperature_below,
+            lasting_at_least_days,
+            lasting_below_days,
+            pregnant: raw.pregnant,
+        }
+    }
+
+    fn ask(&mut self, source: Source, spanned: &Spanned<RawAsk>, when: &Conditions, concept_ids: &HashSet<String>) -> Option<Ask> {
+        let raw = spanned.get_ref();
+        let about_text = raw.about.get_ref().trim();
+        let about = match about_text {
+            "age" => AskAbout::Age,
+            "temperature" => AskAbout::Temperature,
+            "duration" => AskAbout::Duration,
+            "pregnancy" => AskAbout::Pregnancy,
+            id if concept_ids.contains(id) => AskAbout::Concept(id.to_string()),
+            id => {
+                self.error(source, &raw.about, format!("`ask.about = \"{id}\"` is neither a concept nor one of age, temperature, duration, pregnancy"));
+                return None;
+            }
+        };
+        let used = match &about {
+            AskAbout::Concept(id) => when.all.contains(id) || when.any.contains(id) || when.none.contains(id),
+            AskAbout::Age => when.age_below_days.is_some() || when.age_at_least_days.is_some(),
+            AskAbout::Temperature => when.temperature_at_least.is_some() || when.temperature_below.is_some(),
+            AskAbout::Duration => when.lasting_at_least_days.is_some() || when.lasting_below_days.is_some(),
+            AskAbout::Pregnancy => when.pregnant.is_some(),
+        };
+        if !used {
+            self.error(source, &raw.about, format!("this rule asks about `{about_text}`, but none of its `when` conditions use it"));
+            return None;
+        }
+        if raw.question.get_ref().trim().is_empty() {
+            self.error(source, &raw.question, "the follow-up question is empty");
+            return None;
+        }
+        let yes_means_present = match raw.yes.as_ref().map(|y| y.get_ref().trim()) {
+            None | Some("present") => true,
+            Some("absent") => false,
+            Some(other) => {
+                let yes = raw.yes.as_ref().expect("matched Some");
+                self.error(source, yes, format!("`yes = \"{other}\"`: write \"present\" or \"absent\" (what a yes answer says about the finding)"));
+                return None;
+            }
+        };
+        Some(Ask {
+            about,
+            question: raw.question.get_ref().trim().to_string(),
+            yes_means_present,
+        })
+    }
+}
+
+/// Byte offset in the file of byte `offset` inside a string value whose TOML
+/// token spans `span` (the value may be quoted, multi-line or escaped).
+fn locate_in_string(file: &str, span: std::ops::Range<usize>, value: &str, offset: usize) -> usize {
+    let token = file.get(span.clone()).unwrap_or("");
+    // Find the text around the problem inside the raw token: escapes aside, the
+    // value's text appears there verbatim.
+    let needle_end = value[offset..]
+        .find('}')
+        .map_or(value.len(), |end| offset + end + 1);
+    let needle = &value[offset..needle_end.min(value.len())];
+    match token.find(needle) {
+        Some(found) if !needle.is_empty() => span.start + found,
+        _ => span.start,
+    }
+}
+
+fn find_include_cycle(concepts: &[Concept]) -> Option<Vec<String>> {
+    let graph: HashMap<&str, &[String]> = concepts
+        .iter()
+        .map(|c| (c.id.as_str(), c.includes.as_slice()))
+        .collect();
+    fn visit<'a>(
+        node: &'a str,
+        graph: &HashMap<&'a str, &'a [String]>,
+        path: &mut Vec<&'a str>,
+        done: &mut HashSet<&'a str>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|n| *n == node) {
+            let mut cycle: Vec<String> = path[start..].iter().map(|n| n.to_string()).collect();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if !done.insert(node) {
+            return None;
+        }
+        path.push(node);
+        for next in graph.get(node).copied().unwrap_or_default() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = HashSet::new();
+    for concept in concepts {
+        if let Some(cycle) = visit(&concept.id, &graph, &mut Vec::new(), &mut done) {
+            return Some(cycle);
+        }
+    }
+    None
+}

@@ -1,0 +1,105 @@
+//! Problems found in knowledge files, located by file, line and column so that
+//! whoever edits the files (office staff, nurses) can go straight to them.
+
+use std::path::{Path, PathBuf};
+
+/// Whether a problem stops the knowledge base from loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The knowledge base cannot be used until this is fixed.
+    Error,
+    /// Worth fixing (a stale review date, a missing source), but the bot still runs.
+    Warning,
+}
+
+/// One problem in one knowledge file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    pub message: String,
+}
+
+impl Problem {
+    /// An error at byte `offset` of `source` (the text of `file`).
+    pub fn error_at(file: &Path, source: &str, offset: usize, message: impl Into<String>) -> Self {
+        let (line, column) = line_column(source, offset);
+        Problem {
+            severity: Severity::Error,
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// A warning at a known line and column.
+    pub fn warning(file: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {severity}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = source[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_offsets_by_line_and_character_column() {
+        let source = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(source, 0), (1, 1));
+        assert_eq!(line_column(source, 6), (2, 1));
+        // "é" is two bytes but one column.
+        assert_eq!(line_column(source, 9), (2, 3));
+        assert_eq!(line_column(source, 1000), (3, 1));
+    }
+
+    #[test]
+    fn displays_like_a_compiler() {
+        let problem = Problem::error_at(Path::new("faq/x.toml"), "x\ny", 2, "bad");
+        assert_eq!(problem.to_string(), "faq/x.toml:2:1: error: bad");
+    }
+}

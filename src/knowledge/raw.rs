@@ -1,0 +1,133 @@
+//! The knowledge files exactly as written, with source spans: what serde reads
+//! before validation turns it into the checked model in `knowledge/mod.rs`.
+//!
+//! FAQ entries and rules share their review and test keys (`sources`, `reviewed`,
+//! `owner`, `examples`, `counter_examples`, `dialogues`); they are spelt out in
+//! both structs because serde cannot flatten them while rejecting unknown keys.
+//!
+//! Unknown keys are rejected (`deny_unknown_fields`) because a misspelt key such
+//! as `advise = ...` would otherwise silently drop the advice.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub practice: Option<Spanned<RawPractice>>,
+    #[serde(default)]
+    pub concept: Vec<Spanned<RawConcept>>,
+    #[serde(default)]
+    pub faq: Vec<Spanned<RawFaq>>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPractice {
+    pub name: Spanned<String>,
+    pub phone: Spanned<String>,
+    #[serde(default = "default_emergency_number")]
+    pub emergency_number: Spanned<String>,
+    pub crisis_line: Spanned<String>,
+    pub portal_url: Spanned<String>,
+    pub address: Spanned<String>,
+    pub after_hours_line: Spanned<String>,
+    pub timezone: Spanned<String>,
+    #[serde(default)]
+    pub hours: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub extra: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub messages: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+fn default_emergency_number() -> Spanned<String> {
+    Spanned::new(0..0, "911".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConcept {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub words: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub absent_words: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub includes: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFaq {
+    pub id: Spanned<String>,
+    pub title: Option<Spanned<String>>,
+    pub questions: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub keywords: Vec<Spanned<String>>,
+    pub answer: Spanned<String>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    pub reviewed: Spanned<toml::Value>,
+    pub owner: Spanned<String>,
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub counter_examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub dialogues: Vec<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: Spanned<String>,
+    pub title: Option<Spanned<String>>,
+    pub level: Spanned<String>,
+    pub when: Spanned<RawWhen>,
+    #[serde(default)]
+    pub handoff: bool,
+    pub advice: Spanned<String>,
+    #[serde(default)]
+    pub ask: Vec<Spanned<RawAsk>>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    pub reviewed: Spanned<toml::Value>,
+    pub owner: Spanned<String>,
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub counter_examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub dialogues: Vec<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhen {
+    #[serde(default)]
+    pub all: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub any: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub none: Vec<Spanned<String>>,
+    pub age_below: Option<Spanned<String>>,
+    pub age_at_least: Option<Spanned<String>>,
+    pub temperature_at_least: Option<Spanned<String>>,
+    pub temperature_below: Option<Spanned<String>>,
+    pub lasting_at_least: Option<Spanned<String>>,
+    pub lasting_below: Option<Spanned<String>>,
+    pub pregnant: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAsk {
+    pub about: Spanned<String>,
+    pub question: Spanned<String>,
+    pub yes: Option<Spanned<String>>,
+}

@@ -1,0 +1,53 @@
+//! # carebot — the core engine
+//!
+//! carebot answers patients' questions and nudges triage for a medical practice,
+//! deciding only from the knowledge files the practice's clinicians curate.
+//!
+//! ## What flows in, what comes out
+//!
+//! A patient's message (text) and that patient's [`Conversation`] go into
+//! [`Engine::respond`]; a [`Reply`] (kind, level of care, deciding entry, Markdown
+//! text, buttons, handoff flag) comes out, and the conversation is updated.
+//!
+//! ## Stages, and where each lives
+//!
+//! | stage | module |
+//! |---|---|
+//! | load and validate knowledge files, `file:line:col` problems | [`knowledge`] |
+//! | normalise, tokenise, expand "can't"/"appt", correct typos, stem | [`text`] |
+//! | spot identifiers (SSN, card numbers) to warn and redact | [`identifiers`] |
+//! | detect findings, with negation / history / hypothetical context | [`findings`] |
+//! | read age, temperature and duration | [`modifiers`] |
+//! | evaluate triage rules; pick advice or a follow-up question | [`triage`] |
+//! | rank FAQ entries (inverted index, BM25) | [`faq`] |
+//! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
+//! | run the knowledge base's own examples | [`kbtest`] |
+//! | warn about stale or unsourced entries | [`kbcheck`] |
+//!
+//! ## Packages, and why there is no cycle
+//!
+//! - `adapters/chat` (`carebot-chat`): the chat-facing types ([`Reply`],
+//!   [`Level`], [`ReplyKind`], [`Button`]). Data only.
+//! - this package, `carebot`: the core engine (this library, which never uses a
+//!   chat-platform type) and the `carebot` binary (`src/main.rs`, `src/cli/`).
+//! - `adapters/<platform>`: one thin translator per chat platform. Adapters depend
+//!   on `carebot-chat`, never on this package, so the binary can depend on every
+//!   adapter without a package cycle: `carebot` → adapters → `carebot-chat` ←
+//!   `carebot`.
+
+pub mod conversation;
+pub mod engine;
+pub mod faq;
+pub mod findings;
+pub mod identifiers;
+pub mod kbcheck;
+pub mod kbtest;
+pub mod knowledge;
+pub mod modifiers;
+pub mod text;
+pub mod triage;
+
+pub use carebot_chat::{Button, Level, Reply, ReplyKind};
+pub use conversation::Conversation;
+pub use engine::{Engine, Explanation, Limits, Outcome};
+pub use knowledge::{load_dir, Knowledge, Problem};

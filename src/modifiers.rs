@@ -1,0 +1,248 @@
+//! Modifiers that change a triage outcome: the age of the person who is unwell
+//! ("my 7 week old", "I'm 70", "newborn"), a temperature ("38.4", "101F") and how
+//! long it has gone on ("for 3 weeks", "5 days now").
+//!
+//! Age is kept as a range because people often give one ("my baby" is under a
+//! year, "toddler" one to four): a rule about babies under 3 months is decided by
+//! "7 weeks", ruled out by "toddler", and left open (so the bot asks) by "baby".
+
+use serde::{Deserialize, Serialize};
+
+use crate::knowledge::parse_temperature_celsius;
+use crate::knowledge::AskAbout;
+use crate::text::{lexicon, Token};
+
+/// Days in a year, for age words.
+const YEAR: f64 = 365.25;
+
+/// What a message says about age, temperature and duration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Modifiers {
+    /// Age range in days (lowest, highest).
+    pub age_days: Option<(f64, f64)>,
+    pub temperature_celsius: Option<f64>,
+    pub duration_days: Option<f64>,
+}
+
+impl Modifiers {
+    /// Combines what an answer adds to what was known: newer values win, since a
+    /// patient answering a question about age is correcting or completing it.
+    pub fn merge(&mut self, newer: Modifiers) {
+        if newer.age_days.is_some() {
+            self.age_days = newer.age_days;
+        }
+        if newer.temperature_celsius.is_some() {
+            self.temperature_celsius = newer.temperature_celsius;
+        }
+        if let Some(days) = newer.duration_days {
+            self.duration_days = Some(self.duration_days.map_or(days, |d| d.max(days)));
+        }
+    }
+}
+
+fn number_of(token: &Token) -> Option<f64> {
+    token.number().or_else(|| {
+        lexicon::NUMBER_WORDS
+            .iter()
+            .find(|(word, _)| *word == token.word)
+            .map(|(_, value)| *value)
+    })
+}
+
+fn days_per_unit(word: &str) -> Option<f64> {
+    crate::knowledge::parse_duration_days(&format!("1 {word}")).ok()
+}
+
+fn word(tokens: &[Token], at: usize) -> &str {
+    tokens.get(at).map_or("", |t| t.word.as_str())
+}
+
+/// Extracts modifiers from `tokens`. `answering` is what the bot just asked
+/// about: a bare "7 weeks" or "38.5" is then an answer to it.
+pub fn extract(tokens: &[Token], answering: Option<&AskAbout>) -> Modifiers {
+    Modifiers {
+        age_days: age(tokens, answering == Some(&AskAbout::Age)),
+        temperature_celsius: temperature(tokens, answering == Some(&AskAbout::Temperature)),
+        duration_days: duration(tokens, answering == Some(&AskAbout::Duration)),
+    }
+}
+
+fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
+    for at in 0..tokens.len() {
+        let Some(value) = number_of(&tokens[at]) else {
+            continue;
+        };
+        let unit = days_per_unit(word(tokens, at + 1));
+        let after_unit = word(tokens, at + 2);
+        // "7 week old", "2 year old", "3 months of age"
+        if let Some(per_unit) = unit {
+            if after_unit == "old" || (after_unit == "of" && word(tokens, at + 3) == "age") {
+                return Some(exact(value * per_unit));
+            }
+            if answering && after_unit != "ago" && after_unit != "pregnant" {
+                return Some(exact(value * per_unit));
+            }
+        }
+        if tokens[at].number().is_some_and(|v| v.fract() == 0.0 && (1.0..=120.0).contains(&v)) {
+            let before: Vec<&str> = (at.saturating_sub(2)..at).map(|i| word(tokens, i)).collect();
+            let next = word(tokens, at + 1);
+            let next_is_unit = unit.is_some() || matches!(next, "degrees" | "c" | "f" | "percent" | "kg" | "lbs" | "mg");
+            // "aged 70", "age 70", "I am 70", "she is 4"
+            let introduced = matches!(before.last().copied(), Some("aged" | "age"))
+                || matches!(before.as_slice(), ["i", "am"] | ["he", "is"] | ["she", "is"] | ["they", "are"]);
+            if !next_is_unit && (introduced || answering) {
+                return Some(exact(value * YEAR));
+            }
+        }
+    }
+    // Words that give an age range.
+    for token in tokens {
+        let range = match token.word.as_str() {
+            "newborn" | "neonate" => (0.0, 28.0),
+            "baby" | "infant" | "babies" => (0.0, YEAR),
+            "toddler" => (YEAR, 4.0 * YEAR),
+            "teen" | "teenager" | "teenage" => (13.0 * YEAR, 20.0 * YEAR),
+            "elderly" | "pensioner" => (65.0 * YEAR, 120.0 * YEAR),
+            _ => continue,
+        };
+        return Some(range);
+    }
+    None
+}
+
+fn exact(days: f64) -> (f64, f64) {
+    (days, days)
+}
+
+fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
+    let context = |clause: u32| {
+        tokens.iter().any(|t| {
+            t.clause == clause
+                && matches!(
+                    t.word.as_str(),
+                    "temp" | "temperature" | "fever" | "thermometer" | "reading" | "febrile" | "degrees"
+                )
+        })
+    };
+    for (at, token) in tokens.iter().enumerate() {
+        let Some(value) = token.number() else {
+            continue;
+        };
+        let mut next = at + 1;
+        if word(tokens, next) == "degrees" {
+            next += 1;
+        }
+        let unit = match word(tokens, next) {
+            "c" | "celsius" | "centigrade" => Some("C"),
+            "f" | "fahrenheit" => Some("F"),
+            _ => None,
+        };
+        if days_per_unit(word(tokens, at + 1)).is_some() {
+            continue;
+        }
+        let text = match unit {
+            Some(unit) => format!("{value} {unit}"),
+            None if answering || context(token.clause) || word(tokens, at + 1) == "degrees" => {
+                value.to_string()
+            }
+            None => continue,
+        };
+        if let Ok(celsius) = parse_temperature_celsius(&text) {
+            return Some(celsius);
+        }
+    }
+    None
+}
+
+fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
+    let mut longest: Option<f64> = None;
+    let mut note = |days: f64| longest = Some(longest.map_or(days, |d: f64| d.max(days)));
+    for at in 0..tokens.len() {
+        let current = word(tokens, at);
+        // "for weeks", "for months": at least two of them.
+        if current == "for" || current == "over" {
+            if let Some(per_unit) = days_per_unit(word(tokens, at + 1)) {
+                if word(tokens, at + 1).ends_with('s') {
+                    note(2.0 * per_unit);
+                }
+            }
+        }
+        let Some(value) = number_of(&tokens[at]) else {
+            continue;
+        };
+        let Some(per_unit) = days_per_unit(word(tokens, at + 1)) else {
+            continue;
+        };
+        let after = word(tokens, at + 2);
+        if matches!(after, "old" | "pregnant") || (after == "of" && word(tokens, at + 3) == "age") {
+            continue;
+        }
+        let before: Vec<&str> = (at.saturating_sub(3)..at).map(|i| word(tokens, i)).collect();
+        let introduced = before.iter().any(|w| {
+            matches!(
+                *w,
+                "for" | "past" | "last" | "since" | "over" | "than" | "about" | "almost" | "nearly" | "lasted" | "lasting"
+            )
+        });
+        let closed = matches!(after, "now" | "ago" | "straight" | "running" | "already" | "in");
+        if introduced || closed || answering {
+            note(value * per_unit);
+        }
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Analyzer;
+
+    fn modifiers(text: &str) -> Modifiers {
+        extract(&Analyzer::without_vocabulary().analyze(text), None)
+    }
+
+    fn answer(text: &str, about: AskAbout) -> Modifiers {
+        extract(&Analyzer::without_vocabulary().analyze(text), Some(&about))
+    }
+
+    #[test]
+    fn reads_ages_in_many_forms() {
+        assert_eq!(modifiers("my 7 week old has a fever").age_days, Some((49.0, 49.0)));
+        assert_eq!(modifiers("my 7wk old").age_days, Some((49.0, 49.0)));
+        assert_eq!(modifiers("my 2yo is hot").age_days, Some((2.0 * YEAR, 2.0 * YEAR)));
+        assert_eq!(modifiers("my seven week old").age_days, Some((49.0, 49.0)));
+        assert_eq!(modifiers("I'm 70 and dizzy").age_days, Some((70.0 * YEAR, 70.0 * YEAR)));
+        assert_eq!(modifiers("my newborn").age_days, Some((0.0, 28.0)));
+        assert_eq!(modifiers("my baby is hot").age_days, Some((0.0, YEAR)));
+        assert_eq!(modifiers("I'm 30 weeks pregnant").age_days, None);
+        assert_eq!(modifiers("cough for 3 weeks").age_days, None);
+    }
+
+    #[test]
+    fn reads_age_answers_without_old() {
+        assert_eq!(answer("she's 7 weeks", AskAbout::Age).age_days, Some((49.0, 49.0)));
+        assert_eq!(answer("2", AskAbout::Age).age_days, Some((2.0 * YEAR, 2.0 * YEAR)));
+    }
+
+    #[test]
+    fn reads_temperatures_with_units_or_context() {
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 0.01;
+        assert!(close(modifiers("temp of 38.4").temperature_celsius, 38.4));
+        assert!(close(modifiers("she's 101F").temperature_celsius, 38.33));
+        assert!(close(modifiers("39 degrees").temperature_celsius, 39.0));
+        assert!(close(modifiers("fever 38,5°C").temperature_celsius, 38.5));
+        assert_eq!(modifiers("I'm 38 weeks pregnant").temperature_celsius, None);
+        assert_eq!(modifiers("room 38 please").temperature_celsius, None);
+        assert!(close(answer("38.2", AskAbout::Temperature).temperature_celsius, 38.2));
+    }
+
+    #[test]
+    fn reads_durations() {
+        assert_eq!(modifiers("coughing for 3 weeks").duration_days, Some(21.0));
+        assert_eq!(modifiers("fever 5 days now").duration_days, Some(5.0));
+        assert_eq!(modifiers("for the past four days").duration_days, Some(4.0));
+        assert_eq!(modifiers("a cough for weeks").duration_days, Some(14.0));
+        assert_eq!(modifiers("my 3 week old").duration_days, None);
+        assert_eq!(modifiers("I have 2 kids").duration_days, None);
+    }
+}

@@ -1,0 +1,175 @@
+//! Text analysis shared by every matching stage: a message becomes a sequence of
+//! [`Token`]s (normalised, spelling-corrected, stemmed words with clause numbers).
+//!
+//! The same [`Analyzer`] turns knowledge-file phrases into tokens (without spelling
+//! correction), so a phrase and a message meet in one form: "Swelling" in a concept
+//! file and "swolen" from a patient both end up comparing stems.
+
+pub mod lexicon;
+pub mod normalize;
+pub mod spelling;
+
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+pub use normalize::normalize;
+use spelling::Speller;
+
+/// One word of an analysed message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// The word after normalisation and spelling correction.
+    pub word: String,
+    /// The word's stem ("swelling" → "swell"); what phrases are matched on.
+    pub stem: String,
+    /// Clause index: negation and phrase matches never cross a clause boundary.
+    pub clause: u32,
+    /// The word as written, when spelling correction changed it.
+    pub corrected_from: Option<String>,
+}
+
+impl Token {
+    /// The token's value if it is a number ("38.4").
+    pub fn number(&self) -> Option<f64> {
+        if self.word.starts_with(|c: char| c.is_ascii_digit()) {
+            self.word.parse().ok()
+        } else {
+            None
+        }
+    }
+}
+
+/// Analyses text against one knowledge base's vocabulary.
+pub struct Analyzer {
+    stemmer: Stemmer,
+    /// Words that are never "corrected": the knowledge base's own words, the
+    /// lexicon's chat words, and common English.
+    known: HashSet<String>,
+    speller: Speller,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("known_words", &self.known.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Common English words, so that a correctly spelt word that the knowledge base
+/// happens not to use ("rain") is not "corrected" into one it does use ("pain").
+fn english_words() -> impl Iterator<Item = &'static str> {
+    include_str!("english-words.txt")
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
+
+impl Analyzer {
+    /// An analyzer that corrects spelling towards `vocabulary` (word → frequency).
+    pub fn new(vocabulary: &HashMap<String, u32>) -> Analyzer {
+        let mut known: HashSet<String> = vocabulary.keys().cloned().collect();
+        known.extend(lexicon::all_words().map(str::to_string));
+        known.extend(english_words().map(str::to_string));
+        Analyzer {
+            stemmer: Stemmer::create(Algorithm::English),
+            known,
+            speller: Speller::new(vocabulary),
+        }
+    }
+
+    /// An analyzer without a vocabulary: no spelling correction. Used to read the
+    /// knowledge files themselves, whose words make the vocabulary.
+    pub fn without_vocabulary() -> Analyzer {
+        Analyzer::new(&HashMap::new())
+    }
+
+    /// The stem of one normalised word.
+    pub fn stem(&self, word: &str) -> String {
+        if word.starts_with(|c: char| c.is_ascii_digit()) {
+            return word.to_string();
+        }
+        self.stemmer.stem(word).into_owned()
+    }
+
+    /// Tokens of a patient's message, with spelling correction.
+    pub fn analyze(&self, text: &str) -> Vec<Token> {
+        self.tokens(text, true)
+    }
+
+    /// Tokens of a knowledge-file phrase, exactly as written.
+    pub fn analyze_exact(&self, text: &str) -> Vec<Token> {
+        self.tokens(text, false)
+    }
+
+    fn tokens(&self, text: &str, correct: bool) -> Vec<Token> {
+        normalize::words(&normalize(text))
+            .into_iter()
+            .map(|raw| {
+                let corrected = if correct {
+                    self.correction(&raw.text)
+                } else {
+                    None
+                };
+                let (word, corrected_from) = match corrected {
+                    Some(fixed) => (fixed, Some(raw.text)),
+                    None => (raw.text, None),
+                };
+                Token {
+                    stem: self.stem(&word),
+                    word,
+                    clause: raw.clause,
+                    corrected_from,
+                }
+            })
+            .collect()
+    }
+
+    fn correction(&self, word: &str) -> Option<String> {
+        if self.known.contains(word) {
+            return None;
+        }
+        self.speller
+            .correct(word)
+            .or_else(|| self.speller.expand_abbreviation(word))
+            .map(str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer(words: &[&str]) -> Analyzer {
+        Analyzer::new(&words.iter().map(|w| (w.to_string(), 1)).collect())
+    }
+
+    #[test]
+    fn corrects_typos_towards_the_vocabulary_and_stems() {
+        let analyzer = analyzer(&["ankle", "swollen", "swelling"]);
+        let tokens = analyzer.analyze("My ankel is swolen");
+        let words: Vec<&str> = tokens.iter().map(|t| t.word.as_str()).collect();
+        assert_eq!(words, ["my", "ankle", "is", "swollen"]);
+        assert_eq!(tokens[1].corrected_from.as_deref(), Some("ankel"));
+        assert_eq!(analyzer.analyze("swelling")[0].stem, analyzer.stem("swell"));
+    }
+
+    #[test]
+    fn does_not_correct_real_english_words() {
+        let analyzer = analyzer(&["pain"]);
+        assert_eq!(analyzer.analyze("rain")[0].word, "rain");
+    }
+
+    #[test]
+    fn exact_analysis_never_corrects() {
+        let analyzer = analyzer(&["ankle"]);
+        assert_eq!(analyzer.analyze_exact("ankel")[0].word, "ankel");
+    }
+
+    #[test]
+    fn numbers_keep_their_value() {
+        let tokens = analyzer(&[]).analyze("temp 38.4");
+        assert_eq!(tokens[1].number(), Some(38.4));
+        assert_eq!(tokens[0].number(), None);
+    }
+}

@@ -1,0 +1,269 @@
+//! From raw chat text to a sequence of plain words with clause boundaries.
+//!
+//! This stage knows nothing about the knowledge base: it folds Unicode and case,
+//! expands contractions and text-speak ("can't" → "can not", "appt" → "appointment"),
+//! splits glued numbers and units ("38.4c" → "38.4 c", "7wks" → "7 weeks") and marks
+//! where clauses end, because negation never reaches past a clause.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::lexicon;
+
+/// A word of the message after normalisation, before spelling correction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawWord {
+    pub text: String,
+    /// Index of the clause the word belongs to; punctuation starts a new clause.
+    pub clause: u32,
+}
+
+/// Canonical form of a message: Unicode NFKC, lower case, typographic quotes
+/// folded, control characters turned into spaces, runs of white space collapsed.
+///
+/// Idempotent: normalising twice gives the same text as normalising once.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_was_space = true;
+    for c in text.nfkc().flat_map(char::to_lowercase).nfkc() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '`' | '\u{00B4}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
+            c if c.is_control() || c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            if !last_was_space {
+                out.push(' ');
+            }
+            last_was_space = true;
+        } else {
+            out.push(c);
+            last_was_space = false;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+fn expansions() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        lexicon::CONTRACTIONS
+            .iter()
+            .chain(lexicon::TEXT_SPEAK)
+            .copied()
+            .collect()
+    })
+}
+
+/// Characters that end a clause.
+fn is_clause_break(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ','
+            | ';'
+            | ':'
+            | '!'
+            | '?'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '\u{2026}'
+            | '\u{2014}'
+            | '\u{2013}'
+            | '"'
+    )
+}
+
+/// Splits normalised text into words, expanding contractions and text-speak.
+///
+/// `text` should already be [`normalize`]d.
+pub fn words(text: &str) -> Vec<RawWord> {
+    let mut out = Vec::new();
+    let mut clause = 0u32;
+    for chunk in text.split(' ') {
+        scan_chunk(chunk, &mut clause, &mut out);
+    }
+    out
+}
+
+/// Scans one white-space separated chunk ("ankle,", "38.4c", "w/o", "it's").
+fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
+    // Whole-chunk abbreviations that contain punctuation ("w/o", "y/o").
+    let trimmed = chunk.trim_end_matches(|c: char| is_clause_break(c) && c != '/');
+    if let Some(expansion) = expansions().get(trimmed).filter(|_| trimmed.contains('/')) {
+        push_expansion(expansion, *clause, out);
+        if trimmed.len() < chunk.len() {
+            *clause += 1;
+        }
+        return;
+    }
+    let chars: Vec<char> = chunk.chars().collect();
+    let mut i = 0;
+    let mut current = String::new();
+    while i < chars.len() {
+        let c = chars[i];
+        let prev = if i > 0 { Some(chars[i - 1]) } else { None };
+        let next = chars.get(i + 1).copied();
+        if c.is_alphanumeric() {
+            current.push(c);
+        } else if c == '\''
+            && prev.is_some_and(char::is_alphabetic)
+            && next.is_some_and(char::is_alphabetic)
+        {
+            current.push(c);
+        } else if (c == '.' || c == ',')
+            && prev.is_some_and(|p| p.is_ascii_digit())
+            && next.is_some_and(|n| n.is_ascii_digit())
+        {
+            // A decimal number: "38.4", and "38,4" as many Europeans write it.
+            current.push('.');
+        } else {
+            flush_word(&mut current, *clause, out);
+            if c == '\u{00B0}' {
+                out.push(RawWord {
+                    text: "degrees".into(),
+                    clause: *clause,
+                });
+            } else if c == '&' || c == '+' {
+                out.push(RawWord {
+                    text: "and".into(),
+                    clause: *clause,
+                });
+            } else if is_clause_break(c) || (c == '-' && chunk.len() == 1) {
+                *clause += 1;
+            }
+        }
+        i += 1;
+    }
+    flush_word(&mut current, *clause, out);
+}
+
+fn push_expansion(expansion: &str, clause: u32, out: &mut Vec<RawWord>) {
+    out.extend(expansion.split(' ').map(|word| RawWord {
+        text: word.to_string(),
+        clause,
+    }));
+}
+
+/// Emits a finished word, expanded and split at digit/letter boundaries.
+fn flush_word(current: &mut String, clause: u32, out: &mut Vec<RawWord>) {
+    if current.is_empty() {
+        return;
+    }
+    let word = std::mem::take(current);
+    if let Some(expansion) = expansions().get(word.as_str()) {
+        push_expansion(expansion, clause, out);
+        return;
+    }
+    // Possessive "dad's" → "dad"; other "x's" contractions are in the table.
+    let word = word.strip_suffix("'s").map(str::to_string).unwrap_or(word);
+    let word = word.replace('\'', "");
+    for part in split_digits_from_letters(&word) {
+        if let Some(expansion) = expansions().get(part) {
+            push_expansion(expansion, clause, out);
+        } else if !is_ordinal_suffix(part) {
+            out.push(RawWord {
+                text: part.to_string(),
+                clause,
+            });
+        }
+    }
+}
+
+/// "38.4c" → ["38.4", "c"], "7wks" → ["7", "wks"]; words like "b4" and "2day"
+/// were already expanded as a whole before this runs.
+fn split_digits_from_letters(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut last_kind = None;
+    for (index, c) in word.char_indices() {
+        let kind = c.is_ascii_digit() || c == '.';
+        if last_kind.is_some_and(|last| last != kind) {
+            parts.push(&word[start..index]);
+            start = index;
+        }
+        last_kind = Some(kind);
+    }
+    parts.push(&word[start..]);
+    parts.retain(|part| !part.is_empty() && *part != ".");
+    parts
+}
+
+fn is_ordinal_suffix(part: &str) -> bool {
+    matches!(part, "st" | "nd" | "rd" | "th")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(input: &str) -> Vec<String> {
+        words(&normalize(input))
+            .into_iter()
+            .map(|word| word.text)
+            .collect()
+    }
+
+    #[test]
+    fn folds_case_unicode_and_quotes() {
+        assert_eq!(normalize("  My ANKLE’s\tSWOLLEN\u{0007}  "), "my ankle's swollen");
+        assert_eq!(normalize("ＡＢＣ"), "abc");
+    }
+
+    #[test]
+    fn normalisation_is_idempotent_on_awkward_text() {
+        for text in ["İstanbul ǅ ß ﬁ", "Ⅻ ㎏ ½", "\u{0130}\u{0307}", "a\r\n\u{200b}b"] {
+            let once = normalize(text);
+            assert_eq!(normalize(&once), once, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn expands_contractions_with_and_without_apostrophes() {
+        assert_eq!(texts("I can't walk"), ["i", "can", "not", "walk"]);
+        assert_eq!(texts("i cant walk"), ["i", "can", "not", "walk"]);
+        assert_eq!(texts("I cannot walk"), ["i", "can", "not", "walk"]);
+        assert_eq!(texts("it isn't swollen"), ["it", "is", "not", "swollen"]);
+        assert_eq!(texts("it’s fine"), ["it", "is", "fine"]);
+        assert_eq!(texts("my dad's chest"), ["my", "dad", "chest"]);
+    }
+
+    #[test]
+    fn expands_text_speak() {
+        assert_eq!(
+            texts("r u open tmrw"),
+            ["are", "you", "open", "tomorrow"]
+        );
+        assert_eq!(texts("need an appt b4 friday"), ["need", "an", "appointment", "before", "friday"]);
+        assert_eq!(texts("fever w/o rash"), ["fever", "without", "rash"]);
+    }
+
+    #[test]
+    fn splits_numbers_from_units() {
+        assert_eq!(texts("temp 38.4c"), ["temp", "38.4", "c"]);
+        assert_eq!(texts("38,4°C"), ["38.4", "degrees", "c"]);
+        assert_eq!(texts("my 7wk old"), ["my", "7", "week", "old"]);
+        assert_eq!(texts("my 2yo"), ["my", "2", "year", "old"]);
+        assert_eq!(texts("the 3rd day"), ["the", "3", "day"]);
+    }
+
+    #[test]
+    fn punctuation_starts_a_new_clause() {
+        let words = words(&normalize("no chest pain, just a cough. ok?"));
+        let clauses: Vec<u32> = words.iter().map(|word| word.clause).collect();
+        assert_eq!(clauses, [0, 0, 0, 1, 1, 1, 2]);
+    }
+
+    #[test]
+    fn emoji_and_symbols_are_dropped() {
+        assert_eq!(texts("😭😭 my ankle 🦶!!"), ["my", "ankle"]);
+        assert!(texts("🙂🙂🙂").is_empty());
+    }
+}

@@ -1,0 +1,325 @@
+//! Triage: deciding, from what is known about a conversation, which rule applies,
+//! or which follow-up question must be asked first.
+//!
+//! Conditions are three-valued. A finding the message doesn't mention is
+//! *unknown*, and an unknown finding that the rule can ask about keeps the rule
+//! undecided instead of silently false: "I twisted my ankle" leaves the Ottawa
+//! rule undecided, so the bot asks whether they can take four steps rather than
+//! giving self-care advice. The most severe matching rule wins; a more severe
+//! undecided rule is asked about first. A question that was asked and not
+//! answered clearly counts on the safe side (as if the finding were present).
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::findings::{ConceptMatcher, Status, PREGNANCY};
+use crate::knowledge::{AskAbout, Conditions, Knowledge, Level, TriageRule};
+use crate::modifiers::Modifiers;
+
+/// Everything known in one conversation episode: findings, modifiers, and which
+/// questions were already asked.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Status of each concept, by the matcher's concept index.
+    pub concepts: Vec<Status>,
+    pub modifiers: Modifiers,
+    pub asked: HashSet<AskAbout>,
+}
+
+/// A three-valued truth: unknown means "could be either; a question would tell".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    Yes,
+    No,
+    Unknown,
+}
+
+/// A rule with its concept ids resolved to matcher indexes, evaluated per message.
+#[derive(Debug)]
+struct CompiledRule {
+    all: Vec<usize>,
+    any: Vec<usize>,
+    none: Vec<usize>,
+    pregnancy: usize,
+}
+
+/// The outcome of evaluating one rule against the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluation {
+    Matches,
+    DoesNotMatch,
+    /// Could match; the rule's ask number `ask` would help decide.
+    Undecided { ask: usize },
+}
+
+/// What triage decided for a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Give rule `rule`'s advice.
+    Advise { rule: usize },
+    /// Ask rule `rule`'s follow-up question number `ask` first.
+    Ask { rule: usize, ask: usize },
+    /// No rule applies: the message is for the FAQ.
+    NoRule,
+}
+
+/// Evaluates the knowledge base's rules.
+#[derive(Debug)]
+pub struct Triage {
+    rules: Vec<CompiledRule>,
+}
+
+impl Triage {
+    pub fn new(knowledge: &Knowledge, matcher: &ConceptMatcher) -> Triage {
+        let resolve = |ids: &[String]| -> Vec<usize> {
+            ids.iter()
+                .map(|id| matcher.index(id).expect("validated concept id"))
+                .collect()
+        };
+        let pregnancy = matcher.index(PREGNANCY).expect("built-in concept");
+        Triage {
+            rules: knowledge
+                .rules
+                .iter()
+                .map(|rule| CompiledRule {
+                    all: resolve(&rule.when.all),
+                    any: resolve(&rule.when.any),
+                    none: resolve(&rule.when.none),
+                    pregnancy,
+                })
+                .collect(),
+        }
+    }
+
+    /// Decides which rule applies to `facts`, or what to ask first.
+    pub fn decide(&self, knowledge: &Knowledge, facts: &Facts) -> Decision {
+        let mut best: Option<(Level, usize, usize)> = None;
+        let mut undecided: Option<(Level, usize, usize)> = None;
+        for (index, (compiled, rule)) in self.rules.iter().zip(&knowledge.rules).enumerate() {
+            match evaluate(compiled, rule, facts) {
+                Evaluation::Matches => {
+                    let specificity = rule.when.count();
+                    let better = best.is_none_or(|(level, best_specificity, _)| {
+                        (rule.level, specificity) > (level, best_specificity)
+                    });
+                    if better {
+                        best = Some((rule.level, specificity, index));
+                    }
+                }
+                Evaluation::Undecided { ask } => {
+                    if undecided.is_none_or(|(level, _, _)| rule.level > level) {
+                        undecided = Some((rule.level, index, ask));
+                    }
+                }
+                Evaluation::DoesNotMatch => {}
+            }
+        }
+        match (best, undecided) {
+            (Some((level, _, _)), Some((open_level, rule, ask))) if open_level > level => {
+                Decision::Ask { rule, ask }
+            }
+            (Some((_, _, rule)), _) => Decision::Advise { rule },
+            (None, Some((_, rule, ask))) => Decision::Ask { rule, ask },
+            (None, None) => Decision::NoRule,
+        }
+    }
+
+    /// Evaluates rule number `index` (for explanations and tests).
+    pub fn evaluate(&self, knowledge: &Knowledge, index: usize, facts: &Facts) -> Evaluation {
+        evaluate(&self.rules[index], &knowledge.rules[index], facts)
+    }
+}
+
+fn can_ask(rule: &TriageRule, about: &AskAbout, facts: &Facts) -> bool {
+    !facts.asked.contains(about) && rule.asks.iter().any(|ask| ask.about == *about)
+}
+
+/// The truth of "concept is present" for this rule.
+fn present(rule: &TriageRule, id: &str, status: Status, facts: &Facts) -> Truth {
+    match status {
+        Status::Present => Truth::Yes,
+        Status::Absent => Truth::No,
+        Status::Unknown => {
+            let about = AskAbout::Concept(id.to_string());
+            if can_ask(rule, &about, facts) {
+                Truth::Unknown
+            } else if facts.asked.contains(&about) {
+                // Asked, and the answer didn't settle it: take the safe side.
+                Truth::Yes
+            } else {
+                Truth::No
+            }
+        }
+    }
+}
+
+fn not(truth: Truth) -> Truth {
+    match truth {
+        Truth::Yes => Truth::No,
+        Truth::No => Truth::Yes,
+        Truth::Unknown => Truth::Unknown,
+    }
+}
+
+fn and(truths: impl IntoIterator<Item = Truth>) -> Truth {
+    let mut result = Truth::Yes;
+    for truth in truths {
+        match truth {
+            Truth::No => return Truth::No,
+            Truth::Unknown => result = Truth::Unknown,
+            Truth::Yes => {}
+        }
+    }
+    result
+}
+
+fn or(truths: impl IntoIterator<Item = Truth>) -> Truth {
+    let mut result = Truth::No;
+    for truth in truths {
+        match truth {
+            Truth::Yes => return Truth::Yes,
+            Truth::Unknown => result = Truth::Unknown,
+            Truth::No => {}
+        }
+    }
+    result
+}
+
+/// A bound on a value the message may not give. `unknown` is the truth when the
+/// value is missing and the rule cannot (or can no longer) ask for it.
+fn bound(known: Option<bool>, about: AskAbout, rule: &TriageRule, facts: &Facts, unknown: Truth) -> Truth {
+    match known {
+        Some(true) => Truth::Yes,
+        Some(false) => Truth::No,
+        None if can_ask(rule, &about, facts) => Truth::Unknown,
+        None if facts.asked.contains(&about) => Truth::Yes,
+        None => unknown,
+    }
+}
+
+fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evaluation {
+    let when: &Conditions = &rule.when;
+    let status = |index: usize| facts.concepts.get(index).copied().unwrap_or(Status::Unknown);
+    let concept = |index: usize, id: &str| present(rule, id, status(index), facts);
+
+    let all = and(compiled.all.iter().zip(&when.all).map(|(&i, id)| concept(i, id)));
+    let any = if when.any.is_empty() {
+        Truth::Yes
+    } else {
+        or(compiled.any.iter().zip(&when.any).map(|(&i, id)| concept(i, id)))
+    };
+    let none = and(compiled.none.iter().zip(&when.none).map(|(&i, id)| not(concept(i, id))));
+
+    // A rule only runs, and only asks, once something the patient said triggers
+    // it: the ankle rule never asks about weight-bearing in a message about a cold.
+    let triggered_by_concepts = compiled
+        .all
+        .iter()
+        .chain(&compiled.any)
+        .any(|&i| status(i) == Status::Present);
+    let temperature = facts.modifiers.temperature_celsius;
+    let triggered_by_temperature = when.temperature_at_least.is_some()
+        && when.all.is_empty()
+        && when.any.is_empty()
+        && temperature.is_some();
+    if !(triggered_by_concepts || triggered_by_temperature) {
+        return Evaluation::DoesNotMatch;
+    }
+
+    let age = facts.modifiers.age_days;
+    let age_below = when.age_below_days.map(|limit| {
+        let known = age.and_then(|(low, high)| {
+            if high < limit {
+                Some(true)
+            } else if low >= limit {
+                Some(false)
+            } else {
+                None
+            }
+        });
+        bound(known, AskAbout::Age, rule, facts, Truth::No)
+    });
+    let age_at_least = when.age_at_least_days.map(|limit| {
+        let known = age.and_then(|(low, high)| {
+            if low >= limit {
+                Some(true)
+            } else if high < limit {
+                Some(false)
+            } else {
+                None
+            }
+        });
+        bound(known, AskAbout::Age, rule, facts, Truth::No)
+    });
+    // A reported fever stands in for a missing reading; a bare temperature rule
+    // needs the reading itself.
+    let temperature_at_least = when.temperature_at_least.map(|limit| {
+        let unknown = if triggered_by_concepts { Truth::Yes } else { Truth::No };
+        bound(temperature.map(|t| t >= limit), AskAbout::Temperature, rule, facts, unknown)
+    });
+    let temperature_below = when.temperature_below.map(|limit| {
+        bound(temperature.map(|t| t < limit), AskAbout::Temperature, rule, facts, Truth::Yes)
+    });
+    let duration = facts.modifiers.duration_days;
+    let lasting_at_least = when.lasting_at_least_days.map(|limit| {
+        bound(duration.map(|d| d >= limit), AskAbout::Duration, rule, facts, Truth::No)
+    });
+    let lasting_below = when.lasting_below_days.map(|limit| {
+        bound(duration.map(|d| d < limit), AskAbout::Duration, rule, facts, Truth::Yes)
+    });
+    let pregnant = when.pregnant.map(|wanted| {
+        let known = match status(compiled.pregnancy) {
+            Status::Present => Some(wanted),
+            Status::Absent => Some(!wanted),
+            Status::Unknown => None,
+        };
+        let unknown = if wanted { Truth::No } else { Truth::Yes };
+        bound(known, AskAbout::Pregnancy, rule, facts, unknown)
+    });
+
+    let overall = and([all, any, none]
+        .into_iter()
+        .chain([age_below, age_at_least, temperature_at_least, temperature_below, lasting_at_least, lasting_below, pregnant]
+            .into_iter()
+            .flatten()));
+    match overall {
+        Truth::Yes => Evaluation::Matches,
+        Truth::No => Evaluation::DoesNotMatch,
+        Truth::Unknown => {
+            // Ask the rule's questions in the order the clinician wrote them,
+            // skipping any whose answer is already known.
+            let ask = rule.asks.iter().position(|ask| {
+                can_ask(rule, &ask.about, facts)
+                    && match &ask.about {
+                        AskAbout::Concept(id) => compiled
+                            .all
+                            .iter()
+                            .zip(&when.all)
+                            .chain(compiled.any.iter().zip(&when.any))
+                            .chain(compiled.none.iter().zip(&when.none))
+                            .any(|(&i, cid)| cid == id && status(i) == Status::Unknown),
+                        AskAbout::Age => age_below == Some(Truth::Unknown) || age_at_least == Some(Truth::Unknown),
+                        AskAbout::Temperature => {
+                            temperature_at_least == Some(Truth::Unknown) || temperature_below == Some(Truth::Unknown)
+                        }
+                        AskAbout::Duration => lasting_at_least == Some(Truth::Unknown) || lasting_below == Some(Truth::Unknown),
+                        AskAbout::Pregnancy => pregnant == Some(Truth::Unknown),
+                    }
+            });
+            match ask {
+                Some(ask) => Evaluation::Undecided { ask },
+                None => Evaluation::DoesNotMatch,
+            }
+        }
+    }
+}
+
+/// A follow-up answer's polarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Yes,
+    No,
+    Unsure,
+}
