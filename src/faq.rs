@@ -73,9 +73,32 @@ fn is_stopword(word: &str) -> bool {
     lexicon::STOPWORDS.contains(&word)
 }
 
+/// An answer template without its `{placeholders}` and web addresses.
+fn without_placeholders(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut depth = 0;
+    for c in template.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = (depth - 1).max(0),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace()
+        .filter(|word| !word.contains("://") && !word.starts_with("www."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The index terms of a token sequence: content stems and adjacent stem pairs.
+/// Numbers are left out: in a question about the practice, "3" or "123-45-6789"
+/// says nothing about the topic, and would only dilute the confidence.
 pub fn terms(tokens: &[Token]) -> Vec<String> {
-    let content: Vec<&Token> = tokens.iter().filter(|t| !is_stopword(&t.word)).collect();
+    let content: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !is_stopword(&t.word) && t.number().is_none())
+        .collect();
     let mut terms: Vec<String> = content.iter().map(|t| t.stem.clone()).collect();
     for pair in content.windows(2) {
         if pair[0].clause == pair[1].clause {
@@ -112,7 +135,7 @@ impl FaqIndex {
             if !entry.keywords.is_empty() {
                 texts.push((Field::Keywords, entry.keywords.join(", ")));
             }
-            texts.push((Field::Answer, entry.answer.clone()));
+            texts.push((Field::Answer, without_placeholders(&entry.answer_template)));
             for (field, text) in texts {
                 let document_terms = terms(&analyzer.analyze_exact(&text));
                 if document_terms.is_empty() {

@@ -499,7 +499,7 @@ mod tests {
     fn a_negation_inside_a_phrase_allows_no_gap_after_it() {
         assert_eq!(status_of("I can't put any weight on it", "cannot_bear_weight"), Status::Present);
         assert_eq!(status_of("I can't really walk", "cannot_bear_weight"), Status::Present);
-        let (matcher, analyzer) = setup();
+        let (_, analyzer) = setup();
         let not_breathing = Concept {
             words: vec!["not breathing".into()],
             ..matcher_concept("collapse")

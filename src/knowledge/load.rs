@@ -111,6 +111,10 @@ pub fn load_files(dir: &Path, files: Vec<KnowledgeFile>) -> Result<Knowledge, Ve
         }
     }
     let knowledge = validator.validate(dir, parsed);
+    // Report top to bottom, file by file, as an editor would walk them.
+    validator
+        .problems
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     match knowledge {
         Some(knowledge) if validator.problems.is_empty() => Ok(knowledge),
         _ => Err(validator.problems),
@@ -518,6 +522,7 @@ impl Validator {
             questions,
             keywords: raw.keywords.into_iter().map(|k| k.into_inner()).collect(),
             answer: answer?.trim().to_string(),
+            answer_template: raw.answer.into_inner(),
             review: review?,
             tests,
             origin,

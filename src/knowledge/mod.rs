@@ -80,6 +80,10 @@ pub struct FaqEntry {
     pub keywords: Vec<String>,
     /// The answer in Markdown, placeholders already filled in.
     pub answer: String,
+    /// The answer as written, placeholders unfilled: what the FAQ index reads, so
+    /// that the phone number and portal address in every answer do not make
+    /// "phone" and "portal" look like common words.
+    pub answer_template: String,
     pub review: Review,
     pub tests: EntryTests,
     pub origin: Origin,

@@ -1,0 +1,105 @@
+//! Shared test helpers: the real `carebot` binary, the fixture and shipped
+//! knowledge folders, and temporary knowledge folders built from snippets.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use carebot::{Conversation, Engine, Reply};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The small knowledge base written for these tests.
+pub fn fixture_dir() -> PathBuf {
+    root().join("tests/fixtures/knowledge")
+}
+
+/// The starter knowledge base that ships in `knowledge/`.
+pub fn shipped_dir() -> PathBuf {
+    root().join("knowledge")
+}
+
+/// The fixture knowledge base's engine (built once per test binary).
+pub fn fixture_engine() -> Arc<Engine> {
+    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| Arc::new(Engine::new(carebot::load_dir(&fixture_dir()).expect("fixture knowledge loads"))))
+        .clone()
+}
+
+/// The shipped knowledge base's engine (built once per test binary).
+pub fn shipped_engine() -> Arc<Engine> {
+    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| Arc::new(Engine::new(carebot::load_dir(&shipped_dir()).expect("shipped knowledge loads"))))
+        .clone()
+}
+
+/// Sends `turns` through one conversation and returns every reply.
+pub fn converse(engine: &Engine, turns: &[&str]) -> Vec<Reply> {
+    let mut conversation = Conversation::default();
+    turns.iter().map(|turn| engine.reply(&mut conversation, turn)).collect()
+}
+
+/// The `carebot` binary, run from the repository root.
+pub fn carebot() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carebot"));
+    command.current_dir(root()).env_remove("CAREBOT_KNOWLEDGE");
+    command
+}
+
+/// Runs `carebot` with `args`, feeding `stdin`, and waits for it.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = carebot()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("carebot starts");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let stdin = stdin.to_vec();
+    // Write from a thread so a large input cannot deadlock against the output pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().expect("carebot runs");
+    writer.join().expect("stdin writer");
+    output
+}
+
+/// Runs `carebot ask --json [extra]` over `lines` and parses every output line.
+pub fn ask_json(knowledge: &Path, extra: &[&str], input: &[u8]) -> Vec<serde_json::Value> {
+    let knowledge = knowledge.to_str().expect("utf-8 path");
+    let mut args = vec!["ask", "--json", "--knowledge", knowledge];
+    args.extend_from_slice(extra);
+    let output = run(&args, input);
+    assert!(output.status.success(), "ask --json failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout)
+        .expect("output is UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+/// One JSON input line.
+pub fn line(user: &str, text: &str) -> String {
+    serde_json::json!({ "user": user, "text": text }).to_string() + "\n"
+}
+
+/// A temporary knowledge folder: the fixture's practice settings plus `files`
+/// (relative path → contents).
+pub fn temp_knowledge(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(fixture_dir().join("practice.toml"), dir.path().join("practice.toml")).expect("copy practice");
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write knowledge file");
+    }
+    dir
+}
