@@ -168,7 +168,10 @@ impl Engine {
         let statuses = self.matcher.statuses(&mentions);
         let candidates = self.faq.rank(&tokens, EXPLAIN_CANDIDATES);
         let mut explanation = Explanation {
-            findings: mentions.iter().map(|(_, m)| ExplainedFinding::from(m)).collect(),
+            findings: mentions
+                .iter()
+                .map(|(_, m)| ExplainedFinding::from(m))
+                .collect(),
             modifiers: modifiers::extract(&tokens, None),
             candidates,
         };
@@ -264,7 +267,11 @@ impl Engine {
         Facts {
             concepts,
             modifiers: episode.modifiers,
-            asked: episode.asked.iter().map(|name| AskAbout::from_name(name)).collect(),
+            asked: episode
+                .asked
+                .iter()
+                .map(|name| AskAbout::from_name(name))
+                .collect(),
         }
     }
 
@@ -396,7 +403,9 @@ impl Engine {
                         Some(Answer::No) if yes_present => Status::Absent,
                         Some(Answer::No) => Status::Present,
                         // Not sure, or not understood: assume the finding, the safe side.
-                        Some(Answer::Unsure) | None if about == AskAbout::Pregnancy => Status::Unknown,
+                        Some(Answer::Unsure) | None if about == AskAbout::Pregnancy => {
+                            Status::Unknown
+                        }
                         Some(Answer::Unsure) | None => Status::Present,
                     };
                 }
@@ -422,7 +431,10 @@ impl Engine {
         facts.asked.insert(about);
 
         let reply = self.decide(conversation, facts, message);
-        if reply.kind == ReplyKind::Answer || reply.kind == ReplyKind::Choices || reply.kind == ReplyKind::Fallback {
+        if reply.kind == ReplyKind::Answer
+            || reply.kind == ReplyKind::Choices
+            || reply.kind == ReplyKind::Fallback
+        {
             // The answers ruled every rule out and the FAQ has nothing either:
             // say so plainly rather than answering an unrelated FAQ.
             conversation.pending = None;
@@ -503,7 +515,9 @@ pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
     ] {
         for phrase in phrases {
             let phrase_words: Vec<&str> = phrase.split(' ').collect();
-            if words.starts_with(&phrase_words) && best.is_none_or(|(len, _)| phrase_words.len() > len) {
+            if words.starts_with(&phrase_words)
+                && best.is_none_or(|(len, _)| phrase_words.len() > len)
+            {
                 best = Some((phrase_words.len(), answer));
             }
         }

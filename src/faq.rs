@@ -238,7 +238,11 @@ impl FaqIndex {
                 }
             })
             .collect();
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entry.cmp(&b.entry)));
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.entry.cmp(&b.entry))
+        });
         candidates.truncate(limit);
         candidates
     }

@@ -137,7 +137,18 @@ fn is_negation_word(word: &str) -> bool {
 fn is_adverb(word: &str) -> bool {
     matches!(
         word,
-        "really" | "even" | "properly" | "actually" | "quite" | "fully" | "barely" | "hardly" | "at" | "all" | "very" | "well"
+        "really"
+            | "even"
+            | "properly"
+            | "actually"
+            | "quite"
+            | "fully"
+            | "barely"
+            | "hardly"
+            | "at"
+            | "all"
+            | "very"
+            | "well"
     )
 }
 
@@ -228,9 +239,11 @@ impl ConceptMatcher {
         &self.ids[index]
     }
 
-    /// Every mention of a concept in `tokens`.
+    /// Every mention of a concept in `tokens`. Where one concept's phrase lies
+    /// inside a longer phrase of another concept, the longer one wins: "hay fever"
+    /// is not a fever, and "no sweating" (an absent phrase) is not sweating.
     pub fn mentions(&self, tokens: &[Token]) -> Vec<(u32, Mention)> {
-        let mut mentions = Vec::new();
+        let mut spans: Vec<(usize, usize, u32, Mention)> = Vec::new();
         for start in 0..tokens.len() {
             let Some(candidates) = self.by_first_stem.get(&tokens[start].stem) else {
                 continue;
@@ -246,7 +259,9 @@ impl ConceptMatcher {
                     .map(|t| t.word.as_str())
                     .collect::<Vec<_>>()
                     .join(" ");
-                mentions.push((
+                spans.push((
+                    start,
+                    end,
                     phrase.concept,
                     Mention {
                         concept: self.ids[phrase.concept as usize].clone(),
@@ -257,7 +272,29 @@ impl ConceptMatcher {
                 ));
             }
         }
-        mentions
+        let pregnancy = self.index_of[PREGNANCY];
+        let inside_longer = |start: usize, end: usize, concept: u32| {
+            // Built-in findings stand apart from the knowledge base's concepts: a
+            // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
+            concept != pregnancy
+                && spans.iter().any(|(other_start, other_end, other, _)| {
+                    *other != concept
+                        && *other_start <= start
+                        && end <= *other_end
+                        && other_end - other_start > end - start
+                        && !self.includes[*other as usize].contains(&concept)
+                })
+        };
+        let keep: Vec<bool> = spans
+            .iter()
+            .map(|(start, end, concept, _)| !inside_longer(*start, *end, *concept))
+            .collect();
+        spans
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, keep)| *keep)
+            .map(|((_, _, concept, mention), _)| (concept, mention))
+            .collect()
     }
 
     /// What the mentions say about each concept, includes resolved.
@@ -332,17 +369,30 @@ impl ConceptMatcher {
                 return context;
             }
         }
-        // After the mention.
+        // After the mention. A phrase that is itself negative ("don't want to be
+        // alive", "can't walk") is not undone by "anymore": "I can't walk anymore"
+        // still means they can't walk.
+        if tokens[start..end].iter().any(|t| is_negation_word(&t.word)) {
+            return Context::Affirmed;
+        }
         let limit = (end + POST_SCOPE).min(tokens.len());
         for at in end..limit {
             let token = &tokens[at];
             if token.clause != clause || is_terminator(&token.word) {
                 break;
             }
-            if self.post_negation.starts_at(tokens, at, tokens.len()).is_some() {
+            if self
+                .post_negation
+                .starts_at(tokens, at, tokens.len())
+                .is_some()
+            {
                 return Context::Negated;
             }
-            if self.historical.starts_at(tokens, at, tokens.len()).is_some() {
+            if self
+                .historical
+                .starts_at(tokens, at, tokens.len())
+                .is_some()
+            {
                 return Context::Historical;
             }
         }
@@ -385,8 +435,12 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<usiz
         // stand between: "can't really walk" is "can't walk", but "not short of
         // breath" is not "not breathing".
         let after_negation = is_negation_word(&tokens[position].word);
-        for next in position + 1..=(position + 1 + MAX_GAP).min(tokens.len().saturating_sub(1)) {
-            let token = &tokens[next];
+        let window = tokens
+            .iter()
+            .enumerate()
+            .skip(position + 1)
+            .take(MAX_GAP + 1);
+        for (next, token) in window {
             if token.clause != clause {
                 break;
             }
@@ -428,7 +482,11 @@ mod tests {
 
     fn setup() -> (ConceptMatcher, Analyzer) {
         let concepts = vec![
-            concept("chest_pain", &["chest pain", "pain in my chest", "chest hurts"], &[]),
+            concept(
+                "chest_pain",
+                &["chest pain", "pain in my chest", "chest hurts"],
+                &[],
+            ),
             concept("runny_nose", &["runny nose"], &[]),
             concept("swelling", &["swollen", "swelling", "puffy"], &[]),
             concept(
@@ -460,45 +518,99 @@ mod tests {
 
     #[test]
     fn affirmed_findings_are_present() {
-        assert_eq!(status_of("crushing chest pain", "chest_pain"), Status::Present);
+        assert_eq!(
+            status_of("crushing chest pain", "chest_pain"),
+            Status::Present
+        );
         assert_eq!(status_of("my ankel is swolen", "swelling"), Status::Present);
-        assert_eq!(status_of("I can't put any weight on it", "cannot_bear_weight"), Status::Present);
+        assert_eq!(
+            status_of("I can't put any weight on it", "cannot_bear_weight"),
+            Status::Present
+        );
     }
 
     #[test]
     fn negation_scope_ends_at_punctuation_and_but() {
-        assert_eq!(status_of("no chest pain, just a runny nose", "chest_pain"), Status::Absent);
-        assert_eq!(status_of("no chest pain, just a runny nose", "runny_nose"), Status::Present);
-        assert_eq!(status_of("no chest pain just a runny nose", "runny_nose"), Status::Present);
-        assert_eq!(status_of("I don't have a runny nose but my chest hurts", "chest_pain"), Status::Present);
-        assert_eq!(status_of("without any swelling", "swelling"), Status::Absent);
+        assert_eq!(
+            status_of("no chest pain, just a runny nose", "chest_pain"),
+            Status::Absent
+        );
+        assert_eq!(
+            status_of("no chest pain, just a runny nose", "runny_nose"),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("no chest pain just a runny nose", "runny_nose"),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("I don't have a runny nose but my chest hurts", "chest_pain"),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("without any swelling", "swelling"),
+            Status::Absent
+        );
     }
 
     #[test]
     fn post_triggers_negate_resolved_findings() {
-        assert_eq!(status_of("my ankle isn't swollen anymore", "swelling"), Status::Absent);
-        assert_eq!(status_of("the swelling has gone down", "swelling"), Status::Absent);
+        assert_eq!(
+            status_of("my ankle isn't swollen anymore", "swelling"),
+            Status::Absent
+        );
+        assert_eq!(
+            status_of("the swelling has gone down", "swelling"),
+            Status::Absent
+        );
     }
 
     #[test]
     fn past_and_hypothetical_mentions_are_not_present() {
-        assert_eq!(status_of("my dad had a stroke last year", "stroke"), Status::Unknown);
-        assert_eq!(status_of("what are the signs of a stroke?", "stroke"), Status::Unknown);
-        assert_eq!(status_of("I had a fall and my ankle is swollen", "fall"), Status::Present);
+        assert_eq!(
+            status_of("my dad had a stroke last year", "stroke"),
+            Status::Unknown
+        );
+        assert_eq!(
+            status_of("what are the signs of a stroke?", "stroke"),
+            Status::Unknown
+        );
+        assert_eq!(
+            status_of("I had a fall and my ankle is swollen", "fall"),
+            Status::Present
+        );
     }
 
     #[test]
     fn absent_phrases_rule_findings_out_and_never_match_their_negation() {
-        assert_eq!(status_of("I can walk fine", "cannot_bear_weight"), Status::Absent);
-        assert_eq!(status_of("I can't walk", "cannot_bear_weight"), Status::Present);
-        assert_eq!(status_of("no, I can't walk on it", "cannot_bear_weight"), Status::Present);
-        assert_eq!(status_of("no I can't walk on it", "cannot_bear_weight"), Status::Present);
+        assert_eq!(
+            status_of("I can walk fine", "cannot_bear_weight"),
+            Status::Absent
+        );
+        assert_eq!(
+            status_of("I can't walk", "cannot_bear_weight"),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("no, I can't walk on it", "cannot_bear_weight"),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("no I can't walk on it", "cannot_bear_weight"),
+            Status::Present
+        );
     }
 
     #[test]
     fn a_negation_inside_a_phrase_allows_no_gap_after_it() {
-        assert_eq!(status_of("I can't put any weight on it", "cannot_bear_weight"), Status::Present);
-        assert_eq!(status_of("I can't really walk", "cannot_bear_weight"), Status::Present);
+        assert_eq!(
+            status_of("I can't put any weight on it", "cannot_bear_weight"),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("I can't really walk", "cannot_bear_weight"),
+            Status::Present
+        );
         let (_, analyzer) = setup();
         let not_breathing = Concept {
             words: vec!["not breathing".into()],
@@ -506,12 +618,43 @@ mod tests {
         };
         let matcher = ConceptMatcher::new(&[not_breathing], &analyzer);
         let tokens = analyzer.analyze("not short of breath");
-        assert_eq!(matcher.statuses(&matcher.mentions(&tokens))[0], Status::Unknown);
+        assert_eq!(
+            matcher.statuses(&matcher.mentions(&tokens))[0],
+            Status::Unknown
+        );
+    }
+
+    #[test]
+    fn negative_phrases_are_not_undone_by_anymore() {
+        assert_eq!(
+            status_of("I can't walk anymore", "cannot_bear_weight"),
+            Status::Present
+        );
+    }
+
+    #[test]
+    fn a_longer_phrase_of_another_concept_wins() {
+        let (_, analyzer) = setup();
+        let concepts = vec![
+            concept("fever", &["fever"], &[]),
+            concept("hay_fever", &["hay fever"], &[]),
+        ];
+        let matcher = ConceptMatcher::new(&concepts, &analyzer);
+        let statuses =
+            matcher.statuses(&matcher.mentions(&analyzer.analyze("my hay fever is awful")));
+        assert_eq!(statuses[0], Status::Unknown);
+        assert_eq!(statuses[1], Status::Present);
+        let statuses =
+            matcher.statuses(&matcher.mentions(&analyzer.analyze("hay fever and now a fever")));
+        assert_eq!(statuses[0], Status::Present);
     }
 
     #[test]
     fn pregnancy_is_a_built_in_finding() {
-        assert_eq!(status_of("I'm 30 weeks pregnant", PREGNANCY), Status::Present);
+        assert_eq!(
+            status_of("I'm 30 weeks pregnant", PREGNANCY),
+            Status::Present
+        );
         assert_eq!(status_of("I'm not pregnant", PREGNANCY), Status::Absent);
     }
 }

@@ -31,7 +31,8 @@ fn digit_runs(text: &str) -> Vec<DigitRun> {
                 run.digits.push(c);
                 *run.groups.last_mut().expect("starts with a group") += 1;
                 at += 1;
-            } else if (c == '-' || c == ' ') && chars.get(at + 1).is_some_and(char::is_ascii_digit) {
+            } else if (c == '-' || c == ' ') && chars.get(at + 1).is_some_and(char::is_ascii_digit)
+            {
                 run.groups.push(0);
                 at += 1;
             } else {

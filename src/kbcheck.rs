@@ -30,15 +30,24 @@ fn review_warnings(
     has_counter_examples: bool,
     out: &mut Vec<Problem>,
 ) {
-    let age = settings.today.since(review.reviewed).map(|span| span.get_days() as i64);
+    let age = settings
+        .today
+        .since(review.reviewed)
+        .map(|span| span.get_days() as i64);
     match age {
         Ok(days) if days > settings.stale_after_days => out.push(warn(
             origin,
-            format!("{what} `{id}` was last reviewed on {} ({days} days ago): ask {} to review it", review.reviewed, review.owner),
+            format!(
+                "{what} `{id}` was last reviewed on {} ({days} days ago): ask {} to review it",
+                review.reviewed, review.owner
+            ),
         )),
         Ok(days) if days < 0 => out.push(warn(
             origin,
-            format!("{what} `{id}` has a `reviewed` date in the future ({})", review.reviewed),
+            format!(
+                "{what} `{id}` has a `reviewed` date in the future ({})",
+                review.reviewed
+            ),
         )),
         _ => {}
     }
@@ -74,7 +83,10 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
                 if other != entry.id {
                     out.push(warn(
                         &entry.origin,
-                        format!("FAQ `{}` and `{other}` both list the question {question:?}", entry.id),
+                        format!(
+                            "FAQ `{}` and `{other}` both list the question {question:?}",
+                            entry.id
+                        ),
                     ));
                 }
             }

@@ -130,14 +130,29 @@ pub fn run(engine: &Engine) -> Report {
     let single = |text: &String| vec![text.clone()];
     for entry in &knowledge.faqs {
         for question in &entry.questions {
-            runner.check(&entry.id, &entry.origin, TestKind::Question, &single(question));
+            runner.check(
+                &entry.id,
+                &entry.origin,
+                TestKind::Question,
+                &single(question),
+            );
         }
         let tests = &entry.tests;
         for example in &tests.examples {
-            runner.check(&entry.id, &entry.origin, TestKind::Example, &single(example));
+            runner.check(
+                &entry.id,
+                &entry.origin,
+                TestKind::Example,
+                &single(example),
+            );
         }
         for counter in &tests.counter_examples {
-            runner.check(&entry.id, &entry.origin, TestKind::CounterExample, &single(counter));
+            runner.check(
+                &entry.id,
+                &entry.origin,
+                TestKind::CounterExample,
+                &single(counter),
+            );
         }
         for dialogue in &tests.dialogues {
             runner.check(&entry.id, &entry.origin, TestKind::Dialogue, dialogue);
@@ -149,7 +164,12 @@ pub fn run(engine: &Engine) -> Report {
             runner.check(&rule.id, &rule.origin, TestKind::Example, &single(example));
         }
         for counter in &tests.counter_examples {
-            runner.check(&rule.id, &rule.origin, TestKind::CounterExample, &single(counter));
+            runner.check(
+                &rule.id,
+                &rule.origin,
+                TestKind::CounterExample,
+                &single(counter),
+            );
         }
         for dialogue in &tests.dialogues {
             runner.check(&rule.id, &rule.origin, TestKind::Dialogue, dialogue);

@@ -79,17 +79,35 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             if after_unit == "old" || (after_unit == "of" && word(tokens, at + 3) == "age") {
                 return Some(exact(value * per_unit));
             }
-            if answering && after_unit != "ago" && after_unit != "pregnant" {
+            let stated = matches!(
+                word(tokens, at.wrapping_sub(1)),
+                "is" | "am" | "turned" | "aged"
+            );
+            if (answering || stated)
+                && !matches!(after_unit, "ago" | "pregnant" | "now" | "straight")
+            {
                 return Some(exact(value * per_unit));
             }
         }
-        if tokens[at].number().is_some_and(|v| v.fract() == 0.0 && (1.0..=120.0).contains(&v)) {
-            let before: Vec<&str> = (at.saturating_sub(2)..at).map(|i| word(tokens, i)).collect();
+        if tokens[at]
+            .number()
+            .is_some_and(|v| v.fract() == 0.0 && (1.0..=120.0).contains(&v))
+        {
+            let before: Vec<&str> = (at.saturating_sub(2)..at)
+                .map(|i| word(tokens, i))
+                .collect();
             let next = word(tokens, at + 1);
-            let next_is_unit = unit.is_some() || matches!(next, "degrees" | "c" | "f" | "percent" | "kg" | "lbs" | "mg");
+            let next_is_unit = unit.is_some()
+                || matches!(
+                    next,
+                    "degrees" | "c" | "f" | "percent" | "kg" | "lbs" | "mg"
+                );
             // "aged 70", "age 70", "I am 70", "she is 4"
             let introduced = matches!(before.last().copied(), Some("aged" | "age"))
-                || matches!(before.as_slice(), ["i", "am"] | ["he", "is"] | ["she", "is"] | ["they", "are"]);
+                || matches!(
+                    before.as_slice(),
+                    ["i", "am"] | ["he", "is"] | ["she", "is"] | ["they", "are"]
+                );
             if !next_is_unit && (introduced || answering) {
                 return Some(exact(value * YEAR));
             }
@@ -120,7 +138,13 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
             t.clause == clause
                 && matches!(
                     t.word.as_str(),
-                    "temp" | "temperature" | "fever" | "thermometer" | "reading" | "febrile" | "degrees"
+                    "temp"
+                        | "temperature"
+                        | "fever"
+                        | "thermometer"
+                        | "reading"
+                        | "febrile"
+                        | "degrees"
                 )
         })
     };
@@ -177,14 +201,29 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
         if matches!(after, "old" | "pregnant") || (after == "of" && word(tokens, at + 3) == "age") {
             continue;
         }
-        let before: Vec<&str> = (at.saturating_sub(3)..at).map(|i| word(tokens, i)).collect();
+        let before: Vec<&str> = (at.saturating_sub(3)..at)
+            .map(|i| word(tokens, i))
+            .collect();
         let introduced = before.iter().any(|w| {
             matches!(
                 *w,
-                "for" | "past" | "last" | "since" | "over" | "than" | "about" | "almost" | "nearly" | "lasted" | "lasting"
+                "for"
+                    | "past"
+                    | "last"
+                    | "since"
+                    | "over"
+                    | "than"
+                    | "about"
+                    | "almost"
+                    | "nearly"
+                    | "lasted"
+                    | "lasting"
             )
         });
-        let closed = matches!(after, "now" | "ago" | "straight" | "running" | "already" | "in");
+        let closed = matches!(
+            after,
+            "now" | "ago" | "straight" | "running" | "already" | "in"
+        );
         if introduced || closed || answering {
             note(value * per_unit);
         }
@@ -207,21 +246,41 @@ mod tests {
 
     #[test]
     fn reads_ages_in_many_forms() {
-        assert_eq!(modifiers("my 7 week old has a fever").age_days, Some((49.0, 49.0)));
+        assert_eq!(
+            modifiers("my 7 week old has a fever").age_days,
+            Some((49.0, 49.0))
+        );
         assert_eq!(modifiers("my 7wk old").age_days, Some((49.0, 49.0)));
-        assert_eq!(modifiers("my 2yo is hot").age_days, Some((2.0 * YEAR, 2.0 * YEAR)));
+        assert_eq!(
+            modifiers("my 2yo is hot").age_days,
+            Some((2.0 * YEAR, 2.0 * YEAR))
+        );
         assert_eq!(modifiers("my seven week old").age_days, Some((49.0, 49.0)));
-        assert_eq!(modifiers("I'm 70 and dizzy").age_days, Some((70.0 * YEAR, 70.0 * YEAR)));
+        assert_eq!(
+            modifiers("I'm 70 and dizzy").age_days,
+            Some((70.0 * YEAR, 70.0 * YEAR))
+        );
         assert_eq!(modifiers("my newborn").age_days, Some((0.0, 28.0)));
         assert_eq!(modifiers("my baby is hot").age_days, Some((0.0, YEAR)));
         assert_eq!(modifiers("I'm 30 weeks pregnant").age_days, None);
         assert_eq!(modifiers("cough for 3 weeks").age_days, None);
+        assert_eq!(
+            modifiers("my baby is 10 weeks and hot").age_days,
+            Some((70.0, 70.0))
+        );
+        assert_eq!(modifiers("it is 3 weeks now").age_days, None);
     }
 
     #[test]
     fn reads_age_answers_without_old() {
-        assert_eq!(answer("she's 7 weeks", AskAbout::Age).age_days, Some((49.0, 49.0)));
-        assert_eq!(answer("2", AskAbout::Age).age_days, Some((2.0 * YEAR, 2.0 * YEAR)));
+        assert_eq!(
+            answer("she's 7 weeks", AskAbout::Age).age_days,
+            Some((49.0, 49.0))
+        );
+        assert_eq!(
+            answer("2", AskAbout::Age).age_days,
+            Some((2.0 * YEAR, 2.0 * YEAR))
+        );
     }
 
     #[test]
@@ -233,7 +292,10 @@ mod tests {
         assert!(close(modifiers("fever 38,5°C").temperature_celsius, 38.5));
         assert_eq!(modifiers("I'm 38 weeks pregnant").temperature_celsius, None);
         assert_eq!(modifiers("room 38 please").temperature_celsius, None);
-        assert!(close(answer("38.2", AskAbout::Temperature).temperature_celsius, 38.2));
+        assert!(close(
+            answer("38.2", AskAbout::Temperature).temperature_celsius,
+            38.2
+        ));
     }
 
     #[test]

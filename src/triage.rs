@@ -50,7 +50,9 @@ pub enum Evaluation {
     Matches,
     DoesNotMatch,
     /// Could match; the rule's ask number `ask` would help decide.
-    Undecided { ask: usize },
+    Undecided {
+        ask: usize,
+    },
 }
 
 /// What triage decided for a message.
@@ -188,7 +190,13 @@ fn or(truths: impl IntoIterator<Item = Truth>) -> Truth {
 
 /// A bound on a value the message may not give. `unknown` is the truth when the
 /// value is missing and the rule cannot (or can no longer) ask for it.
-fn bound(known: Option<bool>, about: AskAbout, rule: &TriageRule, facts: &Facts, unknown: Truth) -> Truth {
+fn bound(
+    known: Option<bool>,
+    about: AskAbout,
+    rule: &TriageRule,
+    facts: &Facts,
+    unknown: Truth,
+) -> Truth {
     match known {
         Some(true) => Truth::Yes,
         Some(false) => Truth::No,
@@ -200,16 +208,34 @@ fn bound(known: Option<bool>, about: AskAbout, rule: &TriageRule, facts: &Facts,
 
 fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evaluation {
     let when: &Conditions = &rule.when;
-    let status = |index: usize| facts.concepts.get(index).copied().unwrap_or(Status::Unknown);
+    let status = |index: usize| {
+        facts
+            .concepts
+            .get(index)
+            .copied()
+            .unwrap_or(Status::Unknown)
+    };
     let concept = |index: usize, id: &str| present(rule, id, status(index), facts);
 
-    let all = and(compiled.all.iter().zip(&when.all).map(|(&i, id)| concept(i, id)));
+    let all = and(compiled
+        .all
+        .iter()
+        .zip(&when.all)
+        .map(|(&i, id)| concept(i, id)));
     let any = if when.any.is_empty() {
         Truth::Yes
     } else {
-        or(compiled.any.iter().zip(&when.any).map(|(&i, id)| concept(i, id)))
+        or(compiled
+            .any
+            .iter()
+            .zip(&when.any)
+            .map(|(&i, id)| concept(i, id)))
     };
-    let none = and(compiled.none.iter().zip(&when.none).map(|(&i, id)| not(concept(i, id))));
+    let none = and(compiled
+        .none
+        .iter()
+        .zip(&when.none)
+        .map(|(&i, id)| not(concept(i, id))));
 
     // A rule only runs, and only asks, once something the patient said triggers
     // it: the ankle rule never asks about weight-bearing in a message about a cold.
@@ -255,18 +281,46 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
     // A reported fever stands in for a missing reading; a bare temperature rule
     // needs the reading itself.
     let temperature_at_least = when.temperature_at_least.map(|limit| {
-        let unknown = if triggered_by_concepts { Truth::Yes } else { Truth::No };
-        bound(temperature.map(|t| t >= limit), AskAbout::Temperature, rule, facts, unknown)
+        let unknown = if triggered_by_concepts {
+            Truth::Yes
+        } else {
+            Truth::No
+        };
+        bound(
+            temperature.map(|t| t >= limit),
+            AskAbout::Temperature,
+            rule,
+            facts,
+            unknown,
+        )
     });
     let temperature_below = when.temperature_below.map(|limit| {
-        bound(temperature.map(|t| t < limit), AskAbout::Temperature, rule, facts, Truth::Yes)
+        bound(
+            temperature.map(|t| t < limit),
+            AskAbout::Temperature,
+            rule,
+            facts,
+            Truth::Yes,
+        )
     });
     let duration = facts.modifiers.duration_days;
     let lasting_at_least = when.lasting_at_least_days.map(|limit| {
-        bound(duration.map(|d| d >= limit), AskAbout::Duration, rule, facts, Truth::No)
+        bound(
+            duration.map(|d| d >= limit),
+            AskAbout::Duration,
+            rule,
+            facts,
+            Truth::No,
+        )
     });
     let lasting_below = when.lasting_below_days.map(|limit| {
-        bound(duration.map(|d| d < limit), AskAbout::Duration, rule, facts, Truth::Yes)
+        bound(
+            duration.map(|d| d < limit),
+            AskAbout::Duration,
+            rule,
+            facts,
+            Truth::Yes,
+        )
     });
     let pregnant = when.pregnant.map(|wanted| {
         let known = match status(compiled.pregnancy) {
@@ -278,11 +332,19 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
         bound(known, AskAbout::Pregnancy, rule, facts, unknown)
     });
 
-    let overall = and([all, any, none]
+    let overall = and([all, any, none].into_iter().chain(
+        [
+            age_below,
+            age_at_least,
+            temperature_at_least,
+            temperature_below,
+            lasting_at_least,
+            lasting_below,
+            pregnant,
+        ]
         .into_iter()
-        .chain([age_below, age_at_least, temperature_at_least, temperature_below, lasting_at_least, lasting_below, pregnant]
-            .into_iter()
-            .flatten()));
+        .flatten(),
+    ));
     match overall {
         Truth::Yes => Evaluation::Matches,
         Truth::No => Evaluation::DoesNotMatch,
@@ -299,11 +361,18 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
                             .chain(compiled.any.iter().zip(&when.any))
                             .chain(compiled.none.iter().zip(&when.none))
                             .any(|(&i, cid)| cid == id && status(i) == Status::Unknown),
-                        AskAbout::Age => age_below == Some(Truth::Unknown) || age_at_least == Some(Truth::Unknown),
-                        AskAbout::Temperature => {
-                            temperature_at_least == Some(Truth::Unknown) || temperature_below == Some(Truth::Unknown)
+                        AskAbout::Age => {
+                            age_below == Some(Truth::Unknown)
+                                || age_at_least == Some(Truth::Unknown)
                         }
-                        AskAbout::Duration => lasting_at_least == Some(Truth::Unknown) || lasting_below == Some(Truth::Unknown),
+                        AskAbout::Temperature => {
+                            temperature_at_least == Some(Truth::Unknown)
+                                || temperature_below == Some(Truth::Unknown)
+                        }
+                        AskAbout::Duration => {
+                            lasting_at_least == Some(Truth::Unknown)
+                                || lasting_below == Some(Truth::Unknown)
+                        }
                         AskAbout::Pregnancy => pregnant == Some(Truth::Unknown),
                     }
             });

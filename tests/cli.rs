@@ -21,16 +21,34 @@ fn ask_gives_the_acceptance_replies_on_the_shipped_knowledge() {
         let output = run(&["ask", message], b"");
         assert!(output.status.success());
         let out = text(&output);
-        assert!(out.starts_with(&format!("[triage · {level}")), "{message:?} gave {out}");
+        assert!(
+            out.starts_with(&format!("[triage · {level}")),
+            "{message:?} gave {out}"
+        );
     }
-    let out = text(&run(&["ask", "crushing chest pain and my left arm is numb"], b""));
+    let out = text(&run(
+        &["ask", "crushing chest pain and my left arm is numb"],
+        b"",
+    ));
     assert!(out.contains("911"), "{out}");
-    let out = text(&run(&["ask", "I tripped and my ankel is swolen, can't put weight on it"], b""));
+    let out = text(&run(
+        &[
+            "ask",
+            "I tripped and my ankel is swolen, can't put weight on it",
+        ],
+        b"",
+    ));
     assert!(out.to_lowercase().contains("today"), "{out}");
     let out = text(&run(&["ask", "twisted my ankle, a bit puffy but I can walk fine and the bone doesn't hurt when I press"], b""));
-    assert!(out.contains("911") || out.to_lowercase().contains("seek"), "self-care says when to seek help: {out}");
+    assert!(
+        out.contains("911") || out.to_lowercase().contains("seek"),
+        "self-care says when to seek help: {out}"
+    );
     let out = text(&run(&["ask", "no chest pain, just a runny nose"], b""));
-    assert!(!out.contains("chest-pain") && !out.contains("heart-attack") && !out.contains("emergency"), "{out}");
+    assert!(
+        !out.contains("chest-pain") && !out.contains("heart-attack") && !out.contains("emergency"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -49,12 +67,22 @@ fn ask_json_answers_every_line_with_exactly_one_line() {
     input.extend(line("fay", "🤒🤒🤒").as_bytes());
     input.extend(line("gus", "").as_bytes());
     let replies = ask_json(&fixture_dir(), &[], &input);
-    assert_eq!(replies.len(), 12, "one output line per input line: {replies:#?}");
+    assert_eq!(
+        replies.len(),
+        12,
+        "one output line per input line: {replies:#?}"
+    );
 
-    let kinds: Vec<&str> = replies.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = replies
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
-        ["question", "answer", "error", "error", "error", "error", "error", "triage", "notice", "fallback", "fallback", "notice"]
+        [
+            "question", "answer", "error", "error", "error", "error", "error", "triage", "notice",
+            "fallback", "fallback", "notice"
+        ]
     );
     // The same user continues one conversation.
     assert_eq!(replies[7]["user"], "ana");
@@ -70,7 +98,9 @@ fn ask_json_answers_every_line_with_exactly_one_line() {
     assert!(replies[6]["error"].as_str().unwrap().contains("UTF-8"));
     // Every reply carries the stable fields.
     for reply in replies.iter().filter(|r| r["kind"] != "error") {
-        for field in ["user", "kind", "level", "entry", "text", "choices", "buttons", "handoff"] {
+        for field in [
+            "user", "kind", "level", "entry", "text", "choices", "buttons", "handoff",
+        ] {
             assert!(reply.get(field).is_some(), "{field} missing in {reply}");
         }
     }
@@ -80,19 +110,41 @@ fn ask_json_answers_every_line_with_exactly_one_line() {
 fn ask_json_offers_choices_as_entry_ids() {
     let replies = ask_json(&fixture_dir(), &[], line("u", "appointment").as_bytes());
     assert_eq!(replies[0]["kind"], "choices");
-    let choices: Vec<&str> = replies[0]["choices"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    assert!(choices.contains(&"book-appointment") && choices.contains(&"cancel-appointment"), "{choices:?}");
+    let choices: Vec<&str> = replies[0]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        choices.contains(&"book-appointment") && choices.contains(&"cancel-appointment"),
+        "{choices:?}"
+    );
 }
 
 #[test]
 fn ask_json_explain_shows_findings_and_candidates() {
-    let replies = ask_json(&fixture_dir(), &["--explain"], line("u", "no chest pain, just a runny nose").as_bytes());
+    let replies = ask_json(
+        &fixture_dir(),
+        &["--explain"],
+        line("u", "no chest pain, just a runny nose").as_bytes(),
+    );
     let findings = replies[0]["findings"].as_array().expect("findings");
-    let chest = findings.iter().find(|f| f["concept"] == "chest_pain").expect("chest pain found");
+    let chest = findings
+        .iter()
+        .find(|f| f["concept"] == "chest_pain")
+        .expect("chest pain found");
     assert_eq!(chest["negated"], true);
-    let nose = findings.iter().find(|f| f["concept"] == "runny_nose").expect("runny nose found");
+    let nose = findings
+        .iter()
+        .find(|f| f["concept"] == "runny_nose")
+        .expect("runny nose found");
     assert_eq!(nose["negated"], false);
-    let replies = ask_json(&shipped_dir(), &["--explain"], line("u", "how do I get a flu shot").as_bytes());
+    let replies = ask_json(
+        &shipped_dir(),
+        &["--explain"],
+        line("u", "how do I get a flu shot").as_bytes(),
+    );
     let candidates = replies[0]["candidates"].as_array().expect("candidates");
     assert_eq!(candidates.len(), 10);
     assert!(candidates[0]["score"].as_f64().unwrap() >= candidates[1]["score"].as_f64().unwrap());
@@ -116,7 +168,12 @@ fn kb_check_and_kb_test_pass_on_the_fixture() {
     let fixture = fixture_dir();
     let dir = fixture.to_str().unwrap();
     let output = run(&["kb", "check", "--strict", dir], b"");
-    assert!(output.status.success(), "{}{}", text(&output), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(text(&output).contains("0 errors, 0 warnings"));
     let output = run(&["kb", "test", dir], b"");
     assert!(output.status.success(), "{}", text(&output));
@@ -133,27 +190,49 @@ fn kb_test_reports_what_was_reached_instead() {
     ) + "\n";
     let faq = std::fs::read_to_string(fixture_dir().join("faq.toml")).unwrap()
         + "\n[[faq]]\nid = \"parking\"\nquestions = [\"where can I park\"]\nanswer = \"Behind the building.\"\nreviewed = 2026-11-01\nowner = \"Test\"\nexamples = [\"what are your opening hours\"]\n";
-    let dir = temp_knowledge(&[("rules.toml", &broken), ("faq.toml", &faq), ("concepts.toml", &std::fs::read_to_string(fixture_dir().join("concepts.toml")).unwrap())]);
+    let dir = temp_knowledge(&[
+        ("rules.toml", &broken),
+        ("faq.toml", &faq),
+        (
+            "concepts.toml",
+            &std::fs::read_to_string(fixture_dir().join("concepts.toml")).unwrap(),
+        ),
+    ]);
     let output = run(&["kb", "test", dir.path().to_str().unwrap()], b"");
     assert!(!output.status.success());
     let out = text(&output);
     assert!(out.contains("counter-example \"crushing chest pain, arm is numb\" must not reach `heart-attack-signs`, but reached rule `heart-attack-signs` (emergency)"), "{out}");
     assert!(out.contains("example \"what are your opening hours\" must reach `parking`, but reached FAQ `opening-hours`"), "{out}");
-    assert!(out.contains("rules.toml:1:1:"), "failures point at the entry: {out}");
+    assert!(
+        out.contains("rules.toml:1:1:"),
+        "failures point at the entry: {out}"
+    );
     assert!(out.contains("2 failed"), "{out}");
 }
 
 #[test]
 fn kb_check_warns_about_stale_reviews_and_missing_sources() {
     let faq = "[[faq]]\nid = \"parking\"\nquestions = [\"where can I park\"]\nanswer = \"Behind the building.\"\nreviewed = 2020-01-01\nowner = \"Test\"\n";
-    let dir = temp_knowledge(&[("faq.toml", faq), ("concepts.toml", "[[concept]]\nid = \"x\"\nwords = [\"x\"]\n")]);
+    let dir = temp_knowledge(&[
+        ("faq.toml", faq),
+        (
+            "concepts.toml",
+            "[[concept]]\nid = \"x\"\nwords = [\"x\"]\n",
+        ),
+    ]);
     let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
     assert!(output.status.success(), "warnings alone do not fail");
     let out = text(&output);
-    assert!(out.contains("faq.toml:1:1: warning: FAQ `parking` was last reviewed on 2020-01-01"), "{out}");
+    assert!(
+        out.contains("faq.toml:1:1: warning: FAQ `parking` was last reviewed on 2020-01-01"),
+        "{out}"
+    );
     assert!(out.contains("names no `sources`"), "{out}");
     assert!(out.contains("no `counter_examples`"), "{out}");
-    let strict = run(&["kb", "check", "--strict", dir.path().to_str().unwrap()], b"");
+    let strict = run(
+        &["kb", "check", "--strict", dir.path().to_str().unwrap()],
+        b"",
+    );
     assert!(!strict.status.success(), "--strict fails on warnings");
 }
 
@@ -172,24 +251,63 @@ fn kb_import_writes_a_valid_file_and_reports_bad_rows() {
     .unwrap();
     let out_file = dir.path().join("faq/imported.toml");
     let output = run(
-        &["kb", "import", "--knowledge", dir.path().to_str().unwrap(), csv.to_str().unwrap()],
+        &[
+            "kb",
+            "import",
+            "--knowledge",
+            dir.path().to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ],
         b"",
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("faqs.csv:3: row skipped: the answer is empty"), "{stderr}");
-    assert!(stderr.contains("faqs.csv:4: row skipped: the question is empty"), "{stderr}");
-    assert!(text(&output).contains("wrote 2 FAQ entries"), "{}", text(&output));
+    assert!(
+        stderr.contains("faqs.csv:3: row skipped: the answer is empty"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("faqs.csv:4: row skipped: the question is empty"),
+        "{stderr}"
+    );
+    assert!(
+        text(&output).contains("wrote 2 FAQ entries"),
+        "{}",
+        text(&output)
+    );
     // The written file is valid, and its entries answer questions.
     let knowledge = carebot::load_dir(dir.path()).expect("imported knowledge loads");
     assert!(knowledge.faq("ear-care").is_some());
-    let parking = knowledge.faq("where-can-i-park").expect("id made from the question");
+    let parking = knowledge
+        .faq("where-can-i-park")
+        .expect("id made from the question");
     assert_eq!(parking.questions.len(), 3);
-    assert!(parking.answer.contains("{see map}"), "braces stay literal: {}", parking.answer);
-    let replies = ask_json(dir.path(), &[], line("u", "where do I leave my car?").as_bytes());
+    assert!(
+        parking.answer.contains("{see map}"),
+        "braces stay literal: {}",
+        parking.answer
+    );
+    let replies = ask_json(
+        dir.path(),
+        &[],
+        line("u", "where do I leave my car?").as_bytes(),
+    );
     assert_eq!(replies[0]["entry"], "where-can-i-park");
     // It refuses to overwrite without --force.
-    let again = run(&["kb", "import", "--knowledge", dir.path().to_str().unwrap(), csv.to_str().unwrap()], b"");
+    let again = run(
+        &[
+            "kb",
+            "import",
+            "--knowledge",
+            dir.path().to_str().unwrap(),
+            csv.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert!(!again.status.success());
     assert!(out_file.exists());
 }

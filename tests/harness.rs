@@ -27,7 +27,11 @@ pub fn shipped_dir() -> PathBuf {
 pub fn fixture_engine() -> Arc<Engine> {
     static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
     ENGINE
-        .get_or_init(|| Arc::new(Engine::new(carebot::load_dir(&fixture_dir()).expect("fixture knowledge loads"))))
+        .get_or_init(|| {
+            Arc::new(Engine::new(
+                carebot::load_dir(&fixture_dir()).expect("fixture knowledge loads"),
+            ))
+        })
         .clone()
 }
 
@@ -35,14 +39,21 @@ pub fn fixture_engine() -> Arc<Engine> {
 pub fn shipped_engine() -> Arc<Engine> {
     static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
     ENGINE
-        .get_or_init(|| Arc::new(Engine::new(carebot::load_dir(&shipped_dir()).expect("shipped knowledge loads"))))
+        .get_or_init(|| {
+            Arc::new(Engine::new(
+                carebot::load_dir(&shipped_dir()).expect("shipped knowledge loads"),
+            ))
+        })
         .clone()
 }
 
 /// Sends `turns` through one conversation and returns every reply.
 pub fn converse(engine: &Engine, turns: &[&str]) -> Vec<Reply> {
     let mut conversation = Conversation::default();
-    turns.iter().map(|turn| engine.reply(&mut conversation, turn)).collect()
+    turns
+        .iter()
+        .map(|turn| engine.reply(&mut conversation, turn))
+        .collect()
 }
 
 /// The `carebot` binary, run from the repository root.
@@ -78,7 +89,11 @@ pub fn ask_json(knowledge: &Path, extra: &[&str], input: &[u8]) -> Vec<serde_jso
     let mut args = vec!["ask", "--json", "--knowledge", knowledge];
     args.extend_from_slice(extra);
     let output = run(&args, input);
-    assert!(output.status.success(), "ask --json failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "ask --json failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout)
         .expect("output is UTF-8")
         .lines()
@@ -95,7 +110,11 @@ pub fn line(user: &str, text: &str) -> String {
 /// (relative path → contents).
 pub fn temp_knowledge(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(fixture_dir().join("practice.toml"), dir.path().join("practice.toml")).expect("copy practice");
+    std::fs::copy(
+        fixture_dir().join("practice.toml"),
+        dir.path().join("practice.toml"),
+    )
+    .expect("copy practice");
     for (name, contents) in files {
         let path = dir.path().join(name);
         std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");

@@ -39,7 +39,11 @@ fn evaluate() -> Scores {
         let item: Labelled = serde_json::from_str(line).expect("valid held-out line");
         let reply = &converse(&engine, &[&item.text])[0];
         scores.total += 1;
-        let got = if reply.kind == ReplyKind::Triage { reply.level } else { None };
+        let got = if reply.kind == ReplyKind::Triage {
+            reply.level
+        } else {
+            None
+        };
         match item.expect_level {
             Some(expected) => {
                 if expected == Level::Emergency {
@@ -55,9 +59,17 @@ fn evaluate() -> Scores {
                 } else if got == Some(expected) {
                     scores.agree += 1;
                 } else if got.is_none_or(|level| level < expected) {
-                    scores.under_triage.push(format!("{:?}: expected {expected}, got {}", item.text, carebot::kbtest::describe(reply)));
+                    scores.under_triage.push(format!(
+                        "{:?}: expected {expected}, got {}",
+                        item.text,
+                        carebot::kbtest::describe(reply)
+                    ));
                 } else {
-                    scores.over_triage.push(format!("{:?}: expected {expected}, got {}", item.text, carebot::kbtest::describe(reply)));
+                    scores.over_triage.push(format!(
+                        "{:?}: expected {expected}, got {}",
+                        item.text,
+                        carebot::kbtest::describe(reply)
+                    ));
                 }
             }
             None => {
@@ -65,7 +77,9 @@ fn evaluate() -> Scores {
                     scores.faq_total += 1;
                 }
                 if let Some(level) = got {
-                    scores.over_triage.push(format!("{:?}: expected no level, got {level}", item.text));
+                    scores
+                        .over_triage
+                        .push(format!("{:?}: expected no level, got {level}", item.text));
                 } else if item.expect_entry.is_none() || item.expect_entry == reply.entry {
                     scores.agree += 1;
                     if item.expect_entry.is_some() {
@@ -99,6 +113,14 @@ fn held_out_emergencies_are_all_caught_and_nothing_is_under_triaged() {
         println!("  over-triage: {line}");
     }
     assert!(scores.total >= 150);
-    assert_eq!(scores.emergencies_caught, scores.emergencies, "missed emergencies; under-triage: {:#?}", scores.under_triage);
-    assert!(scores.under_triage.is_empty(), "under-triaged:\n{}", scores.under_triage.join("\n"));
+    assert_eq!(
+        scores.emergencies_caught, scores.emergencies,
+        "missed emergencies; under-triage: {:#?}",
+        scores.under_triage
+    );
+    assert!(
+        scores.under_triage.is_empty(),
+        "under-triaged:\n{}",
+        scores.under_triage.join("\n")
+    );
 }

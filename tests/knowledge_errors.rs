@@ -22,7 +22,10 @@ const RULE_HEAD: &str = "[[rule]]\nid = \"r\"\nlevel = \"urgent\"\nadvice = \"Se
 
 #[test]
 fn toml_syntax_errors_point_at_the_spot() {
-    let found = problems(&[("faq/hours.toml", "[[faq]]\nid = \"hours\"\nquestions = [\"when are you open\"\n")]);
+    let found = problems(&[(
+        "faq/hours.toml",
+        "[[faq]]\nid = \"hours\"\nquestions = [\"when are you open\"\n",
+    )]);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("faq/hours.toml:3:"), "{found:?}");
     assert!(found[0].contains("error:"));
@@ -40,20 +43,36 @@ fn duplicate_ids_name_the_first_definition() {
     let faq = "[[faq]]\nid = \"hours\"\nquestions = [\"a\"]\nanswer = \"b\"\nreviewed = 2026-11-01\nowner = \"T\"\n";
     let found = problems(&[("a.toml", faq), ("b.toml", faq)]);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("b.toml:2:6: error: duplicate id `hours`; it is first defined at "), "{found:?}");
+    assert!(
+        found[0].starts_with("b.toml:2:6: error: duplicate id `hours`; it is first defined at "),
+        "{found:?}"
+    );
     assert!(found[0].ends_with("a.toml:2:6"), "{found:?}");
 }
 
 #[test]
 fn missing_fields_bad_dates_and_unknown_keys_are_explained() {
-    let missing = problems(&[("f.toml", "[[faq]]\nid = \"x\"\nquestions = [\"a\"]\nreviewed = 2026-11-01\nowner = \"T\"\n")]);
-    assert!(missing[0].starts_with("f.toml:1:1: error:") && missing[0].contains("missing field `answer`"), "{missing:?}");
+    let missing = problems(&[(
+        "f.toml",
+        "[[faq]]\nid = \"x\"\nquestions = [\"a\"]\nreviewed = 2026-11-01\nowner = \"T\"\n",
+    )]);
+    assert!(
+        missing[0].starts_with("f.toml:1:1: error:")
+            && missing[0].contains("missing field `answer`"),
+        "{missing:?}"
+    );
 
     let bad_date = problems(&[("f.toml", "[[faq]]\nid = \"x\"\nquestions = [\"a\"]\nanswer = \"b\"\nreviewed = \"last week\"\nowner = \"T\"\n")]);
-    assert_eq!(bad_date, ["f.toml:5:12: error: `reviewed` must be a date like 2026-11-01"]);
+    assert_eq!(
+        bad_date,
+        ["f.toml:5:12: error: `reviewed` must be a date like 2026-11-01"]
+    );
 
     let typo = problems(&[("f.toml", "[[faq]]\nid = \"x\"\nquestions = [\"a\"]\nanswr = \"b\"\nreviewed = 2026-11-01\nowner = \"T\"\n")]);
-    assert!(typo[0].starts_with("f.toml:4:1: error: unknown field `answr`"), "{typo:?}");
+    assert!(
+        typo[0].starts_with("f.toml:4:1: error: unknown field `answr`"),
+        "{typo:?}"
+    );
 }
 
 #[test]
@@ -61,11 +80,18 @@ fn placeholders_levels_and_emergency_numbers_are_checked() {
     let faq = "[[faq]]\nid = \"x\"\nquestions = [\"a\"]\nanswer = \"\"\"\nCall us on\n{phnoe} today\n\"\"\"\nreviewed = 2026-11-01\nowner = \"T\"\n";
     let found = problems(&[("f.toml", faq)]);
     assert_eq!(found.len(), 1);
-    assert!(found[0].starts_with("f.toml:6:1: error: unknown placeholder `{phnoe}`; known placeholders:"), "{found:?}");
+    assert!(
+        found[0]
+            .starts_with("f.toml:6:1: error: unknown placeholder `{phnoe}`; known placeholders:"),
+        "{found:?}"
+    );
 
     let rule = RULE_HEAD.replace("urgent", "urgnt") + "when.all = [\"ankle\"]\n";
     let found = problems(&[("r.toml", &rule)]);
-    assert_eq!(found, ["r.toml:3:9: error: unknown level `urgnt`: use emergency, urgent, routine or self_care"]);
+    assert_eq!(
+        found,
+        ["r.toml:3:9: error: unknown level `urgnt`: use emergency, urgent, routine or self_care"]
+    );
 
     let rule = RULE_HEAD.replace("urgent", "emergency") + "when.all = [\"chest_pain\"]\n";
     let found = problems(&[("r.toml", &rule)]);
@@ -76,11 +102,19 @@ fn placeholders_levels_and_emergency_numbers_are_checked() {
 fn conditions_and_follow_ups_are_validated() {
     let rule = format!("{RULE_HEAD}when.all = [\"fever\"]\nwhen.age_below = \"3 moons\"\n[[rule.ask]]\nabout = \"swelling\"\nquestion = \"Is it swollen?\"\n");
     let found = problems(&[("r.toml", &rule)]);
-    assert!(found.iter().any(|p| p.starts_with("r.toml:8:18: error: `3 moons` is not a length of time")), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("r.toml:8:18: error: `3 moons` is not a length of time")),
+        "{found:?}"
+    );
     assert!(found.iter().any(|p| p.starts_with("r.toml:10:9: error: this rule asks about `swelling`, but none of its `when` conditions use it")), "{found:?}");
 
     let no_trigger = problems(&[("r.toml", &format!("{RULE_HEAD}when.any = []\n"))]);
-    assert!(no_trigger[0].contains("has nothing that can trigger it"), "{no_trigger:?}");
+    assert!(
+        no_trigger[0].contains("has nothing that can trigger it"),
+        "{no_trigger:?}"
+    );
     let no_when = problems(&[("r.toml", RULE_HEAD)]);
     assert_eq!(no_when, ["r.toml:1:1: error: missing field `when`"]);
 }
@@ -91,26 +125,57 @@ fn bad_practice_settings_and_non_utf8_files_are_reported() {
     let practice = std::fs::read_to_string(dir.path().join("practice.toml")).unwrap();
     std::fs::write(
         dir.path().join("practice.toml"),
-        practice.replace("Europe/London", "Mars/Olympus").replace("08:00-18:00", "8 till 6"),
+        practice
+            .replace("Europe/London", "Mars/Olympus")
+            .replace("08:00-18:00", "8 till 6"),
     )
     .unwrap();
     std::fs::write(dir.path().join("bad.toml"), b"id = \"caf\xe9\"\n").unwrap();
-    let problems: Vec<String> = carebot::load_dir(dir.path()).unwrap_err().iter().map(|p| p.to_string()).collect();
-    assert!(problems.iter().any(|p| p.contains("bad.toml:1:10: error: the file is not UTF-8 text")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("practice.toml:11:12: error: unknown time zone `Mars/Olympus`")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("error: `8 till 6` is not a time range")), "{problems:?}");
+    let problems: Vec<String> = carebot::load_dir(dir.path())
+        .unwrap_err()
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("bad.toml:1:10: error: the file is not UTF-8 text")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("practice.toml:11:12: error: unknown time zone `Mars/Olympus`")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("error: `8 till 6` is not a time range")),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn the_command_line_exits_non_zero_with_every_problem_listed() {
-    let dir = temp_knowledge(&[("a.toml", "[[concept]]\nid = \"Bad Id\"\nwords = [\"x\"]\n"), ("b.toml", "[[faq]\n")]);
-    for command in [vec!["kb", "check"], vec!["kb", "test"], vec!["ask", "hello"]] {
+    let dir = temp_knowledge(&[
+        ("a.toml", "[[concept]]\nid = \"Bad Id\"\nwords = [\"x\"]\n"),
+        ("b.toml", "[[faq]\n"),
+    ]);
+    for command in [
+        vec!["kb", "check"],
+        vec!["kb", "test"],
+        vec!["ask", "hello"],
+    ] {
         let mut args = command.clone();
         args.extend(["--knowledge", dir.path().to_str().unwrap()]);
         let output = run(&args, b"");
         assert_eq!(output.status.code(), Some(1), "{command:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("a.toml:2:6: error: concept id `Bad Id` must be lower-case"), "{stderr}");
+        assert!(
+            stderr.contains("a.toml:2:6: error: concept id `Bad Id` must be lower-case"),
+            "{stderr}"
+        );
         assert!(stderr.contains("b.toml:1:"), "{stderr}");
         assert!(stderr.contains("has 2 errors"), "{stderr}");
         assert!(!stderr.contains("panicked"));
@@ -123,5 +188,7 @@ fn a_folder_without_practice_settings_or_that_does_not_exist_is_reported() {
     let problems = carebot::load_dir(dir.path()).unwrap_err();
     assert!(problems[0].message.contains("no [practice] table"));
     let missing = carebot::load_dir(&dir.path().join("nope")).unwrap_err();
-    assert!(missing[0].message.contains("cannot read the knowledge folder"));
+    assert!(missing[0]
+        .message
+        .contains("cannot read the knowledge folder"));
 }

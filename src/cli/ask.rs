@@ -53,7 +53,10 @@ pub fn run(dir: &Path, args: &AskArgs) -> Result<ExitCode, ExitCode> {
     let outcome = engine.respond(&mut Conversation::default(), &message);
     print!("{}", render_plain(&outcome.reply));
     if args.explain {
-        println!("{}", serde_json::to_string_pretty(&outcome.explanation).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&outcome.explanation).unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -72,7 +75,11 @@ pub fn render_plain(reply: &Reply) -> String {
     }
     let mut out = format!("[{}]\n{}\n", header.join(" · "), reply.text);
     if !reply.buttons.is_empty() {
-        let buttons: Vec<String> = reply.buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+        let buttons: Vec<String> = reply
+            .buttons
+            .iter()
+            .map(|b| format!("[{}]", b.label))
+            .collect();
         out.push_str(&format!("{}\n", buttons.join(" ")));
     }
     out
@@ -102,7 +109,11 @@ struct JsonError<'a> {
 
 /// Reads one input line into `buffer`, never more than MAX_LINE_BYTES (the rest
 /// of an over-long line is skipped). Returns false at end of input.
-fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>, too_long: &mut bool) -> std::io::Result<bool> {
+fn read_line(
+    input: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+    too_long: &mut bool,
+) -> std::io::Result<bool> {
     buffer.clear();
     *too_long = false;
     let mut read_any = false;
@@ -130,10 +141,14 @@ fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>, too_long: &mut bool
 }
 
 fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)> {
-    let text = std::str::from_utf8(bytes).map_err(|_| (None, "the line is not valid UTF-8".to_string()))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| (None, "the line is not valid UTF-8".to_string()))?;
     let text = text.trim_end_matches('\r');
     if text.trim().is_empty() {
-        return Err((None, "empty line: expected {\"user\": \"ID\", \"text\": \"MESSAGE\"}".to_string()));
+        return Err((
+            None,
+            "empty line: expected {\"user\": \"ID\", \"text\": \"MESSAGE\"}".to_string(),
+        ));
     }
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|error| (None, format!("not JSON: {error}")))?;
@@ -143,11 +158,17 @@ fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)
         _ => None,
     };
     let Some(user) = user else {
-        return Err((None, "missing \"user\" (a string naming the conversation)".to_string()));
+        return Err((
+            None,
+            "missing \"user\" (a string naming the conversation)".to_string(),
+        ));
     };
     match value.get("text") {
         Some(serde_json::Value::String(message)) => Ok((user, message.clone())),
-        _ => Err((Some(user), "missing \"text\" (the patient's message, a string)".to_string())),
+        _ => Err((
+            Some(user),
+            "missing \"text\" (the patient's message, a string)".to_string(),
+        )),
     }
 }
 
@@ -167,7 +188,10 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
     while read_line(&mut input, &mut buffer, &mut too_long).map_err(io_error)? {
         line_number += 1;
         let parsed = if too_long {
-            Err((None, format!("the line is longer than {MAX_LINE_BYTES} bytes")))
+            Err((
+                None,
+                format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+            ))
         } else {
             parse_line(&buffer)
         };
@@ -198,7 +222,9 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
         let json = json.unwrap_or_else(|error| {
             format!("{{\"kind\":\"error\",\"line\":{line_number},\"error\":\"cannot encode the reply: {error}\"}}")
         });
-        writeln!(output, "{json}").and_then(|()| output.flush()).map_err(io_error)?;
+        writeln!(output, "{json}")
+            .and_then(|()| output.flush())
+            .map_err(io_error)?;
     }
     Ok(ExitCode::SUCCESS)
 }

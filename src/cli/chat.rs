@@ -56,7 +56,10 @@ pub fn run(dir: &Path, args: &ChatArgs) -> Result<ExitCode, ExitCode> {
         let outcome = engine.respond(&mut conversation, line);
         println!("\n{}", super::ask::render_plain(&outcome.reply));
         if args.explain {
-            println!("{}\n", serde_json::to_string(&outcome.explanation).unwrap_or_default());
+            println!(
+                "{}\n",
+                serde_json::to_string(&outcome.explanation).unwrap_or_default()
+            );
         }
     }
     println!();

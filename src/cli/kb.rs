@@ -58,7 +58,13 @@ pub fn run(knowledge: &Path, command: KbCommand) -> Result<ExitCode, ExitCode> {
     match command {
         KbCommand::Check(args) => check(&pick(&args.dir), args.stale_after, args.strict),
         KbCommand::Test(args) => test(&pick(&args)),
-        KbCommand::Import(args) => super::kb_import::run(knowledge, &args.csv, args.out.as_deref(), args.force, &args.owner),
+        KbCommand::Import(args) => super::kb_import::run(
+            knowledge,
+            &args.csv,
+            args.out.as_deref(),
+            args.force,
+            &args.owner,
+        ),
     }
 }
 

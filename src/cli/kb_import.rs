@@ -52,10 +52,22 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, owner: &str) -> Result<ExitCode, ExitCode> {
-    let out: PathBuf = out.map_or_else(|| knowledge.join("faq").join("imported.toml"), Path::to_path_buf);
+pub fn run(
+    knowledge: &Path,
+    csv_path: &Path,
+    out: Option<&Path>,
+    force: bool,
+    owner: &str,
+) -> Result<ExitCode, ExitCode> {
+    let out: PathBuf = out.map_or_else(
+        || knowledge.join("faq").join("imported.toml"),
+        Path::to_path_buf,
+    );
     if out.exists() && !force {
-        eprintln!("carebot: {} already exists; choose another --out or add --force", out.display());
+        eprintln!(
+            "carebot: {} already exists; choose another --out or add --force",
+            out.display()
+        );
         return Err(ExitCode::FAILURE);
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -68,14 +80,20 @@ pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, o
     let headers: Vec<String> = reader
         .headers()
         .map_err(|error| {
-            eprintln!("carebot: {}: cannot read the header row: {error}", csv_path.display());
+            eprintln!(
+                "carebot: {}: cannot read the header row: {error}",
+                csv_path.display()
+            );
             ExitCode::FAILURE
         })?
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (Some(question_column), Some(answer_column)) = (column(&["question", "questions"]), column(&["answer", "answers"])) else {
+    let (Some(question_column), Some(answer_column)) = (
+        column(&["question", "questions"]),
+        column(&["answer", "answers"]),
+    ) else {
         eprintln!(
             "carebot: {}:1: the header row must name a `question` and an `answer` column (found: {})",
             csv_path.display(),
@@ -101,7 +119,13 @@ pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, o
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let field = |index: Option<usize>| index.and_then(|i| record.get(i)).unwrap_or("").trim().to_string();
+        let field = |index: Option<usize>| {
+            index
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
         let question = field(Some(question_column));
         let answer = field(Some(answer_column));
         let problem = if question.is_empty() {
@@ -117,7 +141,11 @@ pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, o
             continue;
         }
         let wanted = field(id_column);
-        let base = if wanted.is_empty() { slug(&question) } else { slug(&wanted) };
+        let base = if wanted.is_empty() {
+            slug(&question)
+        } else {
+            slug(&wanted)
+        };
         let mut id = base.clone();
         let mut counter = 2;
         while !ids.insert(id.clone()) {
@@ -125,7 +153,10 @@ pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, o
             counter += 1;
         }
         if !wanted.is_empty() && id != wanted {
-            eprintln!("{}:{line}: note: id `{wanted}` written as `{id}`", csv_path.display());
+            eprintln!(
+                "{}:{line}: note: id `{wanted}` written as `{id}`",
+                csv_path.display()
+            );
         }
         let mut questions = vec![question];
         questions.extend(split_list(&field(extra_column)));
@@ -142,9 +173,21 @@ pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, o
         "# Imported from {} on {today} by `carebot kb import`.\n# Review every entry: add example questions, counter-examples and sources,\n# set `owner`, then run `carebot kb check` and `carebot kb test`.\n",
         csv_path.display()
     );
-    let source = format!("Imported from {}", csv_path.file_name().map_or_else(|| csv_path.display().to_string(), |n| n.to_string_lossy().into_owned()));
+    let source = format!(
+        "Imported from {}",
+        csv_path.file_name().map_or_else(
+            || csv_path.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        )
+    );
     for entry in &entries {
-        let list = |items: &[String]| items.iter().map(|q| format!("  {},", toml_string(q))).collect::<Vec<_>>().join("\n");
+        let list = |items: &[String]| {
+            items
+                .iter()
+                .map(|q| format!("  {},", toml_string(q)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
         let _ = write!(
             text,
             "\n[[faq]]\nid = {}\ntitle = {}\nquestions = [\n{}\n]\n",
@@ -153,7 +196,16 @@ pub fn run(knowledge: &Path, csv_path: &Path, out: Option<&Path>, force: bool, o
             list(&entry.questions)
         );
         if !entry.keywords.is_empty() {
-            let _ = writeln!(text, "keywords = [{}]", entry.keywords.iter().map(|k| toml_string(k)).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                text,
+                "keywords = [{}]",
+                entry
+                    .keywords
+                    .iter()
+                    .map(|k| toml_string(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         let _ = write!(
             text,

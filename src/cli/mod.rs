@@ -14,7 +14,11 @@ use clap::{Args, Parser, Subcommand};
 use carebot::{Engine, Knowledge};
 
 #[derive(Debug, Parser)]
-#[command(name = "carebot", version, about = "A chatbot for medical practices: FAQ answers, safe triage nudges and clinician handoff, from knowledge files the practice curates.")]
+#[command(
+    name = "carebot",
+    version,
+    about = "A chatbot for medical practices: FAQ answers, safe triage nudges and clinician handoff, from knowledge files the practice curates."
+)]
 struct Cli {
     #[command(flatten)]
     knowledge: KnowledgeArgs,

@@ -160,7 +160,11 @@ impl Validator {
         }
     }
 
-    fn validate(&mut self, dir: &Path, parsed: Vec<(&KnowledgeFile, RawFile)>) -> Option<Knowledge> {
+    fn validate(
+        &mut self,
+        dir: &Path,
+        parsed: Vec<(&KnowledgeFile, RawFile)>,
+    ) -> Option<Knowledge> {
         let mut practices = Vec::new();
         let mut concepts = Vec::new();
         let mut faqs = Vec::new();
@@ -277,16 +281,36 @@ impl Validator {
                 None => self.error(
                     source,
                     day,
-                    format!("`{}` is not a day of the week (monday ... sunday)", day.get_ref()),
+                    format!(
+                        "`{}` is not a day of the week (monday ... sunday)",
+                        day.get_ref()
+                    ),
                 ),
             }
         }
 
         let mut extra = BTreeMap::new();
-        let builtin = ["name", "phone", "emergency_number", "crisis_line", "portal_url", "address", "after_hours_line", "timezone", "hours"];
+        let builtin = [
+            "name",
+            "phone",
+            "emergency_number",
+            "crisis_line",
+            "portal_url",
+            "address",
+            "after_hours_line",
+            "timezone",
+            "hours",
+        ];
         for (key, value) in &raw.extra {
             if builtin.contains(&key.get_ref().as_str()) {
-                self.error(source, key, format!("`{}` is a built-in setting; set it in [practice] instead", key.get_ref()));
+                self.error(
+                    source,
+                    key,
+                    format!(
+                        "`{}` is a built-in setting; set it in [practice] instead",
+                        key.get_ref()
+                    ),
+                );
             } else if !is_valid_id(key.get_ref()) {
                 self.error(source, key, format!("`{}` is not a valid placeholder name (lower-case letters, digits, _ and -)", key.get_ref()));
             } else {
@@ -323,7 +347,11 @@ impl Validator {
                     self.error(
                         source,
                         key,
-                        format!("unknown message `{}`; the messages are: {}", key.get_ref(), known.join(", ")),
+                        format!(
+                            "unknown message `{}`; the messages are: {}",
+                            key.get_ref(),
+                            known.join(", ")
+                        ),
                     );
                 }
             }
@@ -352,14 +380,19 @@ impl Validator {
             Err(error) => {
                 let (offset, message) = match error {
                     TemplateError::Unknown(unknown) => {
-                        let mut known: Vec<&str> = placeholders.keys().map(String::as_str).collect();
+                        let mut known: Vec<&str> =
+                            placeholders.keys().map(String::as_str).collect();
                         known.sort();
                         (
                             unknown.offset,
                             format!(
                                 "unknown placeholder `{{{}}}`; known placeholders: {}",
                                 unknown.name,
-                                known.iter().map(|k| format!("{{{k}}}")).collect::<Vec<_>>().join(" ")
+                                known
+                                    .iter()
+                                    .map(|k| format!("{{{k}}}"))
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
                             ),
                         )
                     }
@@ -401,12 +434,19 @@ impl Validator {
                 continue;
             }
             let id = raw.id.get_ref().clone();
-            if matches!(id.as_str(), "age" | "temperature" | "duration" | "pregnancy") {
+            if matches!(
+                id.as_str(),
+                "age" | "temperature" | "duration" | "pregnancy"
+            ) {
                 self.error(source, &raw.id, format!("`{id}` is a reserved name (follow-up questions use it for the built-in {id} modifier); call the concept something else"));
                 continue;
             }
             if let Some(first) = seen.get(&id) {
-                self.error(source, &raw.id, format!("duplicate concept id `{id}`; it is first defined at {first}"));
+                self.error(
+                    source,
+                    &raw.id,
+                    format!("duplicate concept id `{id}`; it is first defined at {first}"),
+                );
                 continue;
             }
             seen.insert(id.clone(), origin.clone());
@@ -415,14 +455,22 @@ impl Validator {
             }
             for phrase in raw.words.iter().chain(&raw.absent_words) {
                 if self.analyzer.analyze_exact(phrase.get_ref()).is_empty() {
-                    self.error(source, phrase, format!("`{}` has no words carebot can match", phrase.get_ref()));
+                    self.error(
+                        source,
+                        phrase,
+                        format!("`{}` has no words carebot can match", phrase.get_ref()),
+                    );
                 }
             }
             raw_includes.push((source, raw.includes.clone()));
             concepts.push(Concept {
                 id,
                 words: raw.words.iter().map(|w| w.get_ref().clone()).collect(),
-                absent_words: raw.absent_words.iter().map(|w| w.get_ref().clone()).collect(),
+                absent_words: raw
+                    .absent_words
+                    .iter()
+                    .map(|w| w.get_ref().clone())
+                    .collect(),
                 includes: raw.includes.iter().map(|w| w.get_ref().clone()).collect(),
                 origin,
             });
@@ -430,37 +478,63 @@ impl Validator {
         for (source, includes) in &raw_includes {
             for included in includes {
                 if !seen.contains_key(included.get_ref()) {
-                    self.error(*source, included, format!("`includes` names unknown concept `{}`", included.get_ref()));
+                    self.error(
+                        *source,
+                        included,
+                        format!("`includes` names unknown concept `{}`", included.get_ref()),
+                    );
                 }
             }
         }
         if let Some(cycle) = find_include_cycle(&concepts) {
-            let concept = concepts.iter().find(|c| c.id == cycle[0]).expect("cycle member exists");
+            let concept = concepts
+                .iter()
+                .find(|c| c.id == cycle[0])
+                .expect("cycle member exists");
             self.problems.push(Problem {
                 severity: super::Severity::Error,
                 file: concept.origin.file.clone(),
                 line: concept.origin.line,
                 column: concept.origin.column,
-                message: format!("concepts include each other in a circle: {}", cycle.join(" → ")),
+                message: format!(
+                    "concepts include each other in a circle: {}",
+                    cycle.join(" → ")
+                ),
             });
         }
         concepts
     }
 
-    fn review(&mut self, source: Source, sources: &[Spanned<String>], reviewed: &Spanned<toml::Value>, owner: &Spanned<String>) -> Option<Review> {
+    fn review(
+        &mut self,
+        source: Source,
+        sources: &[Spanned<String>],
+        reviewed: &Spanned<toml::Value>,
+        owner: &Spanned<String>,
+    ) -> Option<Review> {
         let date = match reviewed.get_ref() {
-            toml::Value::Datetime(datetime) if datetime.time.is_none() => datetime
-                .date
-                .and_then(|d| jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()),
+            toml::Value::Datetime(datetime) if datetime.time.is_none() => {
+                datetime.date.and_then(|d| {
+                    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+                })
+            }
             toml::Value::String(text) => text.trim().parse::<jiff::civil::Date>().ok(),
             _ => None,
         };
         let Some(reviewed_date) = date else {
-            self.error(source, reviewed, "`reviewed` must be a date like 2026-11-01");
+            self.error(
+                source,
+                reviewed,
+                "`reviewed` must be a date like 2026-11-01",
+            );
             return None;
         };
         if owner.get_ref().trim().is_empty() {
-            self.error(source, owner, "`owner` is empty: name who is responsible for this entry");
+            self.error(
+                source,
+                owner,
+                "`owner` is empty: name who is responsible for this entry",
+            );
         }
         Some(Review {
             sources: sources.iter().map(|s| s.get_ref().clone()).collect(),
@@ -469,44 +543,89 @@ impl Validator {
         })
     }
 
-    fn claim_entry_id(&mut self, source: Source, id: &Spanned<String>, ids: &mut HashMap<String, Origin>) -> bool {
+    fn claim_entry_id(
+        &mut self,
+        source: Source,
+        id: &Spanned<String>,
+        ids: &mut HashMap<String, Origin>,
+    ) -> bool {
         if !self.check_id(source, id, "entry") {
             return false;
         }
         if let Some(first) = ids.get(id.get_ref()) {
-            self.error(source, id, format!("duplicate id `{}`; it is first defined at {first}", id.get_ref()));
+            self.error(
+                source,
+                id,
+                format!(
+                    "duplicate id `{}`; it is first defined at {first}",
+                    id.get_ref()
+                ),
+            );
             return false;
         }
         ids.insert(id.get_ref().clone(), Self::origin(source, id));
         true
     }
 
-    fn tests(examples: &[Spanned<String>], counter_examples: &[Spanned<String>], dialogues: &[Spanned<Vec<String>>]) -> EntryTests {
+    fn tests(
+        examples: &[Spanned<String>],
+        counter_examples: &[Spanned<String>],
+        dialogues: &[Spanned<Vec<String>>],
+    ) -> EntryTests {
         EntryTests {
             examples: examples.iter().map(|e| e.get_ref().clone()).collect(),
-            counter_examples: counter_examples.iter().map(|e| e.get_ref().clone()).collect(),
+            counter_examples: counter_examples
+                .iter()
+                .map(|e| e.get_ref().clone())
+                .collect(),
             dialogues: dialogues.iter().map(|d| d.get_ref().clone()).collect(),
         }
     }
 
-    fn faq(&mut self, source: Source, spanned: Spanned<RawFaq>, placeholders: &BTreeMap<String, String>, ids: &mut HashMap<String, Origin>) -> Option<FaqEntry> {
+    fn faq(
+        &mut self,
+        source: Source,
+        spanned: Spanned<RawFaq>,
+        placeholders: &BTreeMap<String, String>,
+        ids: &mut HashMap<String, Origin>,
+    ) -> Option<FaqEntry> {
         let origin = Self::origin(source, &spanned);
         let raw = spanned.into_inner();
         let id_ok = self.claim_entry_id(source, &raw.id, ids);
         if raw.questions.get_ref().is_empty() {
-            self.error(source, &raw.questions, format!("FAQ `{}` has no questions: add the ways patients ask it", raw.id.get_ref()));
+            self.error(
+                source,
+                &raw.questions,
+                format!(
+                    "FAQ `{}` has no questions: add the ways patients ask it",
+                    raw.id.get_ref()
+                ),
+            );
         }
         if raw.answer.get_ref().trim().is_empty() {
-            self.error(source, &raw.answer, format!("FAQ `{}` has an empty answer", raw.id.get_ref()));
+            self.error(
+                source,
+                &raw.answer,
+                format!("FAQ `{}` has an empty answer", raw.id.get_ref()),
+            );
         }
         for dialogue in &raw.dialogues {
             if dialogue.get_ref().is_empty() {
-                self.error(source, dialogue, "an empty dialogue: list the patient's messages in order");
+                self.error(
+                    source,
+                    dialogue,
+                    "an empty dialogue: list the patient's messages in order",
+                );
             }
         }
         let answer = self.render(source, &raw.answer, placeholders);
         let review = self.review(source, &raw.sources, &raw.reviewed, &raw.owner);
-        let questions: Vec<String> = raw.questions.get_ref().iter().map(|q| q.get_ref().clone()).collect();
+        let questions: Vec<String> = raw
+            .questions
+            .get_ref()
+            .iter()
+            .map(|q| q.get_ref().clone())
+            .collect();
         let title = raw
             .title
             .map(|t| t.into_inner())
@@ -543,7 +662,14 @@ impl Validator {
         let id_ok = self.claim_entry_id(source, &raw.id, ids);
         let level = Level::parse(raw.level.get_ref().trim());
         if level.is_none() {
-            self.error(source, &raw.level, format!("unknown level `{}`: use emergency, urgent, routine or self_care", raw.level.get_ref()));
+            self.error(
+                source,
+                &raw.level,
+                format!(
+                    "unknown level `{}`: use emergency, urgent, routine or self_care",
+                    raw.level.get_ref()
+                ),
+            );
         }
         let when_span = raw.when.span().start;
         let when = self.conditions(source, raw.when.get_ref(), concept_ids);
@@ -551,14 +677,22 @@ impl Validator {
             self.error_at(source, when_span, format!("rule `{}` has nothing that can trigger it: give `when.all` or `when.any` concepts (or `temperature_at_least`)", raw.id.get_ref()));
         }
         if raw.advice.get_ref().trim().is_empty() {
-            self.error(source, &raw.advice, format!("rule `{}` has empty advice", raw.id.get_ref()));
+            self.error(
+                source,
+                &raw.advice,
+                format!("rule `{}` has empty advice", raw.id.get_ref()),
+            );
         }
         if level == Some(Level::Emergency) && !raw.advice.get_ref().contains("{emergency_number}") {
             self.error(source, &raw.advice, format!("emergency rule `{}` must tell the patient to call {{emergency_number}} (currently {emergency_number}); write the placeholder so the number stays right when it changes", raw.id.get_ref()));
         }
         for dialogue in &raw.dialogues {
             if dialogue.get_ref().is_empty() {
-                self.error(source, dialogue, "an empty dialogue: list the patient's messages in order");
+                self.error(
+                    source,
+                    dialogue,
+                    "an empty dialogue: list the patient's messages in order",
+                );
             }
         }
         let asks: Vec<Ask> = raw
@@ -569,7 +703,10 @@ impl Validator {
         let advice = self.render(source, &raw.advice, placeholders);
         let review = self.review(source, &raw.sources, &raw.reviewed, &raw.owner);
         let tests = Self::tests(&raw.examples, &raw.counter_examples, &raw.dialogues);
-        let title = raw.title.map(|t| t.into_inner()).unwrap_or_else(|| raw.id.get_ref().clone());
+        let title = raw
+            .title
+            .map(|t| t.into_inner())
+            .unwrap_or_else(|| raw.id.get_ref().clone());
         if !id_ok || asks.len() != raw.ask.len() {
             return None;
         }
@@ -587,11 +724,24 @@ impl Validator {
         })
     }
 
-    fn conditions(&mut self, source: Source, raw: &RawWhen, concept_ids: &HashSet<String>) -> Conditions {
+    fn conditions(
+        &mut self,
+        source: Source,
+        raw: &RawWhen,
+        concept_ids: &HashSet<String>,
+    ) -> Conditions {
         let concepts = |list: &[Spanned<String>], this: &mut Self| -> Vec<String> {
             for id in list {
                 if !concept_ids.contains(id.get_ref()) {
-                    this.error(source, id, format!("unknown concept `{}`: define it with [[concept]] id = \"{}\"", id.get_ref(), id.get_ref()));
+                    this.error(
+                        source,
+                        id,
+                        format!(
+                            "unknown concept `{}`: define it with [[concept]] id = \"{}\"",
+                            id.get_ref(),
+                            id.get_ref()
+                        ),
+                    );
                 }
             }
             list.iter().map(|id| id.get_ref().clone()).collect()
@@ -631,7 +781,13 @@ impl Validator {
         }
     }
 
-    fn ask(&mut self, source: Source, spanned: &Spanned<RawAsk>, when: &Conditions, concept_ids: &HashSet<String>) -> Option<Ask> {
+    fn ask(
+        &mut self,
+        source: Source,
+        spanned: &Spanned<RawAsk>,
+        when: &Conditions,
+        concept_ids: &HashSet<String>,
+    ) -> Option<Ask> {
         let raw = spanned.get_ref();
         let about_text = raw.about.get_ref().trim();
         let about = match about_text {
@@ -646,14 +802,26 @@ impl Validator {
             }
         };
         let used = match &about {
-            AskAbout::Concept(id) => when.all.contains(id) || when.any.contains(id) || when.none.contains(id),
+            AskAbout::Concept(id) => {
+                when.all.contains(id) || when.any.contains(id) || when.none.contains(id)
+            }
             AskAbout::Age => when.age_below_days.is_some() || when.age_at_least_days.is_some(),
-            AskAbout::Temperature => when.temperature_at_least.is_some() || when.temperature_below.is_some(),
-            AskAbout::Duration => when.lasting_at_least_days.is_some() || when.lasting_below_days.is_some(),
+            AskAbout::Temperature => {
+                when.temperature_at_least.is_some() || when.temperature_below.is_some()
+            }
+            AskAbout::Duration => {
+                when.lasting_at_least_days.is_some() || when.lasting_below_days.is_some()
+            }
             AskAbout::Pregnancy => when.pregnant.is_some(),
         };
         if !used {
-            self.error(source, &raw.about, format!("this rule asks about `{about_text}`, but none of its `when` conditions use it"));
+            self.error(
+                source,
+                &raw.about,
+                format!(
+                    "this rule asks about `{about_text}`, but none of its `when` conditions use it"
+                ),
+            );
             return None;
         }
         if raw.question.get_ref().trim().is_empty() {

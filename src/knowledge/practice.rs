@@ -91,10 +91,7 @@ impl OpeningHours {
                 let open: Time = open.trim().parse().map_err(|_| explain())?;
                 let close: Time = close.trim().parse().map_err(|_| explain())?;
                 if close <= open {
-                    return Err(format!(
-                        "`{}` closes before it opens",
-                        range.trim()
-                    ));
+                    return Err(format!("`{}` closes before it opens", range.trim()));
                 }
                 Ok((open, close))
             })
@@ -211,6 +208,8 @@ mod tests {
         assert!(hours.is_open(Weekday::Monday, nine));
         assert!(!hours.is_open(Weekday::Monday, seven_pm));
         assert!(!hours.is_open(Weekday::Sunday, nine));
-        assert!(hours.describe().starts_with("- Monday: 08:00–18:00\n- Tuesday: closed"));
+        assert!(hours
+            .describe()
+            .starts_with("- Monday: 08:00–18:00\n- Tuesday: closed"));
     }
 }

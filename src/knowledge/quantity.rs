@@ -58,9 +58,7 @@ pub fn parse_duration_days(text: &str) -> Result<f64, String> {
 
 /// Parses a rule's temperature bound such as "38 C" or "100.4 F" into °C.
 pub fn parse_temperature_celsius(text: &str) -> Result<f64, String> {
-    let explain = || {
-        format!("`{text}` is not a temperature: write e.g. \"38 C\" or \"100.4 F\"")
-    };
+    let explain = || format!("`{text}` is not a temperature: write e.g. \"38 C\" or \"100.4 F\"");
     let (value, unit) = split_number(text).ok_or_else(explain)?;
     let unit = match unit.as_str() {
         "" => None,

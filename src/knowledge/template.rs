@@ -32,10 +32,10 @@ pub fn render(template: &str, values: &BTreeMap<String, String>) -> Result<Strin
             offset += index + 2;
             continue;
         }
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             // A lone closing brace is harmless text.
             out.push('}');
-            rest = &tail[1..];
+            rest = after;
             offset += index + 1;
             continue;
         }
@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn fills_placeholders_and_keeps_literal_braces() {
         assert_eq!(
-            render("Call {phone} or {{not this}}; emergencies: { emergency_number }.", &values()),
+            render(
+                "Call {phone} or {{not this}}; emergencies: { emergency_number }.",
+                &values()
+            ),
             Ok("Call 555-0100 or {not this}; emergencies: 999.".to_string())
         );
     }

@@ -144,8 +144,10 @@ impl Speller {
                 let weight = self.weights[id as usize];
                 let better = match best {
                     None => true,
-                    Some((best_distance, best_weight, best_id)) => (distance, u32::MAX - weight, id)
-                        < (best_distance, u32::MAX - best_weight, best_id),
+                    Some((best_distance, best_weight, best_id)) => {
+                        (distance, u32::MAX - weight, id)
+                            < (best_distance, u32::MAX - best_weight, best_id)
+                    }
                 };
                 if better {
                     best = Some((distance, weight, id));
@@ -234,7 +236,10 @@ mod tests {
     fn expands_vowel_dropped_abbreviations() {
         let speller = speller(&["tomorrow", "today", "prescription", "appointment"]);
         assert_eq!(speller.expand_abbreviation("tmrw"), Some("tomorrow"));
-        assert_eq!(speller.expand_abbreviation("prscrptn"), Some("prescription"));
+        assert_eq!(
+            speller.expand_abbreviation("prscrptn"),
+            Some("prescription")
+        );
         assert_eq!(speller.expand_abbreviation("tomato"), None, "has vowels");
     }
 }
