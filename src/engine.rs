@@ -147,7 +147,8 @@ impl Engine {
 
     /// The best FAQ entries for `text`, best first, ignoring triage and state.
     pub fn rank_faq(&self, text: &str, limit: usize) -> Vec<Candidate> {
-        self.faq.rank(&self.analyzer.analyze(text), limit)
+        self.faq
+            .rank(&self.analyzer.analyze(text), &self.analyzer, limit)
     }
 
     /// Replies to `text` in `conversation`, updating the conversation.
@@ -166,7 +167,7 @@ impl Engine {
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
         let statuses = self.matcher.statuses(&mentions);
-        let candidates = self.faq.rank(&tokens, EXPLAIN_CANDIDATES);
+        let candidates = self.faq.rank(&tokens, &self.analyzer, EXPLAIN_CANDIDATES);
         let mut explanation = Explanation {
             findings: mentions
                 .iter()

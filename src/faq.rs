@@ -19,14 +19,16 @@ use crate::text::{lexicon, Analyzer, Token};
 /// BM25 term-frequency saturation.
 const K1: f32 = 1.2;
 /// BM25 length normalisation.
-const B: f32 = 0.75;
+const B: f32 = 0.3;
 /// How much a matching adjacent word pair adds, relative to a single word.
 const BIGRAM_WEIGHT: f32 = 0.5;
+/// How much a general-English synonym of a message word counts.
+const SYNONYM_WEIGHT: f32 = 0.5;
 /// How much the entry's keywords count next to its best question.
 const KEYWORD_WEIGHT: f32 = 0.6;
 /// How much the answer text counts: it helps recall, but patients' words match
 /// questions far better than answers.
-const ANSWER_WEIGHT: f32 = 0.25;
+const ANSWER_WEIGHT: f32 = 0.1;
 
 /// Where a document's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,21 +93,56 @@ fn without_placeholders(template: &str) -> String {
         .join(" ")
 }
 
-/// The index terms of a token sequence: content stems and adjacent stem pairs.
+/// How a query term counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TermRole {
+    /// A word of the message: weighs fully and counts towards confidence.
+    Word,
+    /// An adjacent pair: rewards phrases, but a message is not less understood
+    /// without them.
+    Phrase,
+    /// Two adjacent words written as one ("web site" → "website"): used only when
+    /// the joined word is itself a word of some entry.
+    Joined,
+    /// A general-English synonym of a word of the message.
+    Synonym,
+}
+
+/// The index terms of a token sequence: content stems, adjacent stem pairs
+/// ("repeat prescript"), and the two words joined as one ("health care" →
+/// "healthcar"), so a compound the patient split still meets the entry's word.
 /// Numbers are left out: in a question about the practice, "3" or "123-45-6789"
 /// says nothing about the topic, and would only dilute the confidence.
-pub fn terms(tokens: &[Token]) -> Vec<String> {
+fn terms(tokens: &[Token], analyzer: &Analyzer) -> Vec<(String, TermRole)> {
     let content: Vec<&Token> = tokens
         .iter()
         .filter(|t| !is_stopword(&t.word) && t.number().is_none())
         .collect();
-    let mut terms: Vec<String> = content.iter().map(|t| t.stem.clone()).collect();
+    let mut terms: Vec<(String, TermRole)> = content
+        .iter()
+        .map(|t| (t.stem.clone(), TermRole::Word))
+        .collect();
     for pair in content.windows(2) {
         if pair[0].clause == pair[1].clause {
-            terms.push(format!("{} {}", pair[0].stem, pair[1].stem));
+            terms.push((
+                format!("{} {}", pair[0].stem, pair[1].stem),
+                TermRole::Phrase,
+            ));
+            let joined = format!("{}{}", pair[0].word, pair[1].word);
+            terms.push((analyzer.stem(&joined), TermRole::Joined));
         }
     }
     terms
+}
+
+/// Orders a term's roles so that, for the same term, the strongest is kept.
+fn role_rank(role: TermRole) -> u8 {
+    match role {
+        TermRole::Word => 0,
+        TermRole::Joined => 1,
+        TermRole::Phrase => 2,
+        TermRole::Synonym => 3,
+    }
 }
 
 fn field_index(field: Field) -> usize {
@@ -137,7 +174,11 @@ impl FaqIndex {
             }
             texts.push((Field::Answer, without_placeholders(&entry.answer_template)));
             for (field, text) in texts {
-                let document_terms = terms(&analyzer.analyze_exact(&text));
+                let document_terms: Vec<String> = terms(&analyzer.analyze_exact(&text), analyzer)
+                    .into_iter()
+                    .filter(|(_, role)| *role != TermRole::Joined)
+                    .map(|(term, _)| term)
+                    .collect();
                 if document_terms.is_empty() {
                     continue;
                 }
@@ -181,26 +222,44 @@ impl FaqIndex {
     }
 
     /// The best entries for `tokens`, best first (at most `limit`).
-    pub fn rank(&self, tokens: &[Token], limit: usize) -> Vec<Candidate> {
-        let mut query = terms(tokens);
-        query.sort();
-        query.dedup();
+    pub fn rank(&self, tokens: &[Token], analyzer: &Analyzer, limit: usize) -> Vec<Candidate> {
+        let mut query = terms(tokens, analyzer);
+        let words: Vec<String> = query
+            .iter()
+            .filter(|(_, role)| *role == TermRole::Word)
+            .map(|(term, _)| term.clone())
+            .collect();
+        for word in &words {
+            for synonym in analyzer.synonyms(word) {
+                if !words.contains(synonym) {
+                    query.push((synonym.clone(), TermRole::Synonym));
+                }
+            }
+        }
+        query.sort_by(|a, b| a.0.cmp(&b.0).then(role_rank(a.1).cmp(&role_rank(b.1))));
+        query.dedup_by(|later, earlier| later.0 == earlier.0);
         // The most a perfect match could score: every query word found once in a
         // question of average length.
         let mut possible = 0f32;
         let mut scores: HashMap<u32, [f32; 3]> = HashMap::new();
         let mut best_question: HashMap<u32, f32> = HashMap::new();
-        for term in &query {
-            let is_pair = term.contains(' ');
+        for (term, role) in &query {
             let Some(&term_id) = self.terms.get(term) else {
-                if !is_pair {
+                if *role == TermRole::Word {
                     possible += self.unseen_idf;
                 }
                 continue;
             };
+            if *role == TermRole::Joined && term.contains(' ') {
+                continue;
+            }
             let idf = self.idf[term_id as usize];
-            let weight = if is_pair { BIGRAM_WEIGHT } else { 1.0 };
-            if !is_pair {
+            let weight = match role {
+                TermRole::Word | TermRole::Joined => 1.0,
+                TermRole::Phrase => BIGRAM_WEIGHT,
+                TermRole::Synonym => SYNONYM_WEIGHT,
+            };
+            if *role == TermRole::Word {
                 possible += idf;
             }
             for &(document, frequency) in &self.postings[term_id as usize] {

@@ -43,6 +43,10 @@ impl Token {
 /// Analyses text against one knowledge base's vocabulary.
 pub struct Analyzer {
     stemmer: Stemmer,
+    /// Irregular forms → base form ("came" → "come").
+    irregular: HashMap<&'static str, &'static str>,
+    /// Stem → the stems of its general-English synonyms.
+    synonyms: HashMap<String, Vec<String>>,
     /// Words that are never "corrected": the knowledge base's own words, the
     /// lexicon's chat words, and common English.
     known: HashSet<String>,
@@ -71,11 +75,38 @@ impl Analyzer {
         let mut known: HashSet<String> = vocabulary.keys().cloned().collect();
         known.extend(lexicon::all_words().map(str::to_string));
         known.extend(english_words().map(str::to_string));
+        let stemmer = Stemmer::create(Algorithm::English);
+        let irregular: HashMap<&'static str, &'static str> =
+            lexicon::IRREGULAR_FORMS.iter().copied().collect();
+        let base_stem = |word: &str| {
+            stemmer
+                .stem(irregular.get(word).copied().unwrap_or(word))
+                .into_owned()
+        };
+        let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
+        for group in lexicon::SYNONYMS {
+            let stems: Vec<String> = group.iter().map(|word| base_stem(word)).collect();
+            for stem in &stems {
+                let others = synonyms.entry(stem.clone()).or_default();
+                for other in &stems {
+                    if other != stem && !others.contains(other) {
+                        others.push(other.clone());
+                    }
+                }
+            }
+        }
         Analyzer {
-            stemmer: Stemmer::create(Algorithm::English),
+            stemmer,
+            irregular,
+            synonyms,
             known,
             speller: Speller::new(vocabulary),
         }
+    }
+
+    /// The stems of `stem`'s general-English synonyms.
+    pub fn synonyms(&self, stem: &str) -> &[String] {
+        self.synonyms.get(stem).map_or(&[], Vec::as_slice)
     }
 
     /// An analyzer without a vocabulary: no spelling correction. Used to read the
@@ -84,12 +115,14 @@ impl Analyzer {
         Analyzer::new(&HashMap::new())
     }
 
-    /// The stem of one normalised word.
+    /// The stem of one normalised word; irregular forms stem as their base form
+    /// ("fell" as "fall", "children" as "child").
     pub fn stem(&self, word: &str) -> String {
         if word.starts_with(|c: char| c.is_ascii_digit()) {
             return word.to_string();
         }
-        self.stemmer.stem(word).into_owned()
+        let base = self.irregular.get(word).copied().unwrap_or(word);
+        self.stemmer.stem(base).into_owned()
     }
 
     /// Tokens of a patient's message, with spelling correction.
@@ -164,6 +197,22 @@ mod tests {
     fn exact_analysis_never_corrects() {
         let analyzer = analyzer(&["ankle"]);
         assert_eq!(analyzer.analyze_exact("ankel")[0].word, "ankel");
+    }
+
+    #[test]
+    fn irregular_forms_stem_like_their_base() {
+        let analyzer = analyzer(&[]);
+        assert_eq!(analyzer.stem("came"), analyzer.stem("come"));
+        assert_eq!(analyzer.stem("fell"), analyzer.stem("falling"));
+        assert_eq!(analyzer.stem("swollen"), analyzer.stem("swelling"));
+    }
+
+    #[test]
+    fn synonyms_are_looked_up_by_stem() {
+        let analyzer = analyzer(&[]);
+        let price = analyzer.stem("price");
+        assert!(analyzer.synonyms(&analyzer.stem("costs")).contains(&price));
+        assert!(analyzer.synonyms("zebra").is_empty());
     }
 
     #[test]
