@@ -200,7 +200,7 @@ fn placeholders_are_filled_from_the_practice_settings() {
 fn close_candidates_are_offered_as_choices_and_picked_by_number() {
     let engine = fixture_engine();
     let mut conversation = Conversation::default();
-    let reply = engine.reply(&mut conversation, "appointment");
+    let reply = engine.reply(&mut conversation, "do you do vaccines");
     assert_eq!(reply.kind, ReplyKind::Choices, "{reply:?}");
     assert!(reply.choices.len() >= 2);
     assert_eq!(reply.buttons[0].reply, "1");
