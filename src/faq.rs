@@ -229,7 +229,9 @@ impl FaqIndex {
             .filter(|(_, role)| *role == TermRole::Word)
             .map(|(term, _)| term.clone())
             .collect();
-        for word in &words {
+        // A synonym stands in only for a word the knowledge base never uses: where
+        // the patient's own word matches, the practice's wording decides.
+        for word in words.iter().filter(|word| !self.terms.contains_key(*word)) {
             for synonym in analyzer.synonyms(word) {
                 if !words.contains(synonym) {
                     query.push((synonym.clone(), TermRole::Synonym));

@@ -26,12 +26,16 @@ const POST_SCOPE: usize = 5;
 /// The id of the built-in pregnancy finding, behind `when.pregnant`. It cannot
 /// clash with a knowledge-base concept: ids there cannot contain `@`.
 pub const PREGNANCY: &str = "@pregnant";
+/// Phrases that say the person is pregnant now. Bare "pregnancy" is not one
+/// ("my last pregnancy" is history), nor "during pregnancy", which a phrase gap
+/// would let match "during my last pregnancy".
 const PREGNANCY_WORDS: &[&str] = &[
     "pregnant",
-    "pregnancy",
+    "this pregnancy",
     "expecting a baby",
-    "with child",
     "weeks gone",
+    "i am # weeks",
+    "# weeks along",
 ];
 
 /// How a mention of a finding is framed in the message.
@@ -129,6 +133,22 @@ pub struct ConceptMatcher {
     hypothetical: TriggerSet,
 }
 
+/// Words that may follow a resolution trigger ("gone now", "stopped completely").
+const RESOLUTION_FOLLOWERS: &[&str] = &[
+    "now", "away", "down", "completely", "already", "off", "again", "since", "and", "after",
+    "by", "today", "yesterday", "thankfully", "luckily", "though", "but", "so",
+];
+
+/// In a concept phrase, `#` stands for any number ("taken # tablets").
+const NUMBER_WILDCARD: &str = "#";
+
+fn is_number(token: &Token) -> bool {
+    token.number().is_some()
+        || lexicon::NUMBER_WORDS
+            .iter()
+            .any(|(word, _)| *word == token.word && word.len() > 2)
+}
+
 fn is_negation_word(word: &str) -> bool {
     matches!(word, "not" | "no" | "never" | "without" | "nor")
 }
@@ -167,10 +187,23 @@ impl ConceptMatcher {
             .collect();
         let mut phrases = Vec::new();
         let mut add = |concept: u32, text: &str, absent: bool| {
+            // "#" is not a word to the tokenizer; stand it in with a marker word.
+            const MARKER: &str = "qqnumberqq";
+            let text = text
+                .split_whitespace()
+                .map(|word| if word == NUMBER_WILDCARD { MARKER } else { word })
+                .collect::<Vec<_>>()
+                .join(" ");
             let stems: Vec<String> = analyzer
-                .analyze_exact(text)
+                .analyze_exact(&text)
                 .into_iter()
-                .map(|token| token.stem)
+                .map(|token| {
+                    if token.word == MARKER {
+                        NUMBER_WILDCARD.to_string()
+                    } else {
+                        token.stem
+                    }
+                })
                 .collect();
             if !stems.is_empty() {
                 phrases.push(Phrase {
@@ -239,29 +272,83 @@ impl ConceptMatcher {
         &self.ids[index]
     }
 
-    /// Every mention of a concept in `tokens`. Where one concept's phrase lies
-    /// inside a longer phrase of another concept, the longer one wins: "hay fever"
-    /// is not a fever, and "no sweating" (an absent phrase) is not sweating.
+    /// Every mention of a concept in `tokens`.
+    ///
+    /// Where a phrase's words all lie inside a longer phrase of another concept,
+    /// the longer one wins: "hay fever" is not a fever. Within one concept, an
+    /// absent phrase wins over a present word inside it: "fell asleep" is not a
+    /// fall. Only the phrases' own words count for this, not the words allowed
+    /// between them, so "really bad [back] pain" does not hide "back pain".
     pub fn mentions(&self, tokens: &[Token]) -> Vec<(u32, Mention)> {
-        let mut spans: Vec<(usize, usize, u32, Mention)> = Vec::new();
+        struct Found {
+            /// Positions of the phrase's own words in the message.
+            positions: Vec<usize>,
+            phrase: u32,
+        }
+        let mut found: Vec<Found> = Vec::new();
         for start in 0..tokens.len() {
-            let Some(candidates) = self.by_first_stem.get(&tokens[start].stem) else {
-                continue;
-            };
-            for &phrase_index in candidates {
+            let mut candidates: Vec<u32> = Vec::new();
+            if let Some(list) = self.by_first_stem.get(&tokens[start].stem) {
+                candidates.extend(list);
+            }
+            if is_number(&tokens[start]) {
+                if let Some(list) = self.by_first_stem.get(NUMBER_WILDCARD) {
+                    candidates.extend(list);
+                }
+            }
+            for phrase_index in candidates {
                 let phrase = &self.phrases[phrase_index as usize];
-                let Some(end) = match_phrase(tokens, start, &phrase.stems) else {
-                    continue;
-                };
-                let context = self.context(tokens, start, end);
+                if let Some(positions) = match_phrase(tokens, start, &phrase.stems) {
+                    found.push(Found {
+                        positions,
+                        phrase: phrase_index,
+                    });
+                }
+            }
+        }
+        let pregnancy = self.index_of[PREGNANCY];
+        let hidden = |inner: &Found| {
+            let inner_phrase = &self.phrases[inner.phrase as usize];
+            // Built-in findings stand apart from the knowledge base's concepts: a
+            // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
+            inner_phrase.concept != pregnancy
+                && found.iter().any(|outer| {
+                    let outer_phrase = &self.phrases[outer.phrase as usize];
+                    let other_concept = outer_phrase.concept != inner_phrase.concept
+                        && !self.includes[outer_phrase.concept as usize]
+                            .contains(&inner_phrase.concept);
+                    let absent_over_present = outer_phrase.concept == inner_phrase.concept
+                        && outer_phrase.absent
+                        && !inner_phrase.absent;
+                    (other_concept || absent_over_present)
+                        && outer.positions.len() > inner.positions.len()
+                        && inner.positions.iter().all(|p| outer.positions.contains(p))
+                })
+        };
+        // Negation words that belong to a present phrase ("can't walk") are used up
+        // there and do not negate the next finding ("I can't walk and my ankle is
+        // swollen"). In an absent phrase ("no fever") the negation does its usual
+        // work and reaches on ("no fever or back pain").
+        let used: Vec<usize> = found
+            .iter()
+            .filter(|f| !self.phrases[f.phrase as usize].absent)
+            .flat_map(|f| f.positions.iter().copied())
+            .filter(|&p| is_negation_word(&tokens[p].word))
+            .collect();
+        found
+            .iter()
+            .filter(|f| !hidden(f))
+            .map(|f| {
+                let phrase = &self.phrases[f.phrase as usize];
+                let start = f.positions[0];
+                let end = f.positions[f.positions.len() - 1] + 1;
+                let context = self.context(tokens, start, end, &used);
                 let words = tokens[start..end]
                     .iter()
                     .map(|t| t.word.as_str())
                     .collect::<Vec<_>>()
                     .join(" ");
-                spans.push((
-                    start,
-                    end,
+                (
                     phrase.concept,
                     Mention {
                         concept: self.ids[phrase.concept as usize].clone(),
@@ -269,31 +356,8 @@ impl ConceptMatcher {
                         context,
                         absent_phrase: phrase.absent,
                     },
-                ));
-            }
-        }
-        let pregnancy = self.index_of[PREGNANCY];
-        let inside_longer = |start: usize, end: usize, concept: u32| {
-            // Built-in findings stand apart from the knowledge base's concepts: a
-            // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
-            concept != pregnancy
-                && spans.iter().any(|(other_start, other_end, other, _)| {
-                    *other != concept
-                        && *other_start <= start
-                        && end <= *other_end
-                        && other_end - other_start > end - start
-                        && !self.includes[*other as usize].contains(&concept)
-                })
-        };
-        let keep: Vec<bool> = spans
-            .iter()
-            .map(|(start, end, concept, _)| !inside_longer(*start, *end, *concept))
-            .collect();
-        spans
-            .into_iter()
-            .zip(keep)
-            .filter(|(_, keep)| *keep)
-            .map(|((_, _, concept, mention), _)| (concept, mention))
+                )
+            })
             .collect()
     }
 
@@ -354,7 +418,8 @@ impl ConceptMatcher {
     }
 
     /// How the mention at `start..end` is framed, from the triggers around it.
-    fn context(&self, tokens: &[Token], start: usize, end: usize) -> Context {
+    /// `used` are positions of negation words that belong to other phrases.
+    fn context(&self, tokens: &[Token], start: usize, end: usize, used: &[usize]) -> Context {
         let clause = tokens[start].clause;
         // Before the mention, nearest trigger first.
         let earliest = start.saturating_sub(PRE_SCOPE);
@@ -364,6 +429,9 @@ impl ConceptMatcher {
             let token = &tokens[at];
             if token.clause != clause || is_terminator(&token.word) {
                 break;
+            }
+            if used.contains(&at) {
+                continue;
             }
             if let Some(context) = self.trigger_at(tokens, at, start) {
                 return context;
@@ -381,12 +449,15 @@ impl ConceptMatcher {
             if token.clause != clause || is_terminator(&token.word) {
                 break;
             }
-            if self
-                .post_negation
-                .starts_at(tokens, at, tokens.len())
-                .is_some()
-            {
-                return Context::Negated;
+            if let Some(length) = self.post_negation.starts_at(tokens, at, tokens.len()) {
+                // "the swelling has gone (now)" is resolved, but "he's gone drowsy"
+                // is a change for the worse: a resolution ends its clause.
+                let next = tokens.get(at + length).filter(|t| t.clause == clause);
+                let resolves =
+                    next.is_none_or(|t| RESOLUTION_FOLLOWERS.contains(&t.word.as_str()));
+                if resolves {
+                    return Context::Negated;
+                }
             }
             if self
                 .historical
@@ -422,12 +493,20 @@ impl ConceptMatcher {
 
 /// Matches `stems` at `start`, allowing up to [`MAX_GAP`] other words between
 /// phrase words within one clause, but never a negation word ("can walk" must not
-/// match "can not walk"). Returns the end (exclusive) of the match.
-fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<usize> {
-    if tokens[start].stem != stems[0] {
+/// match "can not walk"). Returns the positions of the phrase's own words.
+fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<usize>> {
+    let matches = |token: &Token, stem: &str| {
+        if stem == NUMBER_WILDCARD {
+            is_number(token)
+        } else {
+            token.stem == stem
+        }
+    };
+    if !matches(&tokens[start], &stems[0]) {
         return None;
     }
     let clause = tokens[start].clause;
+    let mut positions = vec![start];
     let mut position = start;
     for stem in &stems[1..] {
         let mut found = None;
@@ -435,16 +514,12 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<usiz
         // stand between: "can't really walk" is "can't walk", but "not short of
         // breath" is not "not breathing".
         let after_negation = is_negation_word(&tokens[position].word);
-        let window = tokens
-            .iter()
-            .enumerate()
-            .skip(position + 1)
-            .take(MAX_GAP + 1);
+        let window = tokens.iter().enumerate().skip(position + 1).take(MAX_GAP + 1);
         for (next, token) in window {
             if token.clause != clause {
                 break;
             }
-            if token.stem == *stem {
+            if matches(token, stem) {
                 found = Some(next);
                 break;
             }
@@ -453,8 +528,9 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<usiz
             }
         }
         position = found?;
+        positions.push(position);
     }
-    Some(position + 1)
+    Some(positions)
 }
 
 #[cfg(test)]
@@ -650,7 +726,57 @@ mod tests {
     }
 
     #[test]
+    fn a_phrase_negation_does_not_negate_the_next_finding() {
+        assert_eq!(
+            status_of("I can't walk and my ankle is really swollen", "swelling"),
+            Status::Present
+        );
+    }
+
+    #[test]
+    fn gone_is_a_resolution_only_when_it_ends_the_clause() {
+        assert_eq!(status_of("the swelling has gone", "swelling"), Status::Absent);
+        assert_eq!(status_of("the swelling has gone now", "swelling"), Status::Absent);
+        assert_eq!(status_of("swollen and it's gone purple", "swelling"), Status::Present);
+    }
+
+    #[test]
+    fn an_absent_phrase_beats_a_present_word_inside_it() {
+        let (_, analyzer) = setup();
+        let fall = vec![concept("fall", &["fell"], &["fell asleep"])];
+        let matcher = ConceptMatcher::new(&fall, &analyzer);
+        let tokens = analyzer.analyze("I fell asleep on my arm");
+        assert_eq!(matcher.statuses(&matcher.mentions(&tokens))[0], Status::Absent);
+    }
+
+    #[test]
+    fn gap_words_do_not_hide_other_concepts() {
+        let (_, analyzer) = setup();
+        let concepts = vec![
+            concept("severe", &["really bad pain"], &[]),
+            concept("back_pain", &["back pain"], &[]),
+        ];
+        let matcher = ConceptMatcher::new(&concepts, &analyzer);
+        let tokens = analyzer.analyze("really bad back pain");
+        let statuses = matcher.statuses(&matcher.mentions(&tokens));
+        assert_eq!(statuses, [Status::Present, Status::Present, Status::Unknown]);
+    }
+
+    #[test]
+    fn a_hash_in_a_phrase_matches_any_number() {
+        let (_, analyzer) = setup();
+        let overdose = vec![concept("overdose", &["taken # tablets"], &[])];
+        let matcher = ConceptMatcher::new(&overdose, &analyzer);
+        for text in ["I've taken 20 tablets", "she has taken twenty tablets"] {
+            let statuses = matcher.statuses(&matcher.mentions(&analyzer.analyze(text)));
+            assert_eq!(statuses[0], Status::Present, "{text}");
+        }
+    }
+
+    #[test]
     fn pregnancy_is_a_built_in_finding() {
+        assert_eq!(status_of("bleeding in my last pregnancy", PREGNANCY), Status::Unknown);
+        assert_eq!(status_of("im 34 weeks and the baby is quiet", PREGNANCY), Status::Present);
         assert_eq!(
             status_of("I'm 30 weeks pregnant", PREGNANCY),
             Status::Present

@@ -77,14 +77,14 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
             !entry.tests.counter_examples.is_empty(),
             &mut out,
         );
-        for question in &entry.questions {
+        for question in entry.questions.iter().chain(&entry.tests.examples) {
             let key = crate::text::normalize(question);
             if let Some(other) = question_owner.insert(key, &entry.id) {
                 if other != entry.id {
                     out.push(warn(
                         &entry.origin,
                         format!(
-                            "FAQ `{}` and `{other}` both list the question {question:?}",
+                            "FAQ `{}` and `{other}` both list {question:?}",
                             entry.id
                         ),
                     ));
@@ -94,7 +94,7 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
             if let Some(top) = ranked.first().filter(|top| top.entry != entry.id) {
                 out.push(warn(
                     &entry.origin,
-                    format!("FAQ `{}`: its question {question:?} matches `{}` better; make the two entries' wording more distinct", entry.id, top.entry),
+                    format!("FAQ `{}`: {question:?} matches `{}` better; make the two entries' wording more distinct", entry.id, top.entry),
                 ));
             }
         }

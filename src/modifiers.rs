@@ -79,10 +79,12 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             if after_unit == "old" || (after_unit == "of" && word(tokens, at + 3) == "age") {
                 return Some(exact(value * per_unit));
             }
-            let stated = matches!(
-                word(tokens, at.wrapping_sub(1)),
-                "is" | "am" | "turned" | "aged"
-            );
+            // "she is 10 weeks" is an age; "I am 34 weeks" is not (nobody that
+            // young writes), it is how far along a pregnancy is.
+            let before = word(tokens, at.wrapping_sub(1));
+            let in_years = per_unit >= 365.0;
+            let stated =
+                matches!(before, "is" | "turned" | "aged") || (before == "am" && in_years);
             if (answering || stated)
                 && !matches!(after_unit, "ago" | "pregnant" | "now" | "straight")
             {
@@ -113,8 +115,18 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             }
         }
     }
-    // Words that give an age range.
+    // Words that give an age range. In a message about a pregnancy, "the baby"
+    // is the unborn baby, not the person who is unwell.
+    let pregnancy = tokens.iter().any(|t| {
+        matches!(
+            t.word.as_str(),
+            "pregnant" | "pregnancy" | "midwife" | "kicks" | "gestation"
+        )
+    });
     for token in tokens {
+        if pregnancy && matches!(token.word.as_str(), "baby" | "babies" | "infant") {
+            continue;
+        }
         let range = match token.word.as_str() {
             "newborn" | "neonate" => (0.0, 28.0),
             "baby" | "infant" | "babies" => (0.0, YEAR),
@@ -269,6 +281,8 @@ mod tests {
             Some((70.0, 70.0))
         );
         assert_eq!(modifiers("it is 3 weeks now").age_days, None);
+        assert_eq!(modifiers("im 34 weeks and tired").age_days, None);
+        assert_eq!(modifiers("30 weeks pregnant and the baby is quiet").age_days, None);
     }
 
     #[test]

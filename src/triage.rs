@@ -392,3 +392,210 @@ pub enum Answer {
     No,
     Unsure,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::knowledge::{load_files, KnowledgeFile};
+    use crate::text::Analyzer;
+
+    const PRACTICE: &str = r#"
+[practice]
+name = "T"
+phone = "1"
+emergency_number = "999"
+crisis_line = "2"
+portal_url = "https://p"
+address = "a"
+after_hours_line = "3"
+timezone = "UTC"
+"#;
+
+    const RULES: &str = r#"
+[[concept]]
+id = "ankle"
+words = ["ankle"]
+[[concept]]
+id = "injury"
+words = ["twisted"]
+[[concept]]
+id = "cannot_walk"
+words = ["can't walk"]
+absent_words = ["can walk"]
+[[concept]]
+id = "fever"
+words = ["fever"]
+
+[[rule]]
+id = "ottawa"
+level = "urgent"
+when.all = ["ankle", "injury"]
+when.any = ["cannot_walk"]
+advice = "today"
+reviewed = 2026-11-01
+owner = "T"
+[[rule.ask]]
+about = "cannot_walk"
+question = "Can you walk?"
+yes = "absent"
+
+[[rule]]
+id = "sprain"
+level = "self_care"
+when.all = ["ankle", "injury"]
+when.none = ["cannot_walk"]
+advice = "rest"
+reviewed = 2026-11-01
+owner = "T"
+
+[[rule]]
+id = "baby-fever"
+level = "emergency"
+when.all = ["fever"]
+when.age_below = "3 months"
+advice = "call {emergency_number}"
+reviewed = 2026-11-01
+owner = "T"
+[[rule.ask]]
+about = "age"
+question = "How old?"
+"#;
+
+    fn setup() -> (Knowledge, ConceptMatcher, Triage) {
+        let files = vec![
+            KnowledgeFile {
+                path: "p.toml".into(),
+                source: PRACTICE.into(),
+            },
+            KnowledgeFile {
+                path: "r.toml".into(),
+                source: RULES.into(),
+            },
+        ];
+        let knowledge = load_files(Path::new("."), files).expect("valid test knowledge");
+        let matcher = ConceptMatcher::new(&knowledge.concepts, &Analyzer::without_vocabulary());
+        let triage = Triage::new(&knowledge, &matcher);
+        (knowledge, matcher, triage)
+    }
+
+    fn facts(matcher: &ConceptMatcher, known: &[(&str, Status)]) -> Facts {
+        let mut concepts = vec![Status::Unknown; matcher.len()];
+        for (id, status) in known {
+            concepts[matcher.index(id).unwrap()] = *status;
+        }
+        Facts {
+            concepts,
+            ..Facts::default()
+        }
+    }
+
+    fn rule_index(knowledge: &Knowledge, id: &str) -> usize {
+        knowledge.rules.iter().position(|r| r.id == id).unwrap()
+    }
+
+    #[test]
+    fn an_unknown_askable_finding_leaves_the_rule_undecided_and_asks() {
+        let (knowledge, matcher, triage) = setup();
+        let f = facts(
+            &matcher,
+            &[("ankle", Status::Present), ("injury", Status::Present)],
+        );
+        let ottawa = rule_index(&knowledge, "ottawa");
+        assert_eq!(
+            triage.evaluate(&knowledge, ottawa, &f),
+            Evaluation::Undecided { ask: 0 }
+        );
+        // The self-care rule matches, but the more severe undecided rule asks first.
+        assert_eq!(
+            triage.decide(&knowledge, &f),
+            Decision::Ask {
+                rule: ottawa,
+                ask: 0
+            }
+        );
+    }
+
+    #[test]
+    fn answers_decide_between_the_levels() {
+        let (knowledge, matcher, triage) = setup();
+        let present = facts(
+            &matcher,
+            &[
+                ("ankle", Status::Present),
+                ("injury", Status::Present),
+                ("cannot_walk", Status::Present),
+            ],
+        );
+        assert_eq!(
+            triage.decide(&knowledge, &present),
+            Decision::Advise {
+                rule: rule_index(&knowledge, "ottawa")
+            }
+        );
+        let absent = facts(
+            &matcher,
+            &[
+                ("ankle", Status::Present),
+                ("injury", Status::Present),
+                ("cannot_walk", Status::Absent),
+            ],
+        );
+        assert_eq!(
+            triage.decide(&knowledge, &absent),
+            Decision::Advise {
+                rule: rule_index(&knowledge, "sprain")
+            }
+        );
+    }
+
+    #[test]
+    fn a_question_asked_but_not_answered_counts_on_the_safe_side() {
+        let (knowledge, matcher, triage) = setup();
+        let mut f = facts(
+            &matcher,
+            &[("ankle", Status::Present), ("injury", Status::Present)],
+        );
+        f.asked.insert(AskAbout::Concept("cannot_walk".into()));
+        assert_eq!(
+            triage.decide(&knowledge, &f),
+            Decision::Advise {
+                rule: rule_index(&knowledge, "ottawa")
+            }
+        );
+    }
+
+    #[test]
+    fn rules_are_not_triggered_by_what_the_patient_did_not_say() {
+        let (knowledge, matcher, triage) = setup();
+        let f = facts(&matcher, &[("cannot_walk", Status::Present)]);
+        assert_eq!(triage.decide(&knowledge, &f), Decision::NoRule);
+        let negated = facts(&matcher, &[("fever", Status::Absent)]);
+        assert_eq!(triage.decide(&knowledge, &negated), Decision::NoRule);
+    }
+
+    #[test]
+    fn age_ranges_decide_or_ask() {
+        let (knowledge, matcher, triage) = setup();
+        let baby = rule_index(&knowledge, "baby-fever");
+        let mut f = facts(&matcher, &[("fever", Status::Present)]);
+        assert_eq!(
+            triage.decide(&knowledge, &f),
+            Decision::Ask { rule: baby, ask: 0 }
+        );
+        f.modifiers.age_days = Some((49.0, 49.0));
+        assert_eq!(
+            triage.decide(&knowledge, &f),
+            Decision::Advise { rule: baby }
+        );
+        f.modifiers.age_days = Some((730.0, 730.0));
+        assert_eq!(triage.decide(&knowledge, &f), Decision::NoRule);
+        // "baby" (0-365 days) straddles the 3-month limit: ask.
+        f.modifiers.age_days = Some((0.0, 365.0));
+        assert_eq!(
+            triage.decide(&knowledge, &f),
+            Decision::Ask { rule: baby, ask: 0 }
+        );
+    }
+}

@@ -2,9 +2,18 @@
 //! written before the engine was tuned and never copied into knowledge files.
 //!
 //! The suite fails if any emergency is not given `emergency` (sensitivity below
-//! 100%) or if any message is under-triaged (given a lower level than expected,
-//! or an FAQ answer or fallback where a level was expected). The figures are
-//! printed for the README: `cargo test heldout -- --nocapture`.
+//! 100%) or if any message is under-triaged. Scoring, as a patient experiences it:
+//! - triage advice has its level;
+//! - the fallback tells the patient to call the practice (and the emergency number
+//!   in an emergency), which counts as `routine`: under-triage where `urgent` or
+//!   `emergency` was expected, agreement where `routine` was, over-triage (harmless,
+//!   but counted) where `self_care` was;
+//! - an FAQ answer or choices give no care advice: under-triage wherever a level
+//!   was expected;
+//! - a follow-up question is not yet a decision: counted apart, except that an
+//!   expected emergency must be given `emergency` at once.
+//!
+//! The figures are printed for the README: `cargo test heldout -- --nocapture`.
 
 use carebot::{Level, ReplyKind};
 use serde::Deserialize;
@@ -39,10 +48,10 @@ fn evaluate() -> Scores {
         let item: Labelled = serde_json::from_str(line).expect("valid held-out line");
         let reply = &converse(&engine, &[&item.text])[0];
         scores.total += 1;
-        let got = if reply.kind == ReplyKind::Triage {
-            reply.level
-        } else {
-            None
+        let got = match reply.kind {
+            ReplyKind::Triage => reply.level,
+            ReplyKind::Fallback => Some(Level::Routine),
+            _ => None,
         };
         match item.expect_level {
             Some(expected) => {
@@ -76,7 +85,7 @@ fn evaluate() -> Scores {
                 if item.expect_entry.is_some() {
                     scores.faq_total += 1;
                 }
-                if let Some(level) = got {
+                if let Some(level) = got.filter(|_| reply.kind == ReplyKind::Triage) {
                     scores
                         .over_triage
                         .push(format!("{:?}: expected no level, got {level}", item.text));

@@ -70,6 +70,7 @@ pub const CONTRACTIONS: &[(&str, &str)] = &[
     ("there's", "there is"),
     ("theres", "there is"),
     ("he's", "he is"),
+    ("hes", "he is"),
     ("she's", "she is"),
     ("shes", "she is"),
     ("let's", "let us"),
