@@ -135,8 +135,24 @@ pub struct ConceptMatcher {
 
 /// Words that may follow a resolution trigger ("gone now", "stopped completely").
 const RESOLUTION_FOLLOWERS: &[&str] = &[
-    "now", "away", "down", "completely", "already", "off", "again", "since", "and", "after",
-    "by", "today", "yesterday", "thankfully", "luckily", "though", "but", "so",
+    "now",
+    "away",
+    "down",
+    "completely",
+    "already",
+    "off",
+    "again",
+    "since",
+    "and",
+    "after",
+    "by",
+    "today",
+    "yesterday",
+    "thankfully",
+    "luckily",
+    "though",
+    "but",
+    "so",
 ];
 
 /// In a concept phrase, `#` stands for any number ("taken # tablets").
@@ -191,7 +207,13 @@ impl ConceptMatcher {
             const MARKER: &str = "qqnumberqq";
             let text = text
                 .split_whitespace()
-                .map(|word| if word == NUMBER_WILDCARD { MARKER } else { word })
+                .map(|word| {
+                    if word == NUMBER_WILDCARD {
+                        MARKER
+                    } else {
+                        word
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ");
             let stems: Vec<String> = analyzer
@@ -453,8 +475,7 @@ impl ConceptMatcher {
                 // "the swelling has gone (now)" is resolved, but "he's gone drowsy"
                 // is a change for the worse: a resolution ends its clause.
                 let next = tokens.get(at + length).filter(|t| t.clause == clause);
-                let resolves =
-                    next.is_none_or(|t| RESOLUTION_FOLLOWERS.contains(&t.word.as_str()));
+                let resolves = next.is_none_or(|t| RESOLUTION_FOLLOWERS.contains(&t.word.as_str()));
                 if resolves {
                     return Context::Negated;
                 }
@@ -514,7 +535,11 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<
         // stand between: "can't really walk" is "can't walk", but "not short of
         // breath" is not "not breathing".
         let after_negation = is_negation_word(&tokens[position].word);
-        let window = tokens.iter().enumerate().skip(position + 1).take(MAX_GAP + 1);
+        let window = tokens
+            .iter()
+            .enumerate()
+            .skip(position + 1)
+            .take(MAX_GAP + 1);
         for (next, token) in window {
             if token.clause != clause {
                 break;
@@ -735,9 +760,18 @@ mod tests {
 
     #[test]
     fn gone_is_a_resolution_only_when_it_ends_the_clause() {
-        assert_eq!(status_of("the swelling has gone", "swelling"), Status::Absent);
-        assert_eq!(status_of("the swelling has gone now", "swelling"), Status::Absent);
-        assert_eq!(status_of("swollen and it's gone purple", "swelling"), Status::Present);
+        assert_eq!(
+            status_of("the swelling has gone", "swelling"),
+            Status::Absent
+        );
+        assert_eq!(
+            status_of("the swelling has gone now", "swelling"),
+            Status::Absent
+        );
+        assert_eq!(
+            status_of("swollen and it's gone purple", "swelling"),
+            Status::Present
+        );
     }
 
     #[test]
@@ -746,7 +780,10 @@ mod tests {
         let fall = vec![concept("fall", &["fell"], &["fell asleep"])];
         let matcher = ConceptMatcher::new(&fall, &analyzer);
         let tokens = analyzer.analyze("I fell asleep on my arm");
-        assert_eq!(matcher.statuses(&matcher.mentions(&tokens))[0], Status::Absent);
+        assert_eq!(
+            matcher.statuses(&matcher.mentions(&tokens))[0],
+            Status::Absent
+        );
     }
 
     #[test]
@@ -759,7 +796,10 @@ mod tests {
         let matcher = ConceptMatcher::new(&concepts, &analyzer);
         let tokens = analyzer.analyze("really bad back pain");
         let statuses = matcher.statuses(&matcher.mentions(&tokens));
-        assert_eq!(statuses, [Status::Present, Status::Present, Status::Unknown]);
+        assert_eq!(
+            statuses,
+            [Status::Present, Status::Present, Status::Unknown]
+        );
     }
 
     #[test]
@@ -775,8 +815,14 @@ mod tests {
 
     #[test]
     fn pregnancy_is_a_built_in_finding() {
-        assert_eq!(status_of("bleeding in my last pregnancy", PREGNANCY), Status::Unknown);
-        assert_eq!(status_of("im 34 weeks and the baby is quiet", PREGNANCY), Status::Present);
+        assert_eq!(
+            status_of("bleeding in my last pregnancy", PREGNANCY),
+            Status::Unknown
+        );
+        assert_eq!(
+            status_of("im 34 weeks and the baby is quiet", PREGNANCY),
+            Status::Present
+        );
         assert_eq!(
             status_of("I'm 30 weeks pregnant", PREGNANCY),
             Status::Present

@@ -83,10 +83,7 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
                 if other != entry.id {
                     out.push(warn(
                         &entry.origin,
-                        format!(
-                            "FAQ `{}` and `{other}` both list {question:?}",
-                            entry.id
-                        ),
+                        format!("FAQ `{}` and `{other}` both list {question:?}", entry.id),
                     ));
                 }
             }
@@ -111,4 +108,23 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
         );
     }
     out
+}
+
+/// Every triage rule as a Markdown table, most severe level first: what
+/// `knowledge/README.md` shows the practice, generated so it cannot drift.
+pub fn rule_table(knowledge: &crate::knowledge::Knowledge) -> String {
+    let mut rules: Vec<&crate::knowledge::TriageRule> = knowledge.rules.iter().collect();
+    rules.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.id.cmp(&b.id)));
+    let mut table = String::from("| rule | level | clinician told | source |\n|---|---|---|---|\n");
+    for rule in rules {
+        let sources = rule.review.sources.join("; ").replace('|', "\\|");
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            rule.id,
+            rule.level,
+            if rule.handoff { "yes" } else { "no" },
+            sources
+        ));
+    }
+    table
 }

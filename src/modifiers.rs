@@ -83,8 +83,7 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             // young writes), it is how far along a pregnancy is.
             let before = word(tokens, at.wrapping_sub(1));
             let in_years = per_unit >= 365.0;
-            let stated =
-                matches!(before, "is" | "turned" | "aged") || (before == "am" && in_years);
+            let stated = matches!(before, "is" | "turned" | "aged") || (before == "am" && in_years);
             if (answering || stated)
                 && !matches!(after_unit, "ago" | "pregnant" | "now" | "straight")
             {
@@ -282,7 +281,10 @@ mod tests {
         );
         assert_eq!(modifiers("it is 3 weeks now").age_days, None);
         assert_eq!(modifiers("im 34 weeks and tired").age_days, None);
-        assert_eq!(modifiers("30 weeks pregnant and the baby is quiet").age_days, None);
+        assert_eq!(
+            modifiers("30 weeks pregnant and the baby is quiet").age_days,
+            None
+        );
     }
 
     #[test]

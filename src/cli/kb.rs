@@ -16,6 +16,8 @@ pub enum KbCommand {
     Check(CheckArgs),
     /// Run every example, counter-example and dialogue in the knowledge files.
     Test(DirArg),
+    /// Print every triage rule as a Markdown table (id, level, handoff, sources), for knowledge/README.md.
+    Rules(DirArg),
     /// Turn a CSV of FAQs (columns: question, answer, optional id, extra questions, keywords) into a knowledge file.
     Import(ImportArgs),
 }
@@ -58,6 +60,11 @@ pub fn run(knowledge: &Path, command: KbCommand) -> Result<ExitCode, ExitCode> {
     match command {
         KbCommand::Check(args) => check(&pick(&args.dir), args.stale_after, args.strict),
         KbCommand::Test(args) => test(&pick(&args)),
+        KbCommand::Rules(args) => {
+            let engine = super::load_engine(&pick(&args))?;
+            print!("{}", carebot::kbcheck::rule_table(engine.knowledge()));
+            Ok(ExitCode::SUCCESS)
+        }
         KbCommand::Import(args) => super::kb_import::run(
             knowledge,
             &args.csv,
