@@ -85,15 +85,33 @@ struct Phrase {
 /// Trigger phrases by their first word, for scanning a message quickly.
 #[derive(Debug, Default)]
 struct TriggerSet {
-    by_first_word: HashMap<&'static str, Vec<Vec<&'static str>>>,
+    /// Phrases as (word, stem) pairs, by their first word and by their first stem.
+    by_first: HashMap<String, Vec<Vec<(&'static str, String)>>>,
+    /// Whether a token matches a trigger word by stem too ("preventing" for
+    /// "prevent"). Only for question framings: negation and resolution words are
+    /// matched exactly, since "gone" must not match "going".
+    by_stem: bool,
 }
 
 impl TriggerSet {
-    fn new(phrases: &[&'static str]) -> TriggerSet {
-        let mut set = TriggerSet::default();
+    fn new(phrases: &[&'static str], analyzer: &Analyzer, by_stem: bool) -> TriggerSet {
+        let mut set = TriggerSet {
+            by_stem,
+            ..TriggerSet::default()
+        };
         for phrase in phrases {
-            let words: Vec<&'static str> = phrase.split(' ').collect();
-            set.by_first_word.entry(words[0]).or_default().push(words);
+            let words: Vec<(&'static str, String)> = phrase
+                .split(' ')
+                .map(|word| (word, analyzer.stem(word)))
+                .collect();
+            let (first_word, first_stem) = (words[0].0.to_string(), words[0].1.clone());
+            set.by_first
+                .entry(first_word.clone())
+                .or_default()
+                .push(words.clone());
+            if by_stem && first_stem != first_word {
+                set.by_first.entry(first_stem).or_default().push(words);
+            }
         }
         set
     }
@@ -101,15 +119,25 @@ impl TriggerSet {
     /// Whether a trigger phrase starts at `at` and ends before `limit`; returns
     /// its length.
     fn starts_at(&self, tokens: &[Token], at: usize, limit: usize) -> Option<usize> {
-        let candidates = self.by_first_word.get(tokens[at].word.as_str())?;
-        candidates
-            .iter()
+        let token = &tokens[at];
+        let by_word = self.by_first.get(token.word.as_str());
+        let by_stem = if self.by_stem {
+            self.by_first.get(token.stem.as_str())
+        } else {
+            None
+        };
+        by_word
+            .into_iter()
+            .chain(by_stem)
+            .flatten()
             .filter(|words| at + words.len() <= limit)
             .filter(|words| {
                 words
                     .iter()
                     .zip(&tokens[at..])
-                    .all(|(word, token)| token.word == *word)
+                    .all(|((word, stem), token)| {
+                        token.word == *word || (self.by_stem && token.stem == *stem)
+                    })
             })
             .map(Vec::len)
             .max()
@@ -131,6 +159,7 @@ pub struct ConceptMatcher {
     post_negation: TriggerSet,
     historical: TriggerSet,
     hypothetical: TriggerSet,
+    post_hypothetical: TriggerSet,
 }
 
 /// Words that may follow a resolution trigger ("gone now", "stopped completely").
@@ -186,6 +215,20 @@ fn is_adverb(word: &str) -> bool {
             | "very"
             | "well"
     )
+}
+
+/// "and" followed by a new subject starts a new clause: "it isn't swollen and I
+/// can walk on it" does not deny the walking.
+fn starts_new_clause(tokens: &[Token], at: usize) -> bool {
+    let starts_subject = |t: &Token| {
+        matches!(
+            t.word.as_str(),
+            "i" | "he" | "she" | "we" | "they" | "it" | "my" | "his" | "her" | "their" | "our"
+        )
+    };
+    let is_and = |t: &Token| t.word == "and";
+    (is_and(&tokens[at]) && tokens.get(at + 1).is_some_and(starts_subject))
+        || (starts_subject(&tokens[at]) && at > 0 && is_and(&tokens[at - 1]))
 }
 
 fn is_terminator(word: &str) -> bool {
@@ -268,10 +311,11 @@ impl ConceptMatcher {
             phrases,
             by_first_stem,
             includes,
-            pre_negation: TriggerSet::new(lexicon::PRE_NEGATION),
-            post_negation: TriggerSet::new(lexicon::POST_NEGATION),
-            historical: TriggerSet::new(lexicon::HISTORICAL),
-            hypothetical: TriggerSet::new(lexicon::HYPOTHETICAL),
+            pre_negation: TriggerSet::new(lexicon::PRE_NEGATION, analyzer, false),
+            post_negation: TriggerSet::new(lexicon::POST_NEGATION, analyzer, false),
+            historical: TriggerSet::new(lexicon::HISTORICAL, analyzer, false),
+            hypothetical: TriggerSet::new(lexicon::HYPOTHETICAL, analyzer, true),
+            post_hypothetical: TriggerSet::new(lexicon::POST_HYPOTHETICAL, analyzer, true),
         }
     }
 
@@ -357,14 +401,14 @@ impl ConceptMatcher {
             .flat_map(|f| f.positions.iter().copied())
             .filter(|&p| is_negation_word(&tokens[p].word))
             .collect();
-        found
-            .iter()
-            .filter(|f| !hidden(f))
+        let kept: Vec<&Found> = found.iter().filter(|f| !hidden(f)).collect();
+        let starts: Vec<usize> = kept.iter().map(|f| f.positions[0]).collect();
+        kept.iter()
             .map(|f| {
                 let phrase = &self.phrases[f.phrase as usize];
                 let start = f.positions[0];
                 let end = f.positions[f.positions.len() - 1] + 1;
-                let context = self.context(tokens, start, end, &used);
+                let context = self.context(tokens, start, end, &used, &starts);
                 let words = tokens[start..end]
                     .iter()
                     .map(|t| t.word.as_str())
@@ -440,8 +484,18 @@ impl ConceptMatcher {
     }
 
     /// How the mention at `start..end` is framed, from the triggers around it.
-    /// `used` are positions of negation words that belong to other phrases.
-    fn context(&self, tokens: &[Token], start: usize, end: usize, used: &[usize]) -> Context {
+    /// `used` are positions of negation words that belong to other phrases;
+    /// `starts` are where mentions begin: a trigger after a mention belongs to the
+    /// nearest mention before it ("my ankle isn't swollen anymore": the swelling
+    /// is gone, not the ankle).
+    fn context(
+        &self,
+        tokens: &[Token],
+        start: usize,
+        end: usize,
+        used: &[usize],
+        starts: &[usize],
+    ) -> Context {
         let clause = tokens[start].clause;
         // Before the mention, nearest trigger first.
         let earliest = start.saturating_sub(PRE_SCOPE);
@@ -449,7 +503,8 @@ impl ConceptMatcher {
         while at > earliest {
             at -= 1;
             let token = &tokens[at];
-            if token.clause != clause || is_terminator(&token.word) {
+            if token.clause != clause || is_terminator(&token.word) || starts_new_clause(tokens, at)
+            {
                 break;
             }
             if used.contains(&at) {
@@ -468,8 +523,19 @@ impl ConceptMatcher {
         let limit = (end + POST_SCOPE).min(tokens.len());
         for at in end..limit {
             let token = &tokens[at];
-            if token.clause != clause || is_terminator(&token.word) {
+            if token.clause != clause
+                || is_terminator(&token.word)
+                || starts_new_clause(tokens, at)
+                || starts.contains(&at)
+            {
                 break;
+            }
+            if self
+                .post_hypothetical
+                .starts_at(tokens, at, tokens.len())
+                .is_some()
+            {
+                return Context::Hypothetical;
             }
             if let Some(length) = self.post_negation.starts_at(tokens, at, tokens.len()) {
                 // "the swelling has gone (now)" is resolved, but "he's gone drowsy"
@@ -811,6 +877,57 @@ mod tests {
             let statuses = matcher.statuses(&matcher.mentions(&analyzer.analyze(text)));
             assert_eq!(statuses[0], Status::Present, "{text}");
         }
+    }
+
+    #[test]
+    fn a_trigger_after_a_finding_belongs_to_the_nearest_finding() {
+        let (_, analyzer) = setup();
+        let ankle = vec![
+            concept("ankle", &["ankle"], &[]),
+            concept("swelling", &["swollen"], &[]),
+        ];
+        let matcher2 = ConceptMatcher::new(&ankle, &analyzer);
+        let tokens = analyzer.analyze("my ankle isn't swollen anymore");
+        let statuses = matcher2.statuses(&matcher2.mentions(&tokens));
+        assert_eq!(statuses[..2], [Status::Present, Status::Absent]);
+    }
+
+    #[test]
+    fn and_with_a_new_subject_ends_a_negation() {
+        assert_eq!(
+            status_of(
+                "it isn't swollen and I can walk on it",
+                "cannot_bear_weight"
+            ),
+            Status::Absent
+        );
+        assert_eq!(
+            status_of("it isn't swollen and I can walk on it", "swelling"),
+            Status::Absent
+        );
+    }
+
+    #[test]
+    fn question_framings_are_hypothetical() {
+        for text in [
+            "what happens when someone has a stroke",
+            "is chest pain always serious",
+            "any tips on preventing a fall",
+            "what's the difference between chest pain and heartburn",
+        ] {
+            let (matcher, analyzer) = setup();
+            let mentions = matcher.mentions(&analyzer.analyze(text));
+            assert!(
+                mentions
+                    .iter()
+                    .all(|(_, m)| m.context == Context::Hypothetical),
+                "{text}: {mentions:?}"
+            );
+        }
+        assert_eq!(
+            status_of("my son fell on his back in the playground", "fall"),
+            Status::Present
+        );
     }
 
     #[test]

@@ -359,7 +359,6 @@ pub const HISTORICAL: &[&str] = &[
     "when i was",
     "as a child",
     "as a kid",
-    "back in",
     "once had",
 ];
 
@@ -389,6 +388,30 @@ pub const HYPOTHETICAL: &[&str] = &[
     "what causes",
     "what is a",
     "what is an",
+    "what happens when",
+    "what happens if",
+    "difference between",
+    "how do you check",
+    "how do you tell",
+    "how do you test",
+    "how can i stop",
+    "how to stop",
+    "how can i prevent",
+    "how many",
+    "tips on",
+    "tips for",
+    "advice on avoiding",
+    "just curious",
+    "school project",
+];
+
+/// Question framings that follow the finding ("is chest pain *always* serious?").
+pub const POST_HYPOTHETICAL: &[&str] = &[
+    "always a",
+    "always an",
+    "always serious",
+    "always mean",
+    "always dangerous",
 ];
 
 /// Pronouns that, right after "no", show the "no" answers a question instead of
@@ -527,6 +550,7 @@ pub fn all_words() -> impl Iterator<Item = &'static str> {
         POST_NEGATION,
         HISTORICAL,
         HYPOTHETICAL,
+        POST_HYPOTHETICAL,
         PRONOUNS_AFTER_INTERJECTION,
         YES,
         NO,
