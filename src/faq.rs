@@ -22,6 +22,9 @@ const K1: f32 = 1.2;
 const B: f32 = 0.3;
 /// How much a matching adjacent word pair adds, relative to a single word.
 const BIGRAM_WEIGHT: f32 = 0.5;
+/// How much an everyday English word that no entry uses weighs against
+/// confidence, relative to an unknown rare word.
+const COMMON_UNSEEN_SHARE: f32 = 0.5;
 /// How much a general-English synonym of a message word counts.
 const SYNONYM_WEIGHT: f32 = 0.5;
 /// How much the entry's keywords count next to its best question.
@@ -245,11 +248,23 @@ impl FaqIndex {
         let mut possible = 0f32;
         let mut scores: HashMap<u32, [f32; 3]> = HashMap::new();
         let mut best_question: HashMap<u32, f32> = HashMap::new();
+        // A word no entry uses lowers confidence: the message may be about
+        // something the knowledge base doesn't cover. An everyday English word
+        // ("pop", "usual") says less about that than a rare one ("passport").
+        for token in tokens
+            .iter()
+            .filter(|t| !is_stopword(&t.word) && t.number().is_none())
+        {
+            if !self.terms.contains_key(&token.stem) {
+                possible += if analyzer.is_common_word(&token.word) {
+                    COMMON_UNSEEN_SHARE * self.unseen_idf
+                } else {
+                    self.unseen_idf
+                };
+            }
+        }
         for (term, role) in &query {
             let Some(&term_id) = self.terms.get(term) else {
-                if *role == TermRole::Word {
-                    possible += self.unseen_idf;
-                }
                 continue;
             };
             if *role == TermRole::Joined && term.contains(' ') {
@@ -330,6 +345,10 @@ pub struct Thresholds {
     /// The runner-up must score below this share of the winner for an outright
     /// answer; above it, both are offered.
     pub margin: f32,
+    /// Confidence enough to answer when the runner-up scores below
+    /// `clear_winner_margin` of the winner.
+    pub clear_winner_answer: f32,
+    pub clear_winner_margin: f32,
 }
 
 impl Default for Thresholds {
@@ -338,6 +357,8 @@ impl Default for Thresholds {
             answer: 0.45,
             choice: 0.3,
             margin: 0.8,
+            clear_winner_answer: 0.3,
+            clear_winner_margin: 0.6,
         }
     }
 }
@@ -354,6 +375,13 @@ pub fn decide(candidates: &[Candidate], thresholds: Thresholds) -> FaqOutcome {
         .filter(|c| c.score >= thresholds.margin * top.score && c.confidence >= thresholds.choice)
         .collect();
     if top.confidence >= thresholds.answer && close.is_empty() {
+        return FaqOutcome::Answer(top.entry.clone());
+    }
+    // A clear winner may answer with less confidence: nothing else comes close.
+    let runner_up = candidates.get(1).map_or(0.0, |c| c.score);
+    if top.confidence >= thresholds.clear_winner_answer
+        && runner_up < thresholds.clear_winner_margin * top.score
+    {
         return FaqOutcome::Answer(top.entry.clone());
     }
     if top.confidence >= thresholds.choice && !close.is_empty() {

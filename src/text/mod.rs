@@ -104,6 +104,11 @@ impl Analyzer {
         }
     }
 
+    /// Whether `word` is everyday English (or one of the chat lexicon's words).
+    pub fn is_common_word(&self, word: &str) -> bool {
+        self.known.contains(word)
+    }
+
     /// The stems of `stem`'s general-English synonyms.
     pub fn synonyms(&self, stem: &str) -> &[String] {
         self.synonyms.get(stem).map_or(&[], Vec::as_slice)
