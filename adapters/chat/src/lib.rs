@@ -6,6 +6,21 @@
 //! crate instead of on each other. It holds data only (no engine logic, no platform
 //! types), so an adapter for a new platform needs nothing else from the core to
 //! render what the engine says.
+//!
+//! Besides replies, it holds what handoff needs on both sides: chat
+//! [`Address`]es, [`CaseId`]s, the [`ClinicianCommand`]s an adapter maps its
+//! platform's syntax to, and the [`Outbound`] messages an adapter delivers from
+//! the core's outbox.
+
+mod address;
+mod case_id;
+mod command;
+mod outbound;
+
+pub use address::{Address, AddressError};
+pub use case_id::{CaseId, CaseIdError};
+pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
+pub use outbound::{Outbound, OutboundId, Purpose};
 
 use serde::{Deserialize, Serialize};
 
