@@ -68,3 +68,26 @@ pub struct Outbound {
     /// buttons such as "Claim C-0042" whose reply is the command text).
     pub reply: Reply,
 }
+
+/// Why an adapter could not deliver a message: the platform's reason (an HTTP
+/// status, "chat not found"), for the log. Never the message text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryError {
+    pub reason: String,
+}
+
+impl DeliveryError {
+    pub fn new(reason: impl Into<String>) -> DeliveryError {
+        DeliveryError {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for DeliveryError {}
