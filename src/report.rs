@@ -161,16 +161,15 @@ impl Report {
         }
         let _ = writeln!(out, "Escalations by rule:");
         for rule in &self.escalations_by_rule {
-            let name = rule
-                .rule
-                .as_deref()
-                .unwrap_or("(patient asked for a person)");
-            let _ = writeln!(
-                out,
-                "  {:>4}× {name} ({})",
-                rule.count,
-                level_name(rule.level)
-            );
+            let _ = match &rule.rule {
+                Some(name) => writeln!(
+                    out,
+                    "  {:>4}× {name} ({})",
+                    rule.count,
+                    level_name(rule.level)
+                ),
+                None => writeln!(out, "  {:>4}× patient asked for a person", rule.count),
+            };
         }
         let _ = match self.median_minutes_to_claim {
             Some(minutes) => writeln!(out, "Median time to claim: {minutes:.1} min"),

@@ -1,7 +1,11 @@
 //! `carebot ask`: one reply for a quick look, or the JSON-lines interface for
 //! scripts and evaluation (`--json`): one JSON object in per line, exactly one out.
+//!
+//! Both go through the handoff service, on a temporary store unless `--data`
+//! is given, so a message that opens a case says so (`"case": "C-0001"`). In
+//! `--json` each `user` is the patient `ask:<user>`, and the first-contact
+//! notice is not printed: every line still gets exactly the engine's reply.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -11,7 +15,9 @@ use clap::Args;
 use serde::Serialize;
 
 use carebot::engine::Explanation;
-use carebot::{Button, Conversation, Engine, Reply};
+use carebot::{Address, Button, Reply, Service};
+
+use super::data::{open_service, DataArgs, WithoutData};
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -29,19 +35,20 @@ pub struct AskArgs {
 /// Longest input line accepted in --json mode; longer lines get an error line.
 const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 
-pub fn run(dir: &Path, args: &AskArgs) -> Result<ExitCode, ExitCode> {
-    let engine = super::load_engine(dir)?;
+pub fn run(dir: &Path, data: &DataArgs, args: &AskArgs) -> Result<ExitCode, ExitCode> {
     if args.json {
         if !args.message.is_empty() {
             eprintln!("carebot: with --json, messages come from stdin, not the command line");
             return Err(ExitCode::from(2));
         }
-        return json_lines(&engine, args.explain);
+        let service = open_service(dir, data, WithoutData::Temporary)?;
+        return json_lines(&service, args.explain);
     }
     if args.message.is_empty() {
         eprintln!("carebot: give a message, e.g. carebot ask \"are you open on saturday?\"");
         return Err(ExitCode::from(2));
     }
+    let service = open_service(dir, data, WithoutData::Temporary)?;
     // Arguments that are not valid UTF-8 are read with replacement characters
     // rather than refused: the patient's words still deserve a reply.
     let message = args
@@ -50,10 +57,18 @@ pub fn run(dir: &Path, args: &AskArgs) -> Result<ExitCode, ExitCode> {
         .map(|part| part.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ");
-    let outcome = engine.respond(&mut Conversation::default(), &message);
-    print!("{}", render_plain(&outcome.reply));
+    let response = service
+        .patient_message(&Address::new("terminal", super::data::login()), &message)
+        .map_err(super::failed)?;
+    print!("{}", render_plain(&response.reply));
+    if let Some(handoff) = &response.handoff {
+        print!("\n{}", render_plain(handoff));
+    }
     if args.explain {
-        println!("{}", serde_json::to_string_pretty(&outcome.explanation).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&response.explanation).unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -72,7 +87,11 @@ pub fn render_plain(reply: &Reply) -> String {
     }
     let mut out = format!("[{}]\n{}\n", header.join(" · "), reply.text);
     if !reply.buttons.is_empty() {
-        let buttons: Vec<String> = reply.buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+        let buttons: Vec<String> = reply
+            .buttons
+            .iter()
+            .map(|b| format!("[{}]", b.label))
+            .collect();
         out.push_str(&format!("{}\n", buttons.join(" ")));
     }
     out
@@ -88,6 +107,9 @@ struct JsonReply<'a> {
     choices: &'a [String],
     buttons: &'a [Button],
     handoff: bool,
+    /// The case the message opened or joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a Explanation>,
 }
@@ -102,7 +124,11 @@ struct JsonError<'a> {
 
 /// Reads one input line into `buffer`, never more than MAX_LINE_BYTES (the rest
 /// of an over-long line is skipped). Returns false at end of input.
-fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>, too_long: &mut bool) -> std::io::Result<bool> {
+fn read_line(
+    input: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+    too_long: &mut bool,
+) -> std::io::Result<bool> {
     buffer.clear();
     *too_long = false;
     let mut read_any = false;
@@ -130,10 +156,14 @@ fn read_line(input: &mut impl BufRead, buffer: &mut Vec<u8>, too_long: &mut bool
 }
 
 fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)> {
-    let text = std::str::from_utf8(bytes).map_err(|_| (None, "the line is not valid UTF-8".to_string()))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| (None, "the line is not valid UTF-8".to_string()))?;
     let text = text.trim_end_matches('\r');
     if text.trim().is_empty() {
-        return Err((None, "empty line: expected {\"user\": \"ID\", \"text\": \"MESSAGE\"}".to_string()));
+        return Err((
+            None,
+            "empty line: expected {\"user\": \"ID\", \"text\": \"MESSAGE\"}".to_string(),
+        ));
     }
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|error| (None, format!("not JSON: {error}")))?;
@@ -143,20 +173,25 @@ fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)
         _ => None,
     };
     let Some(user) = user else {
-        return Err((None, "missing \"user\" (a string naming the conversation)".to_string()));
+        return Err((
+            None,
+            "missing \"user\" (a string naming the conversation)".to_string(),
+        ));
     };
     match value.get("text") {
         Some(serde_json::Value::String(message)) => Ok((user, message.clone())),
-        _ => Err((Some(user), "missing \"text\" (the patient's message, a string)".to_string())),
+        _ => Err((
+            Some(user),
+            "missing \"text\" (the patient's message, a string)".to_string(),
+        )),
     }
 }
 
-fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
+fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, ExitCode> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut output = std::io::BufWriter::new(stdout.lock());
-    let mut conversations: HashMap<String, Conversation> = HashMap::new();
     let mut buffer = Vec::new();
     let mut too_long = false;
     let mut line_number = 0;
@@ -167,15 +202,19 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
     while read_line(&mut input, &mut buffer, &mut too_long).map_err(io_error)? {
         line_number += 1;
         let parsed = if too_long {
-            Err((None, format!("the line is longer than {MAX_LINE_BYTES} bytes")))
+            Err((
+                None,
+                format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+            ))
         } else {
             parse_line(&buffer)
         };
         let json = match parsed {
             Ok((user, text)) => {
-                let conversation = conversations.entry(user.clone()).or_default();
-                let outcome = engine.respond(conversation, &text);
-                let reply = &outcome.reply;
+                let response = service
+                    .patient_message(&Address::new("ask", user.as_str()), &text)
+                    .map_err(super::failed)?;
+                let reply = &response.reply;
                 serde_json::to_string(&JsonReply {
                     user: &user,
                     kind: reply.kind.as_str(),
@@ -185,7 +224,8 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
                     choices: &reply.choices,
                     buttons: &reply.buttons,
                     handoff: reply.handoff,
-                    explanation: explain.then_some(&outcome.explanation),
+                    case: response.case.map(|case| case.to_string()),
+                    explanation: explain.then_some(&response.explanation),
                 })
             }
             Err((user, error)) => serde_json::to_string(&JsonError {
@@ -198,7 +238,9 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
         let json = json.unwrap_or_else(|error| {
             format!("{{\"kind\":\"error\",\"line\":{line_number},\"error\":\"cannot encode the reply: {error}\"}}")
         });
-        writeln!(output, "{json}").and_then(|()| output.flush()).map_err(io_error)?;
+        writeln!(output, "{json}")
+            .and_then(|()| output.flush())
+            .map_err(io_error)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -180,12 +180,10 @@ impl Service {
             let id = case.id;
             let relayed = self.relay(engine, from, &record, id, &said, None, now)?;
             if let Some(case) = relayed {
-                if response.reply.kind == ReplyKind::Fallback {
-                    let name = case
-                        .claim
-                        .as_ref()
-                        .map_or("the team", |claim| claim.name.as_str());
-                    response.reply = messages::passed_on(&case, name);
+                // With a person on the other end, "sorry, I can't help" is
+                // wrong: the message did reach someone.
+                if let (ReplyKind::Fallback, Some(claim)) = (response.reply.kind, &case.claim) {
+                    response.reply = messages::passed_on(&case, &claim.name);
                 }
                 response.case = Some(id);
             } else {
