@@ -69,6 +69,8 @@ const BATCH: usize = 64;
 /// How long to sleep with nothing queued before looking again (a message
 /// queued meanwhile wakes the dispatcher at once).
 const IDLE: Duration = Duration::from_secs(60);
+/// The shortest wait after a round that found nothing to send.
+const MIN_WAIT: Duration = Duration::from_millis(100);
 /// How long to wait after the store itself failed before trying again.
 const STORE_RETRY: Duration = Duration::from_secs(5);
 
@@ -87,7 +89,17 @@ pub async fn run<D: Deliver>(
     loop {
         let wait = match deliver_due(&service, &deliver, backoff, shutdown.as_mut()).await {
             Round::ShuttingDown => break,
-            Round::Done => match store.next_attempt() {
+            // Nothing tried yet something due would spin: never wait less than
+            // a moment after an empty round.
+            Round::Done { tried: 0 } => match store.next_attempt() {
+                Ok(Some(at)) => clock::elapsed(service.now(), at).clamp(MIN_WAIT, IDLE),
+                Ok(None) => IDLE,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the outbox");
+                    STORE_RETRY
+                }
+            },
+            Round::Done { .. } => match store.next_attempt() {
                 Ok(Some(at)) => clock::elapsed(service.now(), at).min(IDLE),
                 Ok(None) => IDLE,
                 Err(error) => {
@@ -112,7 +124,7 @@ pub async fn run<D: Deliver>(
 }
 
 enum Round {
-    Done,
+    Done { tried: usize },
     StoreFailed,
     ShuttingDown,
 }
@@ -135,11 +147,13 @@ async fn deliver_due<D: Deliver>(
     // A recipient whose message just failed gets nothing more this round, so
     // its messages stay in order.
     let mut failed = std::collections::HashSet::new();
+    let mut tried = 0;
     for item in due {
         let message = &item.message;
         if failed.contains(&message.to) {
             continue;
         }
+        tried += 1;
         let result = tokio::select! {
             _ = &mut shutdown => return Round::ShuttingDown,
             result = deliver.deliver(message) => result,
@@ -164,7 +178,7 @@ async fn deliver_due<D: Deliver>(
             return Round::StoreFailed;
         }
     }
-    Round::Done
+    Round::Done { tried }
 }
 
 #[cfg(test)]

@@ -1,1 +1,2 @@
-
+mod handoff;
+mod handoff_support;

@@ -180,9 +180,10 @@ impl Service {
             let id = case.id;
             let relayed = self.relay(engine, from, &record, id, &said, None, now)?;
             if let Some(case) = relayed {
-                // With a person on the other end, "sorry, I can't help" is
-                // wrong: the message did reach someone.
-                if let (ReplyKind::Fallback, Some(claim)) = (response.reply.kind, &case.claim) {
+                // While a clinician holds the case the conversation is theirs:
+                // the bot only speaks up for triage (advice or its question).
+                let triage = matches!(response.reply.kind, ReplyKind::Triage | ReplyKind::Question);
+                if let (false, Some(claim)) = (triage, &case.claim) {
                     response.reply = messages::passed_on(&case, &claim.name);
                 }
                 response.case = Some(id);

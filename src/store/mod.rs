@@ -31,6 +31,7 @@ mod insights;
 mod outbox;
 mod privacy;
 pub mod records;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,7 @@ use carebot_chat::Address;
 pub use cases::{CaseChange, Effects};
 pub use privacy::{Forgotten, PatientData, Purged};
 pub use records::{Delivery, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
+pub use verify::Counts;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,8 @@ pub enum StoreError {
         key: String,
         source: serde_json::Error,
     },
+    #[error("the {tree} tree is inconsistent: {problem}")]
+    Inconsistent { tree: &'static str, problem: String },
     #[error("a {tree} record cannot be encoded: {source}")]
     Encode {
         tree: &'static str,

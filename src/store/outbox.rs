@@ -63,9 +63,16 @@ impl Store {
         Ok(due)
     }
 
-    /// When the earliest queued message should next be tried.
+    /// When the next message can be tried: the earliest retry time among the
+    /// first queued message of each recipient (later ones wait behind it).
     pub fn next_attempt(&self) -> Result<Option<Timestamp>, StoreError> {
-        Ok(self.outbox()?.iter().map(|item| item.next_attempt_at).min())
+        let mut seen: HashSet<Address> = HashSet::new();
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter(|item| seen.insert(item.message.to.clone()))
+            .map(|item| item.next_attempt_at)
+            .min())
     }
 
     /// The adapter delivered `id`: forget it. Returns whether it was queued.
