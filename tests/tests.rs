@@ -1,2 +1,4 @@
+mod crash;
 mod handoff;
 mod handoff_support;
+mod store;
