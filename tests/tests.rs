@@ -1,4 +1,5 @@
 mod crash;
 mod handoff;
+mod handoff_cli;
 mod handoff_support;
 mod store;
