@@ -385,6 +385,7 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<usiz
         // stand between: "can't really walk" is "can't walk", but "not short of
         // breath" is not "not breathing".
         let after_negation = is_negation_word(&tokens[position].word);
+        #[allow(clippy::needless_range_loop)] // `next` is the position found, not just an index
         for next in position + 1..=(position + 1 + MAX_GAP).min(tokens.len().saturating_sub(1)) {
             let token = &tokens[next];
             if token.clause != clause {
@@ -499,7 +500,7 @@ mod tests {
     fn a_negation_inside_a_phrase_allows_no_gap_after_it() {
         assert_eq!(status_of("I can't put any weight on it", "cannot_bear_weight"), Status::Present);
         assert_eq!(status_of("I can't really walk", "cannot_bear_weight"), Status::Present);
-        let (matcher, analyzer) = setup();
+        let (_, analyzer) = setup();
         let not_breathing = Concept {
             words: vec!["not breathing".into()],
             ..matcher_concept("collapse")

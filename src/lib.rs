@@ -72,7 +72,9 @@ pub mod text;
 pub mod triage;
 pub mod upkeep;
 
-pub use carebot_chat::{Address, Button, CaseId, ClinicianCommand, Level, Outbound, Reply, ReplyKind, Sender};
+pub use carebot_chat::{
+    Address, Button, CaseId, ClinicianCommand, Level, Outbound, Reply, ReplyKind, Sender,
+};
 pub use conversation::Conversation;
 pub use engine::{Engine, Explanation, Limits, Outcome};
 pub use handoff::{HandoffCase, Settings};

@@ -32,10 +32,10 @@ pub fn render(template: &str, values: &BTreeMap<String, String>) -> Result<Strin
             offset += index + 2;
             continue;
         }
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             // A lone closing brace is harmless text.
             out.push('}');
-            rest = &tail[1..];
+            rest = after;
             offset += index + 1;
             continue;
         }

@@ -30,6 +30,8 @@ pub struct Effects {
 }
 
 /// What an update decided to do with a case.
+// Returned once per update and never stored, so the size of `Write` is no cost.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum CaseChange<T> {
     /// Store `case` and its effects, then return `result`.

@@ -111,12 +111,9 @@ fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
         let c = chars[i];
         let prev = if i > 0 { Some(chars[i - 1]) } else { None };
         let next = chars.get(i + 1).copied();
-        if c.is_alphanumeric() {
-            current.push(c);
-        } else if c == '\''
-            && prev.is_some_and(char::is_alphabetic)
-            && next.is_some_and(char::is_alphabetic)
-        {
+        let inner_apostrophe =
+            c == '\'' && prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_alphabetic);
+        if c.is_alphanumeric() || inner_apostrophe {
             current.push(c);
         } else if (c == '.' || c == ',')
             && prev.is_some_and(|p| p.is_ascii_digit())
