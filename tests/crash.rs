@@ -267,15 +267,21 @@ fn acknowledged_cases_survive_sigkill() {
         stored = check_store(dir.path(), &acked, &claimed);
         iterations += 1;
     }
+    let bytes: u64 = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .map(|entry| entry.unwrap().metadata().unwrap().len())
+        .sum();
     // Cases committed after the child's last acknowledgement, before the kill.
     let unacknowledged_but_kept = stored - acked.len();
     eprintln!(
         "kill test (seed {seed}): {iterations} SIGKILLs ({killed_before_first_ack} during start-up) in {:.1} s; \
          {} cases acknowledged, {stored} stored, {unacknowledged_but_kept} committed but killed before they were acknowledged; \
-         {} claims acknowledged; no acknowledged case or claim lost, no half-written record",
+         {} claims acknowledged; no acknowledged case or claim lost, no half-written record; \
+         data folder {:.1} MiB",
         started.elapsed().as_secs_f64(),
         acked.len(),
         claimed.len(),
+        bytes as f64 / (1024.0 * 1024.0),
     );
     assert!(
         iterations >= 20,

@@ -1,7 +1,8 @@
 //! Handoff settings: who may act on cases, where notifications go, and the
 //! timings. These are deployment settings (platform ids, not clinical content),
 //! so they live apart from the knowledge files, in the `[handoff]` table of a
-//! settings file.
+//! settings file (`settings.example.toml` at the top of the repository shows
+//! every key).
 
 use std::path::Path;
 use std::time::Duration;
@@ -138,6 +139,13 @@ mod tests {
         assert!(Settings::parse("[handoff]\nclinicians = [\"nope\"]\n").is_err());
         assert!(Settings::parse("[handoff]\nretension_days = 3\n").is_err());
         assert_eq!(Settings::parse("").unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let example = Settings::parse(include_str!("../../settings.example.toml")).unwrap();
+        assert_eq!(example.clinicians.len(), 2);
+        assert_eq!(example.remind_after_minutes, Settings::default().remind_after_minutes);
     }
 
     #[test]

@@ -161,10 +161,12 @@ fn key_id(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(key.try_into().ok()?))
 }
 
-/// A key as shown in errors.
-fn show_key(key: &[u8]) -> String {
+/// A key as shown in errors (which end up in logs): ids and addresses, but
+/// never an unanswered question, whose key is what the patient wrote.
+fn show_key(tree: &str, key: &[u8]) -> String {
     match key_id(key) {
         Some(id) => id.to_string(),
+        None if tree == "unanswered" => format!("a {}-byte question", key.len()),
         None => String::from_utf8_lossy(key).replace('\0', ":"),
     }
 }
@@ -180,7 +182,7 @@ fn decode<T: DeserializeOwned>(
 ) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
         tree,
-        key: show_key(key),
+        key: show_key(tree, key),
         source,
     })
 }
