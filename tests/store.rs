@@ -281,3 +281,20 @@ fn identifiers_are_redacted_before_anything_is_stored() {
         }
     }
 }
+
+#[test]
+fn an_overlong_message_is_not_stored_whole() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let patient = patient(1);
+    let reply = service
+        .patient_message(&patient, &"x".repeat(1_000_000))
+        .unwrap();
+    assert_eq!(reply.reply.kind, ReplyKind::Notice, "too long to read");
+    let record = service.store().conversation(&patient).unwrap().unwrap();
+    let kept = &record.turns[0].text;
+    assert_eq!(
+        kept.chars().count(),
+        3001,
+        "3000 characters and an ellipsis"
+    );
+}

@@ -20,6 +20,19 @@ use crate::store::{CaseChange, Delivery, Effects, PatientRecord, Turn};
 /// How many of the patient's recent messages a case opened by "agent" quotes.
 const AGENT_CONTEXT: usize = 6;
 
+/// Longest patient message kept, in characters (the engine does not read
+/// longer ones either): a pasted novel must not fill the store.
+const KEPT_CHARS: usize = 3000;
+
+/// A patient's message as it may be stored: identifiers masked, length capped.
+fn storable(text: &str) -> String {
+    let mut kept: String = redact(text).chars().take(KEPT_CHARS).collect();
+    if text.chars().nth(KEPT_CHARS).is_some() {
+        kept.push('…');
+    }
+    kept
+}
+
 /// How a stored conversation remembers one of the bot's replies: what kind of
 /// reply it was and where it came from, not the whole text.
 fn summary(reply: &Reply) -> String {
@@ -116,9 +129,9 @@ impl Service {
         // The engine keeps the episode's messages for a clinician's
         // transcript; nothing is stored with identifiers in it.
         for message in &mut record.state.episode.messages {
-            *message = redact(message);
+            *message = storable(message);
         }
-        let said = redact(text);
+        let said = storable(text);
         let episode = record.state.episode.messages.len();
         if episode <= 1 {
             record.answers.clear();
@@ -358,7 +371,7 @@ impl Service {
         now: Timestamp,
     ) -> Result<Response, ServiceError> {
         let mut record = self.load_record(from, now)?;
-        let said = redact(text);
+        let said = storable(text);
         let recent: Vec<String> = record
             .turns
             .iter()
