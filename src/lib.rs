@@ -24,10 +24,27 @@
 //! | run the knowledge base's own examples | [`kbtest`] |
 //! | warn about stale or unsourced entries | [`kbcheck`] |
 //!
+//! ## Around the engine: handoff and durable state
+//!
+//! Adapters do not call the engine directly; they call the [`Service`], which
+//! wraps it with everything that must outlive a message:
+//!
+//! | part | module |
+//! |---|---|
+//! | a patient's message or a clinician's command in, replies out | [`service`] |
+//! | cases, settings, the patient's own commands, what people are told | [`handoff`] |
+//! | one sled database, one tree per kind of record | [`store`] |
+//! | deliver queued messages, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
+//! | remind clinicians of unclaimed cases, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
+//! | who did what, without message text | [`audit`] |
+//! | unanswered questions, top FAQ entries, escalations, time to claim | [`report`] |
+//! | where "now" comes from (tests pause it) | [`clock`] |
+//!
 //! ## Packages, and why there is no cycle
 //!
 //! - `adapters/chat` (`carebot-chat`): the chat-facing types ([`Reply`],
-//!   [`Level`], [`ReplyKind`], [`Button`]). Data only.
+//!   [`Level`], [`ReplyKind`], [`Button`], and for handoff [`Address`],
+//!   [`CaseId`], [`ClinicianCommand`], [`Outbound`]). Data only.
 //! - this package, `carebot`: the core engine (this library, which never uses a
 //!   chat-platform type) and the `carebot` binary (`src/main.rs`, `src/cli/`).
 //! - `adapters/<platform>`: one thin translator per chat platform. Adapters depend
@@ -35,19 +52,32 @@
 //!   adapter without a package cycle: `carebot` → adapters → `carebot-chat` ←
 //!   `carebot`.
 
+pub mod audit;
+pub mod clock;
 pub mod conversation;
+pub mod dispatch;
 pub mod engine;
 pub mod faq;
 pub mod findings;
+pub mod handoff;
 pub mod identifiers;
 pub mod kbcheck;
 pub mod kbtest;
 pub mod knowledge;
 pub mod modifiers;
+pub mod report;
+pub mod service;
+pub mod store;
 pub mod text;
 pub mod triage;
+pub mod upkeep;
 
-pub use carebot_chat::{Button, Level, Reply, ReplyKind};
+pub use carebot_chat::{
+    Address, Button, CaseId, ClinicianCommand, Level, Outbound, Reply, ReplyKind, Sender,
+};
 pub use conversation::Conversation;
 pub use engine::{Engine, Explanation, Limits, Outcome};
+pub use handoff::{HandoffCase, Settings};
 pub use knowledge::{load_dir, Knowledge, Problem};
+pub use service::{Response, Service, ServiceError};
+pub use store::{Store, StoreError};

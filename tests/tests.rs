@@ -6,7 +6,12 @@
 mod harness;
 
 mod cli;
+mod crash;
 mod engine;
+mod handoff;
+mod handoff_cli;
+mod handoff_support;
 mod heldout;
 mod knowledge_errors;
 mod shipped_knowledge;
+mod store;

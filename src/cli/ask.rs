@@ -1,7 +1,11 @@
 //! `carebot ask`: one reply for a quick look, or the JSON-lines interface for
 //! scripts and evaluation (`--json`): one JSON object in per line, exactly one out.
+//!
+//! Both go through the handoff service, on a temporary store unless `--data`
+//! is given, so a message that opens a case says so (`"case": "C-0001"`). In
+//! `--json` each `user` is the patient `ask:<user>`, and the first-contact
+//! notice is not printed: every line still gets exactly the engine's reply.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -11,7 +15,9 @@ use clap::Args;
 use serde::Serialize;
 
 use carebot::engine::Explanation;
-use carebot::{Button, Conversation, Engine, Reply};
+use carebot::{Address, Button, Reply, Service};
+
+use super::data::{open_service, DataArgs, WithoutData};
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -29,19 +35,20 @@ pub struct AskArgs {
 /// Longest input line accepted in --json mode; longer lines get an error line.
 const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 
-pub fn run(dir: &Path, args: &AskArgs) -> Result<ExitCode, ExitCode> {
-    let engine = super::load_engine(dir)?;
+pub fn run(dir: &Path, data: &DataArgs, args: &AskArgs) -> Result<ExitCode, ExitCode> {
     if args.json {
         if !args.message.is_empty() {
             eprintln!("carebot: with --json, messages come from stdin, not the command line");
             return Err(ExitCode::from(2));
         }
-        return json_lines(&engine, args.explain);
+        let service = open_service(dir, data, WithoutData::Temporary)?;
+        return json_lines(&service, args.explain);
     }
     if args.message.is_empty() {
         eprintln!("carebot: give a message, e.g. carebot ask \"are you open on saturday?\"");
         return Err(ExitCode::from(2));
     }
+    let service = open_service(dir, data, WithoutData::Temporary)?;
     // Arguments that are not valid UTF-8 are read with replacement characters
     // rather than refused: the patient's words still deserve a reply.
     let message = args
@@ -50,12 +57,17 @@ pub fn run(dir: &Path, args: &AskArgs) -> Result<ExitCode, ExitCode> {
         .map(|part| part.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ");
-    let outcome = engine.respond(&mut Conversation::default(), &message);
-    print!("{}", render_plain(&outcome.reply));
+    let response = service
+        .patient_message(&Address::new("terminal", super::data::login()), &message)
+        .map_err(super::failed)?;
+    print!("{}", render_plain(&response.reply));
+    if let Some(handoff) = &response.handoff {
+        print!("\n{}", render_plain(handoff));
+    }
     if args.explain {
         println!(
             "{}",
-            serde_json::to_string_pretty(&outcome.explanation).unwrap_or_default()
+            serde_json::to_string_pretty(&response.explanation).unwrap_or_default()
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -95,6 +107,9 @@ struct JsonReply<'a> {
     choices: &'a [String],
     buttons: &'a [Button],
     handoff: bool,
+    /// The case the message opened or joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a Explanation>,
 }
@@ -172,12 +187,11 @@ fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)
     }
 }
 
-fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
+fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, ExitCode> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut output = std::io::BufWriter::new(stdout.lock());
-    let mut conversations: HashMap<String, Conversation> = HashMap::new();
     let mut buffer = Vec::new();
     let mut too_long = false;
     let mut line_number = 0;
@@ -197,9 +211,10 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
         };
         let json = match parsed {
             Ok((user, text)) => {
-                let conversation = conversations.entry(user.clone()).or_default();
-                let outcome = engine.respond(conversation, &text);
-                let reply = &outcome.reply;
+                let response = service
+                    .patient_message(&Address::new("ask", user.as_str()), &text)
+                    .map_err(super::failed)?;
+                let reply = &response.reply;
                 serde_json::to_string(&JsonReply {
                     user: &user,
                     kind: reply.kind.as_str(),
@@ -209,7 +224,8 @@ fn json_lines(engine: &Engine, explain: bool) -> Result<ExitCode, ExitCode> {
                     choices: &reply.choices,
                     buttons: &reply.buttons,
                     handoff: reply.handoff,
-                    explanation: explain.then_some(&outcome.explanation),
+                    case: response.case.map(|case| case.to_string()),
+                    explanation: explain.then_some(&response.explanation),
                 })
             }
             Err((user, error)) => serde_json::to_string(&JsonError {

@@ -1,6 +1,7 @@
-//! `carebot chat`: a conversation with the bot in the terminal, on the same
-//! engine the chat adapters use. What `cargo run --release` starts when no
-//! chat-platform token is configured.
+//! `carebot chat`: a conversation with the bot in the terminal, through the
+//! same service the chat adapters use, so cases, "agent", "what do you know
+//! about me" and "forget me" work here too. The patient is `terminal:<login>`.
+//! What `cargo run --release` starts when no chat-platform token is configured.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -8,7 +9,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use carebot::Conversation;
+use carebot::audit::Actor;
+use carebot::{Address, Service};
+
+use super::data::{login, open_service, DataArgs, WithoutData};
 
 #[derive(Debug, Default, Args)]
 pub struct ChatArgs {
@@ -17,8 +21,24 @@ pub struct ChatArgs {
     explain: bool,
 }
 
-pub fn run(dir: &Path, args: &ChatArgs) -> Result<ExitCode, ExitCode> {
-    let engine = super::load_engine(dir)?;
+/// Shows (and confirms) messages the outbox holds for this terminal, such as
+/// a clinician's reply queued while the chat was closed.
+fn deliver_waiting(service: &Service, patient: &Address) -> Result<(), ExitCode> {
+    for item in service.store().outbox_for(patient).map_err(super::failed)? {
+        println!("\n{}", super::ask::render_plain(&item.message.reply));
+        service
+            .store()
+            .delivered(item.message.id)
+            .map_err(super::failed)?;
+    }
+    Ok(())
+}
+
+pub fn run(dir: &Path, data: &DataArgs, args: &ChatArgs) -> Result<ExitCode, ExitCode> {
+    let service = open_service(dir, data, WithoutData::UserFolder)?;
+    // A chat session is a good moment to apply the retention period.
+    service.purge(Actor::System).map_err(super::failed)?;
+    let engine = service.engine();
     let practice = &engine.knowledge().practice;
     println!(
         "carebot for {} — knowledge from {} ({} FAQ entries, {} triage rules).",
@@ -32,7 +52,8 @@ pub fn run(dir: &Path, args: &ChatArgs) -> Result<ExitCode, ExitCode> {
         practice.emergency_number
     );
     println!("Type your message and press Enter; buttons can be answered by typing their label. Ctrl-D or /quit to leave.\n");
-    let mut conversation = Conversation::default();
+    let patient = Address::new("terminal", login());
+    deliver_waiting(&service, &patient)?;
     let stdin = std::io::stdin();
     let mut lines = stdin.lock();
     let mut bytes = Vec::new();
@@ -53,15 +74,21 @@ pub fn run(dir: &Path, args: &ChatArgs) -> Result<ExitCode, ExitCode> {
         if line == "/quit" || line == "/exit" {
             break;
         }
-        let outcome = engine.respond(&mut conversation, line);
-        println!("\n{}", super::ask::render_plain(&outcome.reply));
+        let response = service
+            .patient_message(&patient, line)
+            .map_err(super::failed)?;
+        for reply in response.replies() {
+            println!("\n{}", super::ask::render_plain(reply));
+        }
         if args.explain {
             println!(
                 "{}\n",
-                serde_json::to_string(&outcome.explanation).unwrap_or_default()
+                serde_json::to_string(&response.explanation).unwrap_or_default()
             );
         }
+        deliver_waiting(&service, &patient)?;
     }
     println!();
+    service.store().flush().map_err(super::failed)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,15 @@
-//! The command line: `carebot chat`, `ask`, `kb check|test|import`. Flags are
-//! parsed here and turned into plain settings; each command lives in its own file.
+//! The command line: `carebot chat`, `ask`, `kb check|test|import`, and for
+//! staff `cases`, `case`, `report`, `purge`. Flags are parsed here and turned
+//! into plain settings; each command lives in its own file.
 
 mod ask;
+mod cases;
 mod chat;
+mod data;
 mod kb;
 mod kb_import;
+mod purge;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +27,8 @@ use carebot::{Engine, Knowledge};
 struct Cli {
     #[command(flatten)]
     knowledge: KnowledgeArgs,
+    #[command(flatten)]
+    data: data::DataArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -42,6 +49,14 @@ enum Command {
     /// Check, test and import knowledge files.
     #[command(subcommand)]
     Kb(kb::KbCommand),
+    /// List handoff cases (for staff at the practice).
+    Cases(cases::CasesArgs),
+    /// Show one handoff case in full, e.g. `carebot case C-0042`.
+    Case(cases::CaseArgs),
+    /// Unanswered questions, top FAQ entries, escalations and time to claim.
+    Report(report::ReportArgs),
+    /// Delete conversations and resolved cases older than the retention period now.
+    Purge,
 }
 
 /// Where the knowledge lives: the flag, else ./knowledge, else the folder that
@@ -77,14 +92,24 @@ fn load_engine(dir: &Path) -> Result<Engine, ExitCode> {
     load_knowledge(dir).map(Engine::new)
 }
 
+/// Reports a failure of the store or the service and exits non-zero.
+fn failed(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("carebot: {error}");
+    ExitCode::FAILURE
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = knowledge_dir(&cli.knowledge);
     let result = match cli.command {
-        None => chat::run(&dir, &chat::ChatArgs::default()),
-        Some(Command::Chat(args)) => chat::run(&dir, &args),
-        Some(Command::Ask(args)) => ask::run(&dir, &args),
+        None => chat::run(&dir, &cli.data, &chat::ChatArgs::default()),
+        Some(Command::Chat(args)) => chat::run(&dir, &cli.data, &args),
+        Some(Command::Ask(args)) => ask::run(&dir, &cli.data, &args),
         Some(Command::Kb(command)) => kb::run(&dir, command),
+        Some(Command::Cases(args)) => cases::list(&dir, &cli.data, &args),
+        Some(Command::Case(args)) => cases::show(&dir, &cli.data, &args),
+        Some(Command::Report(args)) => report::run(&dir, &cli.data, &args),
+        Some(Command::Purge) => purge::run(&dir, &cli.data),
     };
     result.unwrap_or_else(|code| code)
 }

@@ -6,6 +6,29 @@
 //! crate instead of on each other. It holds data only (no engine logic, no platform
 //! types), so an adapter for a new platform needs nothing else from the core to
 //! render what the engine says.
+//!
+//! Besides replies, it holds what handoff needs on both sides: chat
+//! [`Address`]es, [`CaseId`]s, the [`ClinicianCommand`]s an adapter maps its
+//! platform's syntax to, the [`Inbound`] shape of every incoming message, and
+//! the [`Outbound`] messages an adapter delivers from the core's outbox.
+//!
+//! An adapter's life, in these types: turn a platform update into an
+//! [`Inbound`] (with [`Inbound::from_text`] for text platforms), hand it to
+//! the core and render the [`Reply`]s it returns; deliver each [`Outbound`]
+//! the core passes it and answer `Ok` once the platform accepted it, or a
+//! [`DeliveryError`] to have it retried later.
+
+mod address;
+mod case_id;
+mod command;
+mod inbound;
+mod outbound;
+
+pub use address::{Address, AddressError};
+pub use case_id::{CaseId, CaseIdError};
+pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
+pub use inbound::Inbound;
+pub use outbound::{DeliveryError, Outbound, OutboundId, Purpose};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,75 @@
+//! What an adapter hands the core for each incoming platform message: either
+//! a message for the bot, or a clinician command. The adapter never decides
+//! who is a clinician; the core checks every command against its settings and
+//! refuses (and audits) the rest.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Address, ClinicianCommand, Sender};
+
+/// One incoming message, platform-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Inbound {
+    /// Text for the bot, from the chat `from` (a patient's private chat).
+    Message { from: Address, text: String },
+    /// A clinician command.
+    Command {
+        sender: Sender,
+        command: ClinicianCommand,
+    },
+    /// A clinician command written wrongly; `usage` says how to write it.
+    MalformedCommand { sender: Sender, usage: String },
+}
+
+impl Inbound {
+    /// Reads a text message: `/claim C-0042` and the like become commands,
+    /// anything else (including a patient's `/agent`) is a message from
+    /// `sender.chat`.
+    pub fn from_text(sender: Sender, text: &str) -> Inbound {
+        match ClinicianCommand::parse(text) {
+            Some(Ok(command)) => Inbound::Command { sender, command },
+            Some(Err(error)) => Inbound::MalformedCommand {
+                sender,
+                usage: error.usage.to_string(),
+            },
+            None => Inbound::Message {
+                from: sender.chat,
+                text: text.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CaseId;
+
+    #[test]
+    fn commands_and_messages_are_told_apart() {
+        let sender = Sender {
+            user: Address::new("telegram", "7"),
+            chat: Address::new("telegram", "7"),
+            name: "Kim".to_string(),
+        };
+        assert_eq!(
+            Inbound::from_text(sender.clone(), "/claim C-0001"),
+            Inbound::Command {
+                sender: sender.clone(),
+                command: ClinicianCommand::Claim { case: CaseId(1) }
+            }
+        );
+        assert!(matches!(
+            Inbound::from_text(sender.clone(), "/claim"),
+            Inbound::MalformedCommand { .. }
+        ));
+        assert_eq!(
+            Inbound::from_text(sender.clone(), "/agent"),
+            Inbound::Message {
+                from: sender.chat,
+                text: "/agent".to_string()
+            }
+        );
+    }
+}

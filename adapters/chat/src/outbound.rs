@@ -1,0 +1,93 @@
+//! Messages the core asks an adapter to deliver later rather than as a direct
+//! answer: case notifications to clinicians, clinician replies to patients,
+//! reminders. They come from the core's durable outbox and stay there until the
+//! adapter confirms delivery, so each may arrive more than once after a crash
+//! (at-least-once): adapters should not treat a repeat as an error.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Address, CaseId, Reply};
+
+/// An outbox item's id: confirm delivery with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OutboundId(pub u64);
+
+impl std::fmt::Display for OutboundId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "O-{}", self.0)
+    }
+}
+
+/// Why a message is being sent; adapters may render them differently (a
+/// notification may ping the channel, a reply to a patient must not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "purpose", rename_all = "snake_case")]
+pub enum Purpose {
+    /// A new case, to the clinicians.
+    CaseOpened { case: CaseId },
+    /// More from the patient on a case, to the clinicians (or the one who claimed it).
+    CaseUpdated { case: CaseId },
+    /// A case nobody has claimed yet, again, to the clinicians.
+    CaseReminder { case: CaseId },
+    /// A clinician's message, to the patient.
+    ClinicianReply { case: CaseId },
+    /// News about their case, to the patient (claimed, resolved, please phone).
+    CaseNews { case: CaseId },
+}
+
+impl Purpose {
+    pub fn case(&self) -> CaseId {
+        match *self {
+            Purpose::CaseOpened { case }
+            | Purpose::CaseUpdated { case }
+            | Purpose::CaseReminder { case }
+            | Purpose::ClinicianReply { case }
+            | Purpose::CaseNews { case } => case,
+        }
+    }
+
+    /// The purpose's name, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Purpose::CaseOpened { .. } => "case_opened",
+            Purpose::CaseUpdated { .. } => "case_updated",
+            Purpose::CaseReminder { .. } => "case_reminder",
+            Purpose::ClinicianReply { .. } => "clinician_reply",
+            Purpose::CaseNews { .. } => "case_news",
+        }
+    }
+}
+
+/// One message to deliver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub id: OutboundId,
+    pub to: Address,
+    pub purpose: Purpose,
+    /// What to show, rendered like any reply (clinician notifications carry
+    /// buttons such as "Claim C-0042" whose reply is the command text).
+    pub reply: Reply,
+}
+
+/// Why an adapter could not deliver a message: the platform's reason (an HTTP
+/// status, "chat not found"), for the log. Never the message text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryError {
+    pub reason: String,
+}
+
+impl DeliveryError {
+    pub fn new(reason: impl Into<String>) -> DeliveryError {
+        DeliveryError {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for DeliveryError {}

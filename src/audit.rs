@@ -1,0 +1,107 @@
+//! The audit log's entries: every case event, every refused clinician command,
+//! and every read or deletion of a patient's data. Entries name who did what
+//! to which case or patient, never what anybody wrote, so the log can be kept
+//! and shown without itself becoming a copy of patients' messages.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use carebot_chat::{Address, CaseId, Level};
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    Patient {
+        address: Address,
+    },
+    Clinician {
+        address: Address,
+        name: String,
+    },
+    /// Someone who used a clinician command without being allowed to.
+    Unauthorized {
+        address: Address,
+        chat: Address,
+    },
+    /// Someone at a terminal of the practice (`carebot case`), by login name.
+    Staff {
+        login: String,
+    },
+    /// carebot itself (reminders, retention).
+    System,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    CaseOpened {
+        level: Option<Level>,
+        rule: Option<String>,
+    },
+    /// The patient wrote more on an unresolved case.
+    CaseUpdated,
+    CaseReminded {
+        reminder: u32,
+    },
+    CaseClaimed,
+    ClinicianReplied,
+    CaseResolved,
+    /// Someone who is not a clinician tried a clinician command.
+    CommandRefused {
+        command: String,
+    },
+    /// A case's details were shown.
+    CaseRead,
+    /// A list of cases was shown.
+    CasesListed {
+        count: usize,
+    },
+    /// The patient asked what is stored about them.
+    PatientDataRead,
+    /// The patient asked to be forgotten; what was deleted.
+    PatientDataDeleted {
+        cases: Vec<CaseId>,
+        conversation: bool,
+        outbox: usize,
+    },
+    /// The retention purge ran.
+    Purged {
+        conversations: usize,
+        cases: usize,
+        notices: usize,
+    },
+}
+
+impl Action {
+    /// The action's name, for logs and summaries.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::CaseOpened { .. } => "case_opened",
+            Action::CaseUpdated => "case_updated",
+            Action::CaseReminded { .. } => "case_reminded",
+            Action::CaseClaimed => "case_claimed",
+            Action::ClinicianReplied => "clinician_replied",
+            Action::CaseResolved => "case_resolved",
+            Action::CommandRefused { .. } => "command_refused",
+            Action::CaseRead => "case_read",
+            Action::CasesListed { .. } => "cases_listed",
+            Action::PatientDataRead => "patient_data_read",
+            Action::PatientDataDeleted { .. } => "patient_data_deleted",
+            Action::Purged { .. } => "purged",
+        }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: Action,
+    pub case: Option<CaseId>,
+    /// The patient whose data was involved: "forget me" removes every entry
+    /// that names them, except the record of the deletion itself.
+    pub patient: Option<Address>,
+}

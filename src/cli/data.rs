@@ -1,0 +1,99 @@
+//! `--data DIR` and `--settings FILE`: where carebot keeps its state and how
+//! handoff is configured, turned into a ready [`Service`].
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+
+use carebot::clock::SystemClock;
+use carebot::{Service, Settings, Store};
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DataArgs {
+    /// Where conversations, cases and the audit log are kept (default: $XDG_DATA_HOME/carebot or ~/.local/share/carebot).
+    #[arg(long, global = true, env = "CAREBOT_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// A settings file whose [handoff] table names the clinicians and sets reminder and retention times.
+    #[arg(long, global = true, env = "CAREBOT_SETTINGS", value_name = "FILE")]
+    settings: Option<PathBuf>,
+}
+
+/// What to do when no `--data` was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithoutData {
+    /// Use the user's data folder.
+    UserFolder,
+    /// Use a store that disappears when the command ends (`ask`).
+    Temporary,
+}
+
+/// The user's data folder for carebot, following the XDG convention.
+fn user_data_dir() -> PathBuf {
+    let absolute = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    if let Some(dir) = absolute("XDG_DATA_HOME") {
+        return dir.join("carebot");
+    }
+    if let Some(home) = absolute("HOME") {
+        return home.join(".local/share/carebot");
+    }
+    PathBuf::from("carebot-data")
+}
+
+fn fail(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("carebot: {error}");
+    ExitCode::FAILURE
+}
+
+/// Opens the store as the flags say.
+pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, ExitCode> {
+    let dir = match (&args.data, without) {
+        (Some(dir), _) => dir.clone(),
+        (None, WithoutData::Temporary) => return Store::temporary().map_err(fail),
+        (None, WithoutData::UserFolder) => user_data_dir(),
+    };
+    std::fs::create_dir_all(&dir).map_err(|error| {
+        fail(format!(
+            "cannot create the data folder {}: {error}",
+            dir.display()
+        ))
+    })?;
+    Store::open(&dir).map_err(fail)
+}
+
+pub fn load_settings(args: &DataArgs) -> Result<Settings, ExitCode> {
+    match &args.settings {
+        Some(path) => Settings::load(path).map_err(fail),
+        None => Ok(Settings::default()),
+    }
+}
+
+/// The knowledge, the store and the settings, as one service.
+pub fn open_service(
+    knowledge: &Path,
+    args: &DataArgs,
+    without: WithoutData,
+) -> Result<Service, ExitCode> {
+    let engine = super::load_engine(knowledge)?;
+    let settings = load_settings(args)?;
+    let store = open_store(args, without)?;
+    Ok(Service::new(
+        Arc::new(engine),
+        store,
+        settings,
+        Arc::new(SystemClock),
+    ))
+}
+
+/// Who is at the terminal, for the audit log.
+pub fn login() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| "terminal".to_string())
+}

@@ -1,0 +1,198 @@
+//! The outbox dispatcher: hands queued messages to an adapter and forgets each
+//! only once the adapter confirms delivery. A failed delivery is retried with
+//! exponential back-off, so a platform outage delays messages but loses none,
+//! and a crash loses none either (they are on disk until confirmed).
+//!
+//! Delivery is at-least-once: a crash after the platform accepted a message
+//! but before the confirmation was stored sends it again on restart.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use carebot_chat::DeliveryError;
+use carebot_chat::Outbound;
+
+use crate::clock;
+use crate::service::Service;
+
+/// What an adapter provides to deliver outbox messages: `Ok` confirms that
+/// the platform accepted the message.
+pub trait Deliver: Send + Sync {
+    fn deliver(&self, message: &Outbound)
+        -> impl Future<Output = Result<(), DeliveryError>> + Send;
+}
+
+/// A closure taking the message by value is an adapter too (handy in tests).
+impl<F, Fut> Deliver for F
+where
+    F: Fn(Outbound) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<(), DeliveryError>> + Send,
+{
+    fn deliver(
+        &self,
+        message: &Outbound,
+    ) -> impl Future<Output = Result<(), DeliveryError>> + Send {
+        self(message.clone())
+    }
+}
+
+/// How long to wait before retrying a failed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// After the first failure.
+    pub first: Duration,
+    /// The longest wait, however many failures.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after `failures` failed attempts (1 = the first failure):
+    /// `first`, doubling each time, at most `max`.
+    pub fn wait(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(30);
+        self.first.saturating_mul(1 << doublings).min(self.max)
+    }
+}
+
+/// How many messages one round hands to the adapter.
+const BATCH: usize = 64;
+/// How long to sleep with nothing queued before looking again (a message
+/// queued meanwhile wakes the dispatcher at once).
+const IDLE: Duration = Duration::from_secs(60);
+/// The shortest wait after a round that found nothing to send.
+const MIN_WAIT: Duration = Duration::from_millis(100);
+/// How long to wait after the store itself failed before trying again.
+const STORE_RETRY: Duration = Duration::from_secs(5);
+
+/// Delivers the outbox through `deliver` until `shutdown` completes, then
+/// flushes the store. A delivery under way when shutdown comes is abandoned
+/// unconfirmed, so it is sent again next time.
+pub async fn run<D: Deliver>(
+    service: Arc<Service>,
+    deliver: D,
+    backoff: Backoff,
+    shutdown: impl Future<Output = ()>,
+) {
+    let ready = service.outbox_ready();
+    let store = service.store().clone();
+    tokio::pin!(shutdown);
+    loop {
+        let wait = match deliver_due(&service, &deliver, backoff, shutdown.as_mut()).await {
+            Round::ShuttingDown => break,
+            // Nothing tried yet something due would spin: never wait less than
+            // a moment after an empty round.
+            Round::Done { tried: 0 } => match store.next_attempt() {
+                Ok(Some(at)) => clock::elapsed(service.now(), at).clamp(MIN_WAIT, IDLE),
+                Ok(None) => IDLE,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the outbox");
+                    STORE_RETRY
+                }
+            },
+            Round::Done { .. } => match store.next_attempt() {
+                Ok(Some(at)) => clock::elapsed(service.now(), at).min(IDLE),
+                Ok(None) => IDLE,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the outbox");
+                    STORE_RETRY
+                }
+            },
+            Round::StoreFailed => STORE_RETRY,
+        };
+        if wait.is_zero() {
+            continue;
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = ready.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    if let Err(error) = store.flush() {
+        tracing::error!(%error, "cannot flush the store at shutdown");
+    }
+}
+
+enum Round {
+    Done { tried: usize },
+    StoreFailed,
+    ShuttingDown,
+}
+
+/// Tries every message that is due once.
+async fn deliver_due<D: Deliver>(
+    service: &Service,
+    deliver: &D,
+    backoff: Backoff,
+    mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> Round {
+    let store = service.store();
+    let due = match store.due(service.now(), BATCH) {
+        Ok(due) => due,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the outbox");
+            return Round::StoreFailed;
+        }
+    };
+    // A recipient whose message just failed gets nothing more this round, so
+    // its messages stay in order.
+    let mut failed = std::collections::HashSet::new();
+    let mut tried = 0;
+    for item in due {
+        let message = &item.message;
+        if failed.contains(&message.to) {
+            continue;
+        }
+        tried += 1;
+        let result = tokio::select! {
+            _ = &mut shutdown => return Round::ShuttingDown,
+            result = deliver.deliver(message) => result,
+        };
+        let stored = match result {
+            Ok(()) => {
+                tracing::debug!(id = %message.id, purpose = message.purpose.name(), "delivered");
+                store.delivered(message.id).map(|_| ())
+            }
+            Err(error) => {
+                failed.insert(message.to.clone());
+                let failures = item.attempts.saturating_add(1);
+                let retry_at = clock::after(service.now(), backoff.wait(failures));
+                tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, failures, reason = %error, "delivery failed; will retry");
+                store
+                    .delivery_failed(message.id, retry_at, &error.reason)
+                    .map(|_| ())
+            }
+        };
+        if let Err(error) = stored {
+            tracing::error!(%error, "cannot update the outbox");
+            return Round::StoreFailed;
+        }
+    }
+    Round::Done { tried }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_limit() {
+        let backoff = Backoff {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+        };
+        let waits: Vec<u64> = (1..=7).map(|n| backoff.wait(n).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(backoff.wait(u32::MAX), Duration::from_secs(60));
+    }
+}

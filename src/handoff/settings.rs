@@ -1,0 +1,170 @@
+//! Handoff settings: who may act on cases, where notifications go, and the
+//! timings. These are deployment settings (platform ids, not clinical content),
+//! so they live apart from the knowledge files, in the `[handoff]` table of a
+//! settings file (`settings.example.toml` at the top of the repository shows
+//! every key).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use carebot_chat::{Address, Sender};
+
+/// How handoff is run at this practice.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// The people (platform user ids) who may use clinician commands; case
+    /// notifications go to each of them when there is no clinician channel.
+    pub clinicians: Vec<Address>,
+    /// A group chat or channel of clinicians: notifications go here, and
+    /// anyone in it may use clinician commands.
+    pub clinician_channel: Option<Address>,
+    /// Minutes an open case may stay unclaimed before clinicians are reminded
+    /// and the patient is told to phone the practice.
+    pub remind_after_minutes: u64,
+    /// Days after which conversations and resolved cases are deleted.
+    pub retention_days: u64,
+    /// Hours after which an unfinished conversation (a follow-up question left
+    /// unanswered) is forgotten, so a patient coming back days later starts afresh.
+    pub conversation_ttl_hours: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            clinicians: Vec::new(),
+            clinician_channel: None,
+            remind_after_minutes: 15,
+            retention_days: 30,
+            conversation_ttl_hours: 24,
+        }
+    }
+}
+
+/// Why the settings file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid {
+        path: std::path::PathBuf,
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct File {
+    #[serde(default)]
+    handoff: Settings,
+}
+
+impl Settings {
+    /// Reads the `[handoff]` table of a TOML settings file (other tables are
+    /// for other parts of carebot and are ignored here).
+    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Settings::parse(&text).map_err(|message| SettingsError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Reads settings from TOML text; the error says what to fix.
+    pub fn parse(text: &str) -> Result<Settings, String> {
+        let file: File = toml::from_str(text).map_err(|error| error.to_string())?;
+        let settings = file.handoff;
+        if settings.remind_after_minutes == 0 {
+            return Err("handoff.remind_after_minutes must be at least 1".to_string());
+        }
+        if settings.retention_days == 0 {
+            return Err("handoff.retention_days must be at least 1".to_string());
+        }
+        Ok(settings)
+    }
+
+    pub fn remind_after(&self) -> Duration {
+        Duration::from_secs(self.remind_after_minutes.saturating_mul(60))
+    }
+
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_days.saturating_mul(24 * 3600))
+    }
+
+    pub fn conversation_ttl(&self) -> Duration {
+        Duration::from_secs(self.conversation_ttl_hours.saturating_mul(3600))
+    }
+
+    /// Whether `sender` may use clinician commands: a configured clinician, or
+    /// anyone writing in the clinician channel.
+    pub fn is_clinician(&self, sender: &Sender) -> bool {
+        self.clinicians.contains(&sender.user)
+            || self.clinician_channel.as_ref() == Some(&sender.chat)
+    }
+
+    /// Where case notifications go: the channel if there is one, else every clinician.
+    pub fn notification_targets(&self) -> Vec<Address> {
+        match &self.clinician_channel {
+            Some(channel) => vec![channel.clone()],
+            None => self.clinicians.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_handoff_table_with_defaults() {
+        let settings = Settings::parse(
+            "[handoff]\nclinicians = [\"telegram:1\"]\nclinician_channel = \"telegram:-100\"\nremind_after_minutes = 10\n\n[telegram]\ntoken_file = \"x\"\n",
+        )
+        .unwrap();
+        assert_eq!(settings.clinicians, vec![Address::new("telegram", "1")]);
+        assert_eq!(settings.remind_after(), Duration::from_secs(600));
+        assert_eq!(settings.retention_days, 30);
+        assert_eq!(
+            settings.notification_targets(),
+            vec![Address::new("telegram", "-100")]
+        );
+        assert!(Settings::parse("[handoff]\nclinicians = [\"nope\"]\n").is_err());
+        assert!(Settings::parse("[handoff]\nretension_days = 3\n").is_err());
+        assert_eq!(Settings::parse("").unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let example = Settings::parse(include_str!("../../settings.example.toml")).unwrap();
+        assert_eq!(example.clinicians.len(), 2);
+        assert_eq!(
+            example.remind_after_minutes,
+            Settings::default().remind_after_minutes
+        );
+    }
+
+    #[test]
+    fn only_clinicians_and_the_channel_may_act() {
+        let settings = Settings {
+            clinicians: vec![Address::new("telegram", "1")],
+            clinician_channel: Some(Address::new("telegram", "-100")),
+            ..Settings::default()
+        };
+        let sender = |user: &str, chat: &str| Sender {
+            user: Address::new("telegram", user),
+            chat: Address::new("telegram", chat),
+            name: "x".to_string(),
+        };
+        assert!(settings.is_clinician(&sender("1", "1")));
+        assert!(settings.is_clinician(&sender("2", "-100")));
+        assert!(!settings.is_clinician(&sender("2", "2")));
+    }
+}

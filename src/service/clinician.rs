@@ -1,0 +1,334 @@
+//! Clinician commands. Only configured clinicians, or anyone in the clinician
+//! channel, may use them; every other attempt is refused and audited.
+
+use jiff::Timestamp;
+
+use carebot_chat::{CaseId, ClinicianCommand, Purpose, Reply, ReplyKind, Sender};
+
+use super::{Service, ServiceError};
+use crate::audit::{Action, Actor, AuditEntry};
+use crate::handoff::{messages, CaseMessage, CaseStatus, Claim, HandoffCase, Resolution};
+use crate::store::{CaseChange, Delivery, Effects};
+
+fn notice(text: impl Into<String>) -> Reply {
+    Reply::plain(ReplyKind::Notice, text)
+}
+
+impl Service {
+    /// Carries out a clinician's command and returns the reply for them.
+    /// Messages for the patient (or other clinicians) are queued durably
+    /// before this returns.
+    pub fn clinician_command(
+        &self,
+        sender: &Sender,
+        command: ClinicianCommand,
+    ) -> Result<Reply, ServiceError> {
+        let now = self.now();
+        if !self.authorized(sender, command.name(), command.case(), now)? {
+            return Ok(messages::refused());
+        }
+        tracing::info!(command = command.name(), case = ?command.case().map(|id| id.to_string()), "clinician command");
+        match command {
+            ClinicianCommand::Help => Ok(messages::help()),
+            ClinicianCommand::Cases => self.list(sender, now),
+            ClinicianCommand::Show { case } => self.show(sender, case, now),
+            ClinicianCommand::Claim { case } => self.claim(sender, case, now),
+            ClinicianCommand::Reply { case, text } => self.reply(sender, case, &text, now),
+            ClinicianCommand::Resolve { case, note } => self.resolve(sender, case, &note, now),
+        }
+    }
+
+    /// A clinician command written wrongly: its usage for a clinician, the
+    /// usual refusal for anyone else.
+    pub fn malformed_command(&self, sender: &Sender, usage: &str) -> Result<Reply, ServiceError> {
+        if !self.authorized(sender, "malformed", None, self.now())? {
+            return Ok(messages::refused());
+        }
+        Ok(notice(format!("Usage: {usage}")))
+    }
+
+    /// Whether `sender` may use clinician commands; a refusal is audited.
+    fn authorized(
+        &self,
+        sender: &Sender,
+        command: &str,
+        case: Option<CaseId>,
+        now: Timestamp,
+    ) -> Result<bool, ServiceError> {
+        if self.settings.is_clinician(sender) {
+            return Ok(true);
+        }
+        self.store.audit(AuditEntry {
+            at: now,
+            actor: Actor::Unauthorized {
+                address: sender.user.clone(),
+                chat: sender.chat.clone(),
+            },
+            action: Action::CommandRefused {
+                command: command.to_string(),
+            },
+            case,
+            patient: None,
+        })?;
+        tracing::warn!(command, platform = %sender.user.platform, "clinician command refused");
+        Ok(false)
+    }
+
+    fn clinician(sender: &Sender) -> Actor {
+        Actor::Clinician {
+            address: sender.user.clone(),
+            name: sender.name.clone(),
+        }
+    }
+
+    fn clinician_entry(
+        sender: &Sender,
+        action: Action,
+        case: &HandoffCase,
+        at: Timestamp,
+    ) -> AuditEntry {
+        AuditEntry {
+            at,
+            actor: Self::clinician(sender),
+            action,
+            case: Some(case.id),
+            patient: Some(case.patient.clone()),
+        }
+    }
+
+    /// What to say about a case that is not there.
+    fn missing(&self, id: CaseId) -> Result<Reply, ServiceError> {
+        let deleted = self.store.audit_log()?.iter().any(|entry| {
+            matches!(&entry.action, Action::PatientDataDeleted { cases, .. } if cases.contains(&id))
+        });
+        Ok(notice(if deleted {
+            format!("Case {id} was deleted at the patient's request.")
+        } else {
+            format!("There is no case {id}. /cases lists the open ones.")
+        }))
+    }
+
+    fn list(&self, sender: &Sender, now: Timestamp) -> Result<Reply, ServiceError> {
+        let engine = self.engine();
+        let practice = &engine.knowledge().practice;
+        let cases: Vec<HandoffCase> = self
+            .store
+            .cases()?
+            .into_iter()
+            .filter(|case| case.status() != CaseStatus::Resolved)
+            .collect();
+        self.store.audit(AuditEntry {
+            at: now,
+            actor: Self::clinician(sender),
+            action: Action::CasesListed { count: cases.len() },
+            case: None,
+            patient: None,
+        })?;
+        if cases.is_empty() {
+            return Ok(notice("No open cases."));
+        }
+        let lines: Vec<String> = cases
+            .iter()
+            .map(|case| messages::case_line(practice, case))
+            .collect();
+        Ok(notice(format!(
+            "Cases not yet resolved:\n{}",
+            lines.join("\n")
+        )))
+    }
+
+    fn show(&self, sender: &Sender, id: CaseId, now: Timestamp) -> Result<Reply, ServiceError> {
+        let Some(case) = self.store.case(id)? else {
+            return self.missing(id);
+        };
+        self.store
+            .audit(Self::clinician_entry(sender, Action::CaseRead, &case, now))?;
+        let engine = self.engine();
+        let title = Self::rule_title(&engine, case.rule());
+        Ok(notice(messages::case_details(
+            &engine.knowledge().practice,
+            &case,
+            title.as_deref(),
+        )))
+    }
+
+    fn claim(&self, sender: &Sender, id: CaseId, now: Timestamp) -> Result<Reply, ServiceError> {
+        let channel = self.settings.clinician_channel.clone();
+        let outcome = self.store.update_case(id, now, |current| {
+            let Some(mut case) = current else {
+                return CaseChange::Leave(None);
+            };
+            if let Some(resolution) = &case.resolution {
+                return CaseChange::Leave(Some(notice(format!("Case {id} was already resolved by {}.", resolution.name))));
+            }
+            if let Some(claim) = &case.claim {
+                let text = if claim.by == sender.user {
+                    format!("You already have case {id}.")
+                } else {
+                    format!("Case {id} is already claimed by {}.", claim.name)
+                };
+                return CaseChange::Leave(Some(notice(text)));
+            }
+            case.claim = Some(Claim {
+                by: sender.user.clone(),
+                name: sender.name.clone(),
+                chat: sender.chat.clone(),
+                at: now,
+            });
+            let mut deliveries = vec![Delivery {
+                to: case.patient.clone(),
+                purpose: Purpose::CaseNews { case: id },
+                reply: messages::claimed(&case, &sender.name),
+            }];
+            // Colleagues watching the channel should not pick it up too.
+            if let Some(channel) = channel.as_ref().filter(|channel| **channel != sender.chat) {
+                deliveries.push(Delivery {
+                    to: channel.clone(),
+                    purpose: Purpose::CaseUpdated { case: id },
+                    reply: notice(format!("{id} claimed by {}.", sender.name)),
+                });
+            }
+            CaseChange::Write {
+                effects: Effects {
+                    deliveries,
+                    audit: vec![Self::clinician_entry(sender, Action::CaseClaimed, &case, now)],
+                    conversation: None,
+                },
+                case,
+                result: Some(notice(format!(
+                    "You've claimed case {id}; the patient has been told. Reply with /reply {id} <message>, close with /resolve {id} <note>."
+                ))),
+            }
+        })?;
+        match outcome {
+            Some(reply) => {
+                self.queued();
+                Ok(reply)
+            }
+            None => self.missing(id),
+        }
+    }
+
+    fn reply(
+        &self,
+        sender: &Sender,
+        id: CaseId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Reply, ServiceError> {
+        let engine = self.engine();
+        let practice = &engine.knowledge().practice;
+        let outcome = self.store.update_case(id, now, |current| {
+            let Some(mut case) = current else {
+                return CaseChange::Leave(None);
+            };
+            if case.resolution.is_some() {
+                return CaseChange::Leave(Some(notice(format!(
+                    "Case {id} is resolved; the patient can write again to open a new one."
+                ))));
+            }
+            // Replying to an unclaimed case takes it: the patient's answers
+            // should come back to whoever asked.
+            let mut audit = Vec::new();
+            if case.claim.is_none() {
+                case.claim = Some(Claim {
+                    by: sender.user.clone(),
+                    name: sender.name.clone(),
+                    chat: sender.chat.clone(),
+                    at: now,
+                });
+                audit.push(Self::clinician_entry(
+                    sender,
+                    Action::CaseClaimed,
+                    &case,
+                    now,
+                ));
+            }
+            case.thread.push(CaseMessage {
+                at: now,
+                clinician: Some(sender.name.clone()),
+                text: text.to_string(),
+            });
+            audit.push(Self::clinician_entry(
+                sender,
+                Action::ClinicianReplied,
+                &case,
+                now,
+            ));
+            let delivery = Delivery {
+                to: case.patient.clone(),
+                purpose: Purpose::ClinicianReply { case: id },
+                reply: messages::from_clinician(practice, &case, &sender.name, text),
+            };
+            CaseChange::Write {
+                effects: Effects {
+                    deliveries: vec![delivery],
+                    audit,
+                    conversation: None,
+                },
+                case,
+                result: Some(notice(format!("Sent to the patient of case {id}."))),
+            }
+        })?;
+        match outcome {
+            Some(reply) => {
+                self.queued();
+                Ok(reply)
+            }
+            None => self.missing(id),
+        }
+    }
+
+    fn resolve(
+        &self,
+        sender: &Sender,
+        id: CaseId,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Reply, ServiceError> {
+        let engine = self.engine();
+        let practice = &engine.knowledge().practice;
+        let outcome = self.store.update_case(id, now, |current| {
+            let Some(mut case) = current else {
+                return CaseChange::Leave(None);
+            };
+            if let Some(resolution) = &case.resolution {
+                return CaseChange::Leave(Some(notice(format!(
+                    "Case {id} was already resolved by {}.",
+                    resolution.name
+                ))));
+            }
+            case.resolution = Some(Resolution {
+                by: sender.user.clone(),
+                name: sender.name.clone(),
+                at: now,
+                note: note.to_string(),
+            });
+            CaseChange::Write {
+                effects: Effects {
+                    deliveries: vec![Delivery {
+                        to: case.patient.clone(),
+                        purpose: Purpose::CaseNews { case: id },
+                        reply: messages::resolved(practice, &case),
+                    }],
+                    audit: vec![Self::clinician_entry(
+                        sender,
+                        Action::CaseResolved,
+                        &case,
+                        now,
+                    )],
+                    conversation: None,
+                },
+                case,
+                result: Some(notice(format!("Case {id} resolved."))),
+            }
+        })?;
+        match outcome {
+            Some(reply) => {
+                self.queued();
+                Ok(reply)
+            }
+            None => self.missing(id),
+        }
+    }
+}

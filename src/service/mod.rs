@@ -1,0 +1,186 @@
+//! The handoff service: what adapters talk to. It owns the engine (swappable,
+//! so knowledge can be reloaded while running) and the store, takes a
+//! patient's message or a clinician's command, returns what to send back right
+//! now, and queues in the durable outbox whatever must reach someone else.
+//!
+//! | file | handles |
+//! |---|---|
+//! | `patient.rs` | a patient's message: engine reply, cases, "agent", "forget me"... |
+//! | `clinician.rs` | clinician commands: list, show, claim, reply, resolve |
+//! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
+//!
+//! Every method is synchronous and short (sled reads and writes, plus an
+//! fsync when something must be durable before it is acknowledged); adapters
+//! on an async runtime may call them directly or through `spawn_blocking`.
+//! The long-running parts ([`crate::dispatch`], [`crate::upkeep`]) are async.
+
+mod clinician;
+mod patient;
+mod staff;
+mod upkeep;
+
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use jiff::Timestamp;
+use tokio::sync::Notify;
+
+use carebot_chat::{Address, CaseId, Inbound, Reply};
+
+use crate::clock::Clock;
+use crate::engine::{Engine, Explanation};
+use crate::handoff::Settings;
+use crate::store::{Store, StoreError};
+
+/// Why the service could not handle something. Patients and clinicians get
+/// replies for everything they can get wrong themselves; this is for the rest.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to send back to a patient now, in order: `notice`, `reply`, `handoff`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The first-contact notice, the first time this patient writes.
+    pub notice: Option<Reply>,
+    /// The answer to what they wrote: the engine's reply, or the reply to a
+    /// patient command ("agent", "forget me"...).
+    pub reply: Reply,
+    /// What happens next, when the message opened or joined a case.
+    pub handoff: Option<Reply>,
+    /// The case the message opened or joined.
+    pub case: Option<CaseId>,
+    /// Why the engine replied as it did (empty for patient commands).
+    pub explanation: Explanation,
+}
+
+impl Response {
+    /// The replies to send, in order.
+    pub fn replies(&self) -> Vec<&Reply> {
+        self.notice
+            .iter()
+            .chain([&self.reply])
+            .chain(&self.handoff)
+            .collect()
+    }
+}
+
+/// How many locks patients' messages are spread over: messages from one
+/// patient are handled one at a time, different patients in parallel.
+const PATIENT_LOCKS: usize = 64;
+
+/// The handoff service. Share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Service {
+    engine: RwLock<Arc<Engine>>,
+    store: Store,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    /// One patient's conversation is read, changed and written back by one
+    /// message at a time; two quick messages from the same patient must not
+    /// both start from the same state.
+    patient_locks: Box<[Mutex<()>]>,
+    /// Woken whenever something is queued, so the dispatcher sends it at once.
+    outbox_ready: Arc<Notify>,
+}
+
+impl Service {
+    pub fn new(
+        engine: Arc<Engine>,
+        store: Store,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Service {
+        Service {
+            engine: RwLock::new(engine),
+            store,
+            settings,
+            clock,
+            patient_locks: (0..PATIENT_LOCKS).map(|_| Mutex::new(())).collect(),
+            outbox_ready: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Handles any incoming message and returns the replies to send back to
+    /// the chat it came from. What must reach anyone else is in the outbox.
+    pub fn handle(&self, inbound: Inbound) -> Result<Vec<Reply>, ServiceError> {
+        match inbound {
+            // Clinicians talking among themselves in their channel are not
+            // patients: only their commands are for the bot.
+            Inbound::Message { from, .. }
+                if self.settings.clinician_channel.as_ref() == Some(&from) =>
+            {
+                Ok(Vec::new())
+            }
+            Inbound::Message { from, text } => {
+                let response = self.patient_message(&from, &text)?;
+                Ok(response.replies().into_iter().cloned().collect())
+            }
+            Inbound::Command { sender, command } => {
+                Ok(vec![self.clinician_command(&sender, command)?])
+            }
+            Inbound::MalformedCommand { sender, usage } => {
+                Ok(vec![self.malformed_command(&sender, &usage)?])
+            }
+        }
+    }
+
+    /// The engine in use now.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Swaps in a new engine (reloaded knowledge); messages already being
+    /// handled finish with the old one.
+    pub fn set_engine(&self, engine: Arc<Engine>) {
+        *self
+            .engine
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = engine;
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// Notified whenever a message is queued in the outbox.
+    pub fn outbox_ready(&self) -> Arc<Notify> {
+        self.outbox_ready.clone()
+    }
+
+    fn queued(&self) {
+        self.outbox_ready.notify_one();
+    }
+
+    fn lock_patient(&self, patient: &Address) -> MutexGuard<'_, ()> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        patient.hash(&mut hasher);
+        let index = (hasher.finish() % self.patient_locks.len() as u64) as usize;
+        self.patient_locks[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The title of rule `id` in the current knowledge, for notifications.
+    fn rule_title(engine: &Engine, id: Option<&str>) -> Option<String> {
+        id.and_then(|id| engine.knowledge().rule(id))
+            .map(|rule| rule.title.clone())
+    }
+}

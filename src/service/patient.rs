@@ -1,0 +1,458 @@
+//! A patient's message: the engine's reply, and a case when a rule asks for a
+//! clinician or the patient asks for a person; "what do you know about me"
+//! and "forget me".
+
+use jiff::Timestamp;
+
+use carebot_chat::{Address, Level, Purpose, Reply, ReplyKind};
+
+use super::{Response, Service, ServiceError};
+use crate::audit::{Action, Actor, AuditEntry};
+use crate::clock;
+use crate::engine::{Engine, Explanation};
+use crate::handoff::{
+    messages, patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase, PatientIntent,
+    Trigger,
+};
+use crate::identifiers::redact;
+use crate::store::{CaseChange, Delivery, Effects, PatientRecord, Turn};
+
+/// How many of the patient's recent messages a case opened by "agent" quotes.
+const AGENT_CONTEXT: usize = 6;
+
+/// Longest patient message kept, in characters (the engine does not read
+/// longer ones either): a pasted novel must not fill the store.
+const KEPT_CHARS: usize = 3000;
+
+/// A patient's message as it may be stored: identifiers masked, length capped.
+fn storable(text: &str) -> String {
+    let mut kept: String = redact(text).chars().take(KEPT_CHARS).collect();
+    if text.chars().nth(KEPT_CHARS).is_some() {
+        kept.push('…');
+    }
+    kept
+}
+
+/// How a stored conversation remembers one of the bot's replies: what kind of
+/// reply it was and where it came from, not the whole text.
+fn summary(reply: &Reply) -> String {
+    let mut parts = vec![reply.kind.as_str().to_string()];
+    parts.extend(reply.level.map(|level| level.to_string()));
+    parts.extend(reply.entry.clone());
+    let mut text = format!("[{}]", parts.join(" · "));
+    if reply.kind == ReplyKind::Question {
+        text.push(' ');
+        text.push_str(&reply.text);
+    }
+    text
+}
+
+/// What a new or joined case is made from.
+struct Escalation {
+    trigger: Trigger,
+    level: Option<Level>,
+    /// The patient's messages for a new case.
+    messages: Vec<String>,
+    /// The message that escalated, added to an existing case's thread.
+    latest: String,
+}
+
+impl Service {
+    /// Handles a message from a patient and returns what to send back now.
+    /// Anything for clinicians is queued in the outbox (durably) before this
+    /// returns.
+    pub fn patient_message(&self, from: &Address, text: &str) -> Result<Response, ServiceError> {
+        let _one_at_a_time = self.lock_patient(from);
+        let now = self.now();
+        let engine = self.engine();
+        let practice = &engine.knowledge().practice;
+        let notice = match self.store.notice_shown(from)? {
+            None if self.store.mark_notice_shown(from, now)? => {
+                Some(messages::first_contact(practice, &self.settings))
+            }
+            _ => None,
+        };
+        let response = match patient_intent(text) {
+            Some(PatientIntent::Agent) => self.agent(&engine, from, text, now)?,
+            Some(PatientIntent::MyData) => self.my_data(&engine, from, now)?,
+            Some(PatientIntent::Forget) => self.forget(from, now)?,
+            None => self.converse(&engine, from, text, now)?,
+        };
+        Ok(Response { notice, ..response })
+    }
+
+    /// The stored conversation, started afresh when it has been idle too long.
+    fn load_record(&self, from: &Address, now: Timestamp) -> Result<PatientRecord, ServiceError> {
+        let Some(mut record) = self.store.conversation(from)? else {
+            return Ok(PatientRecord::new(now));
+        };
+        if clock::elapsed(record.updated_at, now) > self.settings.conversation_ttl() {
+            // A follow-up question from days ago no longer applies, but an
+            // unresolved case does: keep the link to it.
+            record = PatientRecord {
+                case: record.case,
+                ..PatientRecord::new(now)
+            };
+        }
+        Ok(record)
+    }
+
+    /// The patient's unresolved case, if any.
+    fn active_case(&self, record: &PatientRecord) -> Result<Option<HandoffCase>, ServiceError> {
+        let Some(id) = record.case else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .case(id)?
+            .filter(|case| case.status() != CaseStatus::Resolved))
+    }
+
+    /// Where news about a case goes: whoever claimed it, else all clinicians.
+    fn case_watchers(&self, case: &HandoffCase) -> Vec<Address> {
+        match &case.claim {
+            Some(claim) => vec![claim.chat.clone()],
+            None => self.settings.notification_targets(),
+        }
+    }
+
+    fn converse(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Response, ServiceError> {
+        let mut record = self.load_record(from, now)?;
+        let answering = record.asked.take();
+        let outcome = engine.respond(&mut record.state, text);
+        // The engine keeps the episode's messages for a clinician's
+        // transcript; nothing is stored with identifiers in it.
+        for message in &mut record.state.episode.messages {
+            *message = storable(message);
+        }
+        let said = storable(text);
+        let episode = record.state.episode.messages.len();
+        if episode <= 1 {
+            record.answers.clear();
+        }
+        if let Some(question) = answering.as_ref().filter(|_| episode > 1) {
+            record.answers.push(FollowUpAnswer {
+                question: question.clone(),
+                answer: said.clone(),
+            });
+        }
+        let reply = outcome.reply;
+        record.asked = (reply.kind == ReplyKind::Question).then(|| reply.text.clone());
+        record.push_turn(Turn {
+            at: now,
+            text: said.clone(),
+            from_patient: true,
+        });
+        record.push_turn(Turn {
+            at: now,
+            text: summary(&reply),
+            from_patient: false,
+        });
+        record.updated_at = now;
+        match (reply.kind, &reply.entry) {
+            (ReplyKind::Answer, Some(entry)) => self.store.count_faq_answer(entry)?,
+            (ReplyKind::Fallback, _) if answering.is_none() => {
+                self.store.record_unanswered(text, now)?
+            }
+            _ => {}
+        }
+
+        let mut response = Response {
+            notice: None,
+            reply,
+            handoff: None,
+            case: None,
+            explanation: outcome.explanation,
+        };
+        if response.reply.kind == ReplyKind::Triage && response.reply.handoff {
+            let escalation = Escalation {
+                trigger: Trigger::Rule {
+                    rule: response.reply.entry.clone().unwrap_or_default(),
+                },
+                level: response.reply.level,
+                messages: record.state.episode.messages.clone(),
+                latest: said,
+            };
+            let (case, joined) = self.escalate(engine, from, record, escalation, now)?;
+            let open_now = engine.knowledge().practice.is_open_at(now);
+            response.handoff = Some(messages::case_next_steps(
+                &engine.knowledge().practice,
+                &case,
+                open_now,
+                joined,
+            ));
+            response.case = Some(case.id);
+        } else if let Some(case) = self.active_case(&record)? {
+            // The patient is talking to a person now: pass everything on.
+            let id = case.id;
+            let relayed = self.relay(engine, from, &record, id, &said, None, now)?;
+            if let Some(case) = relayed {
+                // While a clinician holds the case the conversation is theirs:
+                // the bot only speaks up for triage (advice or its question).
+                let triage = matches!(response.reply.kind, ReplyKind::Triage | ReplyKind::Question);
+                if let (false, Some(claim)) = (triage, &case.claim) {
+                    response.reply = messages::passed_on(&case, &claim.name);
+                }
+                response.case = Some(id);
+            } else {
+                self.store.save_conversation(from, &record)?;
+            }
+        } else {
+            self.store.save_conversation(from, &record)?;
+        }
+        Ok(response)
+    }
+
+    /// Adds a patient's message to their unresolved case (raising its level
+    /// to `level` if that is more severe) and tells whoever watches it.
+    /// `None` if the case was resolved meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    fn relay(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        record: &PatientRecord,
+        id: carebot_chat::CaseId,
+        said: &str,
+        level: Option<Level>,
+        now: Timestamp,
+    ) -> Result<Option<HandoffCase>, ServiceError> {
+        let practice = &engine.knowledge().practice;
+        let updated = self.store.update_case(id, now, |current| {
+            let Some(mut case) = current.filter(|case| case.status() != CaseStatus::Resolved)
+            else {
+                return CaseChange::Leave(None);
+            };
+            case.thread.push(CaseMessage {
+                at: now,
+                clinician: None,
+                text: said.to_string(),
+            });
+            case.level = case.level.max(level);
+            let title = Self::rule_title(engine, case.rule());
+            let update = messages::case_updated(practice, &case, title.as_deref());
+            let effects = Effects {
+                deliveries: self
+                    .case_watchers(&case)
+                    .into_iter()
+                    .map(|to| Delivery {
+                        to,
+                        purpose: Purpose::CaseUpdated { case: id },
+                        reply: update.clone(),
+                    })
+                    .collect(),
+                audit: vec![self.patient_entry(from, Action::CaseUpdated, Some(id), now)],
+                conversation: Some((from.clone(), record.clone())),
+            };
+            CaseChange::Write {
+                case: case.clone(),
+                effects,
+                result: Some(case),
+            }
+        })?;
+        if let Some(case) = &updated {
+            self.queued();
+            tracing::info!(case = %case.id, "case updated by its patient");
+        }
+        Ok(updated)
+    }
+
+    fn patient_entry(
+        &self,
+        from: &Address,
+        action: Action,
+        case: Option<carebot_chat::CaseId>,
+        at: Timestamp,
+    ) -> AuditEntry {
+        AuditEntry {
+            at,
+            actor: Actor::Patient {
+                address: from.clone(),
+            },
+            action,
+            case,
+            patient: Some(from.clone()),
+        }
+    }
+
+    /// Opens a case, or adds to the patient's unresolved one; returns it and
+    /// whether it already existed. Durable when it returns.
+    fn escalate(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        record: PatientRecord,
+        escalation: Escalation,
+        now: Timestamp,
+    ) -> Result<(HandoffCase, bool), ServiceError> {
+        let practice = &engine.knowledge().practice;
+        if let Some(active) = self.active_case(&record)? {
+            let joined = self.relay(
+                engine,
+                from,
+                &record,
+                active.id,
+                &escalation.latest,
+                escalation.level,
+                now,
+            )?;
+            if let Some(case) = joined {
+                return Ok((case, true));
+            }
+        }
+        let open_now = practice.is_open_at(now);
+        let targets = self.settings.notification_targets();
+        let rule = match &escalation.trigger {
+            Trigger::Rule { rule } => Some(rule.clone()),
+            Trigger::PatientAsked => None,
+        };
+        let title = Self::rule_title(engine, rule.as_deref());
+        let case = self.store.create_case(now, |id| {
+            let case = HandoffCase {
+                id,
+                patient: from.clone(),
+                trigger: escalation.trigger.clone(),
+                level: escalation.level,
+                messages: escalation.messages.clone(),
+                answers: record.answers.clone(),
+                opened_at: now,
+                after_hours: !open_now,
+                notified_at: now,
+                reminders: 0,
+                thread: Vec::new(),
+                claim: None,
+                resolution: None,
+            };
+            let notification = messages::case_opened(practice, &case, title.as_deref());
+            let action = Action::CaseOpened {
+                level: escalation.level,
+                rule: rule.clone(),
+            };
+            let effects = Effects {
+                deliveries: targets
+                    .iter()
+                    .map(|to| Delivery {
+                        to: to.clone(),
+                        purpose: Purpose::CaseOpened { case: id },
+                        reply: notification.clone(),
+                    })
+                    .collect(),
+                audit: vec![self.patient_entry(from, action, Some(id), now)],
+                conversation: Some((
+                    from.clone(),
+                    PatientRecord {
+                        case: Some(id),
+                        ..record.clone()
+                    },
+                )),
+            };
+            (case, effects)
+        })?;
+        if targets.is_empty() {
+            tracing::warn!(case = %case.id, "case opened but no clinicians are configured to notify; see `carebot cases`");
+        }
+        self.queued();
+        tracing::info!(case = %case.id, level = ?case.level, rule = ?case.rule(), after_hours = case.after_hours, "case opened");
+        Ok((case, false))
+    }
+
+    /// "agent": the patient asks for a person.
+    fn agent(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Response, ServiceError> {
+        let mut record = self.load_record(from, now)?;
+        let said = storable(text);
+        let recent: Vec<String> = record
+            .turns
+            .iter()
+            .filter(|turn| turn.from_patient)
+            .map(|turn| turn.text.clone())
+            .collect();
+        let mut context = recent[recent.len().saturating_sub(AGENT_CONTEXT)..].to_vec();
+        context.push(said.clone());
+        record.push_turn(Turn {
+            at: now,
+            text: said.clone(),
+            from_patient: true,
+        });
+        record.push_turn(Turn {
+            at: now,
+            text: "[asked for a person]".to_string(),
+            from_patient: false,
+        });
+        record.updated_at = now;
+        let escalation = Escalation {
+            trigger: Trigger::PatientAsked,
+            level: None,
+            messages: context,
+            latest: said,
+        };
+        let (case, joined) = self.escalate(engine, from, record, escalation, now)?;
+        let practice = &engine.knowledge().practice;
+        Ok(Response {
+            notice: None,
+            reply: messages::case_next_steps(practice, &case, practice.is_open_at(now), joined),
+            handoff: None,
+            case: Some(case.id),
+            explanation: Explanation::default(),
+        })
+    }
+
+    /// "what do you know about me": everything stored, as a message.
+    fn my_data(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        now: Timestamp,
+    ) -> Result<Response, ServiceError> {
+        // Audited before it is shown: a read nobody recorded must not happen.
+        self.store
+            .audit(self.patient_entry(from, Action::PatientDataRead, None, now))?;
+        let data = self.store.patient_data(from)?;
+        tracing::info!(cases = data.cases.len(), "patient read their data");
+        Ok(Response {
+            notice: None,
+            reply: messages::patient_data(&engine.knowledge().practice, &data),
+            handoff: None,
+            case: None,
+            explanation: Explanation::default(),
+        })
+    }
+
+    /// "forget me": deletes everything but the record that it was deleted.
+    fn forget(&self, from: &Address, now: Timestamp) -> Result<Response, ServiceError> {
+        let forgotten = self.store.forget(from, |forgotten| {
+            self.patient_entry(
+                from,
+                Action::PatientDataDeleted {
+                    cases: forgotten.cases.clone(),
+                    conversation: forgotten.conversation,
+                    outbox: forgotten.outbox,
+                },
+                None,
+                now,
+            )
+        })?;
+        tracing::info!(
+            cases = forgotten.cases.len(),
+            "patient data deleted at the patient's request"
+        );
+        Ok(Response {
+            notice: None,
+            reply: messages::forgotten(&forgotten),
+            handoff: None,
+            case: None,
+            explanation: Explanation::default(),
+        })
+    }
+}

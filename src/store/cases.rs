@@ -1,0 +1,209 @@
+//! Handoff cases, and the writes that must happen with them or not at all:
+//! the outbox notifications, the audit entries, the patient's conversation.
+//!
+//! A case and its notification are written in one sled transaction and flushed
+//! before the caller is told the case exists, so a crash between "case
+//! created" and "clinicians notified" cannot lose the notification.
+
+use jiff::Timestamp;
+use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
+use sled::Transactional;
+
+use carebot_chat::{Address, CaseId, Outbound, OutboundId};
+
+use super::{
+    abort, address_key, decode, encode, from_transaction, id_key, Delivery, OutboxItem,
+    PatientRecord, Store, StoreError,
+};
+use crate::audit::AuditEntry;
+use crate::handoff::HandoffCase;
+
+/// The meta key holding the next case number.
+const NEXT_CASE: &[u8] = b"next_case";
+
+/// Writes that go with a change to a case, in the same transaction.
+#[derive(Debug, Default, Clone)]
+pub struct Effects {
+    pub deliveries: Vec<Delivery>,
+    pub audit: Vec<AuditEntry>,
+    pub conversation: Option<(Address, PatientRecord)>,
+}
+
+/// What an update decided to do with a case.
+// Returned once per update and never stored, so the size of `Write` is no cost.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum CaseChange<T> {
+    /// Store `case` and its effects, then return `result`.
+    Write {
+        case: HandoffCase,
+        effects: Effects,
+        result: T,
+    },
+    /// Change nothing and return this (a refusal, a case not found...).
+    Leave(T),
+}
+
+/// The trees a case transaction writes to, as the transaction sees them.
+struct Writer<'a> {
+    outbox: &'a TransactionalTree,
+    audit: &'a TransactionalTree,
+    conversations: &'a TransactionalTree,
+}
+
+impl Writer<'_> {
+    fn apply(
+        &self,
+        effects: &Effects,
+        now: Timestamp,
+    ) -> ConflictableTransactionResult<(), StoreError> {
+        for delivery in &effects.deliveries {
+            let id = self.outbox.generate_id()?;
+            let item = OutboxItem {
+                message: Outbound {
+                    id: OutboundId(id),
+                    to: delivery.to.clone(),
+                    purpose: delivery.purpose,
+                    reply: delivery.reply.clone(),
+                },
+                queued_at: now,
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+            };
+            self.outbox
+                .insert(&id_key(id), encode("outbox", &item).map_err(abort)?)?;
+        }
+        for entry in &effects.audit {
+            let id = self.audit.generate_id()?;
+            self.audit
+                .insert(&id_key(id), encode("audit", entry).map_err(abort)?)?;
+        }
+        if let Some((patient, record)) = &effects.conversation {
+            self.conversations.insert(
+                address_key(patient),
+                encode("conversations", record).map_err(abort)?,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens a case under the next case number: `make` builds the case and
+    /// what goes with it from the number. All of it is stored or none, and it
+    /// is on disk when this returns. `make` may run more than once (when
+    /// another case is created at the same moment), so it must not have side
+    /// effects.
+    pub fn create_case(
+        &self,
+        now: Timestamp,
+        make: impl Fn(CaseId) -> (HandoffCase, Effects),
+    ) -> Result<HandoffCase, StoreError> {
+        let t = &self.trees;
+        (&t.cases, &t.meta, &t.outbox, &t.audit, &t.conversations)
+            .transaction(|(cases, meta, outbox, audit, conversations)| {
+                let number = match meta.get(NEXT_CASE)? {
+                    Some(bytes) => super::key_id(&bytes).unwrap_or(1),
+                    None => 1,
+                };
+                meta.insert(NEXT_CASE, &id_key(number + 1))?;
+                let (case, effects) = make(CaseId(number));
+                cases.insert(&id_key(number), encode("cases", &case).map_err(abort)?)?;
+                Writer {
+                    outbox,
+                    audit,
+                    conversations,
+                }
+                .apply(&effects, now)?;
+                cases.flush();
+                Ok(case)
+            })
+            .map_err(from_transaction)
+    }
+
+    /// Changes case `id` as `change` decides from its current state (`None`
+    /// when there is no such case), with the change's effects, atomically and
+    /// durably. `change` may run more than once.
+    pub fn update_case<T>(
+        &self,
+        id: CaseId,
+        now: Timestamp,
+        change: impl Fn(Option<HandoffCase>) -> CaseChange<T>,
+    ) -> Result<T, StoreError> {
+        let t = &self.trees;
+        (&t.cases, &t.outbox, &t.audit, &t.conversations)
+            .transaction(|(cases, outbox, audit, conversations)| {
+                let key = id_key(id.0);
+                let current = match cases.get(key)? {
+                    Some(bytes) => {
+                        Some(decode::<HandoffCase>("cases", &key, &bytes).map_err(abort)?)
+                    }
+                    None => None,
+                };
+                match change(current) {
+                    CaseChange::Leave(result) => Ok(result),
+                    CaseChange::Write {
+                        case,
+                        effects,
+                        result,
+                    } => {
+                        cases.insert(&key, encode("cases", &case).map_err(abort)?)?;
+                        Writer {
+                            outbox,
+                            audit,
+                            conversations,
+                        }
+                        .apply(&effects, now)?;
+                        cases.flush();
+                        Ok(result)
+                    }
+                }
+            })
+            .map_err(from_transaction)
+    }
+
+    pub fn case(&self, id: CaseId) -> Result<Option<HandoffCase>, StoreError> {
+        let key = id_key(id.0);
+        match self.trees.cases.get(key)? {
+            Some(bytes) => Ok(Some(decode("cases", &key, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every stored case, oldest first.
+    pub fn cases(&self) -> Result<Vec<HandoffCase>, StoreError> {
+        Ok(super::all("cases", &self.trees.cases)?
+            .into_iter()
+            .map(|(_, case)| case)
+            .collect())
+    }
+
+    /// The number the next case will get.
+    pub fn next_case_number(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .trees
+            .meta
+            .get(NEXT_CASE)?
+            .and_then(|bytes| super::key_id(&bytes))
+            .unwrap_or(1))
+    }
+
+    /// Stores `effects` without touching a case (audit entries, deliveries),
+    /// durably.
+    pub fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), StoreError> {
+        let t = &self.trees;
+        (&t.outbox, &t.audit, &t.conversations)
+            .transaction(|(outbox, audit, conversations)| {
+                Writer {
+                    outbox,
+                    audit,
+                    conversations,
+                }
+                .apply(effects, now)?;
+                outbox.flush();
+                Ok(())
+            })
+            .map_err(from_transaction)
+    }
+}

@@ -1,0 +1,214 @@
+//! Durable state: one sled database per carebot process, one tree per kind of
+//! record. The rest of carebot only sees [`Store`]'s typed methods, never sled,
+//! so another backend can replace this one behind the same methods.
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `conversations` | patient address | [`PatientRecord`] |
+//! | `cases` | case number (big-endian) | [`HandoffCase`](crate::handoff::HandoffCase) |
+//! | `outbox` | outbox id (big-endian) | [`OutboxItem`] |
+//! | `audit` | sequence (big-endian) | [`AuditEntry`](crate::audit::AuditEntry) |
+//! | `unanswered` | redacted question | [`UnansweredQuestion`] |
+//! | `notices` | patient address | [`NoticeShown`] |
+//! | `stats` | `faq:<id>` | count (big-endian) |
+//! | `meta` | `next_case` | next case number (big-endian) |
+//!
+//! Values are JSON, so a stored record can be read with any tool when
+//! something goes wrong. Big-endian integer keys make sled's byte order the
+//! numeric order, so cases and outbox items iterate oldest first.
+//!
+//! Durability: every write that someone is told about (a case the patient is
+//! told was passed on, a reply the clinician is told was sent, a deletion) is
+//! flushed to disk before the method returns. Conversation updates are not:
+//! sled writes them out within its flush interval (half a second), and losing
+//! the last half second of a conversation in a crash costs a repeated question,
+//! not a lost escalation.
+
+mod audit;
+mod cases;
+mod conversations;
+mod insights;
+mod outbox;
+mod privacy;
+pub mod records;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use carebot_chat::Address;
+
+pub use cases::{CaseChange, Effects};
+pub use privacy::{Forgotten, PatientData, Purged};
+pub use records::{Delivery, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
+pub use verify::Counts;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the data folder {path} is in use by another carebot process; stop that one first (only one process can use a data folder at a time)")]
+    Locked { path: PathBuf },
+    #[error("cannot open the data folder {path}: {source}")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error("the store failed: {0}")]
+    Storage(#[from] sled::Error),
+    #[error("a stored {tree} record ({key}) cannot be read: {source}")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("the {tree} tree is inconsistent: {problem}")]
+    Inconsistent { tree: &'static str, problem: String },
+    #[error("a {tree} record cannot be encoded: {source}")]
+    Encode {
+        tree: &'static str,
+        source: serde_json::Error,
+    },
+}
+
+/// The store's trees, by kind of record.
+#[derive(Debug, Clone)]
+struct Trees {
+    conversations: sled::Tree,
+    cases: sled::Tree,
+    outbox: sled::Tree,
+    audit: sled::Tree,
+    unanswered: sled::Tree,
+    notices: sled::Tree,
+    stats: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// carebot's durable state. Cheap to clone; clones share the database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: sled::Db,
+    trees: Trees,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. Only one process may have a
+    /// store open at a time.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir).open().map_err(|source| {
+            let locked = matches!(&source, sled::Error::Io(error)
+                if error.kind() == std::io::ErrorKind::WouldBlock || error.to_string().contains("lock"));
+            if locked {
+                StoreError::Locked {
+                    path: dir.to_path_buf(),
+                }
+            } else {
+                StoreError::Open {
+                    path: dir.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        Store::with_db(db, Some(dir.to_path_buf()))
+    }
+
+    /// A store that lives only as long as this process (for one-off runs).
+    pub fn temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new().temporary(true).open()?;
+        Store::with_db(db, None)
+    }
+
+    fn with_db(db: sled::Db, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        let trees = Trees {
+            conversations: db.open_tree("conversations")?,
+            cases: db.open_tree("cases")?,
+            outbox: db.open_tree("outbox")?,
+            audit: db.open_tree("audit")?,
+            unanswered: db.open_tree("unanswered")?,
+            notices: db.open_tree("notices")?,
+            stats: db.open_tree("stats")?,
+            meta: db.open_tree("meta")?,
+        };
+        Ok(Store { db, trees, path })
+    }
+
+    /// Where the store lives; `None` for a temporary one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Writes everything out to disk and waits for it.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+/// A patient's key: `platform`, a zero byte, `chat` (no platform contains zero).
+fn address_key(address: &Address) -> Vec<u8> {
+    let mut key = Vec::with_capacity(address.platform.len() + 1 + address.chat.len());
+    key.extend_from_slice(address.platform.as_bytes());
+    key.push(0);
+    key.extend_from_slice(address.chat.as_bytes());
+    key
+}
+
+fn id_key(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+fn key_id(key: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(key.try_into().ok()?))
+}
+
+/// A key as shown in errors (which end up in logs): ids and addresses, but
+/// never an unanswered question, whose key is what the patient wrote.
+fn show_key(tree: &str, key: &[u8]) -> String {
+    match key_id(key) {
+        Some(id) => id.to_string(),
+        None if tree == "unanswered" => format!("a {}-byte question", key.len()),
+        None => String::from_utf8_lossy(key).replace('\0', ":"),
+    }
+}
+
+fn encode<T: Serialize>(tree: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|source| StoreError::Encode { tree, source })
+}
+
+fn decode<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        tree,
+        key: show_key(tree, key),
+        source,
+    })
+}
+
+/// Every record of a tree, decoded, in key order.
+fn all<T: DeserializeOwned>(
+    tree_name: &'static str,
+    tree: &sled::Tree,
+) -> Result<Vec<(sled::IVec, T)>, StoreError> {
+    tree.iter()
+        .map(|item| {
+            let (key, value) = item?;
+            let record = decode(tree_name, &key, &value)?;
+            Ok((key, record))
+        })
+        .collect()
+}
+
+/// A store error raised inside a transaction closure.
+fn abort(error: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(error)
+}
+
+fn from_transaction(error: TransactionError<StoreError>) -> StoreError {
+    match error {
+        TransactionError::Abort(error) => error,
+        TransactionError::Storage(error) => StoreError::Storage(error),
+    }
+}

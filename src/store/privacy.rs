@@ -1,0 +1,188 @@
+//! A patient's data as a whole: showing it to them, deleting it when they ask,
+//! and deleting old data when the retention period is over.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sled::Transactional;
+
+use carebot_chat::{Address, CaseId};
+
+use super::{
+    abort, address_key, all, decode, encode, from_transaction, id_key, NoticeShown, OutboxItem,
+    PatientRecord, Store, StoreError,
+};
+use crate::audit::AuditEntry;
+use crate::handoff::HandoffCase;
+
+/// Everything stored about one patient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientData {
+    pub notice: Option<NoticeShown>,
+    pub conversation: Option<PatientRecord>,
+    pub cases: Vec<HandoffCase>,
+    /// Messages to them (or about their cases) not yet delivered.
+    pub outbox: Vec<OutboxItem>,
+}
+
+/// What "forget me" deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Forgotten {
+    pub cases: Vec<CaseId>,
+    pub conversation: bool,
+    pub notice: bool,
+    pub outbox: usize,
+    pub audit: usize,
+}
+
+/// What a retention purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Purged {
+    pub conversations: usize,
+    pub cases: usize,
+    pub notices: usize,
+}
+
+impl Store {
+    /// Everything stored about `patient`.
+    pub fn patient_data(&self, patient: &Address) -> Result<PatientData, StoreError> {
+        let cases: Vec<HandoffCase> = self
+            .cases()?
+            .into_iter()
+            .filter(|case| &case.patient == patient)
+            .collect();
+        let ids: HashSet<CaseId> = cases.iter().map(|case| case.id).collect();
+        let outbox = self
+            .outbox()?
+            .into_iter()
+            .filter(|item| {
+                &item.message.to == patient || ids.contains(&item.message.purpose.case())
+            })
+            .collect();
+        Ok(PatientData {
+            notice: self.notice_shown(patient)?,
+            conversation: self.conversation(patient)?,
+            cases,
+            outbox,
+        })
+    }
+
+    /// Deletes everything stored about `patient`: conversation, notice, cases,
+    /// queued messages, and audit entries that name them. `deletion` makes the
+    /// one audit entry that stays: that the deletion happened. Durable on return.
+    pub fn forget(
+        &self,
+        patient: &Address,
+        deletion: impl Fn(&Forgotten) -> AuditEntry,
+    ) -> Result<Forgotten, StoreError> {
+        let t = &self.trees;
+        let cases: Vec<(sled::IVec, HandoffCase)> = all::<HandoffCase>("cases", &t.cases)?
+            .into_iter()
+            .filter(|(_, case)| &case.patient == patient)
+            .collect();
+        let ids: HashSet<CaseId> = cases.iter().map(|(_, case)| case.id).collect();
+        let outbox_keys = self.outbox_keys_for(patient, &ids)?;
+        let audit_keys: Vec<sled::IVec> = all::<AuditEntry>("audit", &t.audit)?
+            .into_iter()
+            .filter(|(_, entry)| {
+                entry.patient.as_ref() == Some(patient)
+                    || entry.case.is_some_and(|id| ids.contains(&id))
+            })
+            .map(|(key, _)| key)
+            .collect();
+        let patient_key = address_key(patient);
+        let mut forgotten = Forgotten {
+            cases: cases.iter().map(|(_, case)| case.id).collect(),
+            conversation: t.conversations.contains_key(&patient_key)?,
+            notice: t.notices.contains_key(&patient_key)?,
+            outbox: outbox_keys.len(),
+            audit: audit_keys.len(),
+        };
+        let entry = deletion(&forgotten);
+        (&t.conversations, &t.notices, &t.cases, &t.outbox, &t.audit)
+            .transaction(|(conversations, notices, cases_tree, outbox, audit)| {
+                conversations.remove(patient_key.as_slice())?;
+                notices.remove(patient_key.as_slice())?;
+                for (key, _) in &cases {
+                    cases_tree.remove(key)?;
+                }
+                for key in &outbox_keys {
+                    outbox.remove(key)?;
+                }
+                for key in &audit_keys {
+                    audit.remove(key)?;
+                }
+                let id = audit.generate_id()?;
+                audit.insert(&id_key(id), encode("audit", &entry).map_err(abort)?)?;
+                audit.flush();
+                Ok(())
+            })
+            .map_err(from_transaction)?;
+        // A clinician's reply queued while the above ran would otherwise
+        // outlive the deletion.
+        let late = self.outbox_keys_for(patient, &ids)?;
+        for key in &late {
+            t.outbox.remove(key)?;
+        }
+        forgotten.outbox += late.len();
+        self.flush()?;
+        Ok(forgotten)
+    }
+
+    fn outbox_keys_for(
+        &self,
+        patient: &Address,
+        cases: &HashSet<CaseId>,
+    ) -> Result<Vec<sled::IVec>, StoreError> {
+        Ok(all::<OutboxItem>("outbox", &self.trees.outbox)?
+            .into_iter()
+            .filter(|(_, item)| {
+                &item.message.to == patient || cases.contains(&item.message.purpose.case())
+            })
+            .map(|(key, _)| key)
+            .collect())
+    }
+
+    /// Deletes conversations last touched before `before` and cases resolved
+    /// before it, and the first-contact records of patients with no
+    /// conversation left. Durable on return.
+    pub fn purge(&self, before: Timestamp) -> Result<Purged, StoreError> {
+        let t = &self.trees;
+        let mut purged = Purged::default();
+        for (key, record) in all::<PatientRecord>("conversations", &t.conversations)? {
+            if record.updated_at < before {
+                // Only if untouched since it was read: a patient may be writing right now.
+                let current = t.conversations.get(&key)?;
+                if current.as_ref().is_some_and(|bytes| {
+                    decode::<PatientRecord>("conversations", &key, bytes)
+                        .is_ok_and(|r| r.updated_at < before)
+                }) && t
+                    .conversations
+                    .compare_and_swap(&key, current, None as Option<&[u8]>)?
+                    .is_ok()
+                {
+                    purged.conversations += 1;
+                }
+            }
+        }
+        for (key, case) in all::<HandoffCase>("cases", &t.cases)? {
+            if case
+                .resolution
+                .as_ref()
+                .is_some_and(|resolution| resolution.at < before)
+            {
+                t.cases.remove(&key)?;
+                purged.cases += 1;
+            }
+        }
+        for (key, notice) in all::<NoticeShown>("notices", &t.notices)? {
+            if notice.at < before && !t.conversations.contains_key(&key)? {
+                t.notices.remove(&key)?;
+                purged.notices += 1;
+            }
+        }
+        self.flush()?;
+        Ok(purged)
+    }
+}

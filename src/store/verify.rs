@@ -1,0 +1,79 @@
+//! Reading back everything in the store to check it: every record decodes and
+//! sits under its own id. For checking a store after a crash (the kill test
+//! does) or before trusting a copied data folder.
+
+use serde::Serialize;
+
+use super::{
+    all, key_id, NoticeShown, OutboxItem, PatientRecord, Store, StoreError, UnansweredQuestion,
+};
+use crate::audit::AuditEntry;
+use crate::handoff::HandoffCase;
+
+/// How many records of each kind the store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub conversations: usize,
+    pub cases: usize,
+    pub outbox: usize,
+    pub audit: usize,
+    pub unanswered: usize,
+    pub notices: usize,
+}
+
+impl Store {
+    /// Decodes every record of every tree and checks that cases and outbox
+    /// items are stored under their own ids and below the next case number.
+    pub fn verify(&self) -> Result<Counts, StoreError> {
+        let t = &self.trees;
+        let cases = all::<HandoffCase>("cases", &t.cases)?;
+        let next_case = self.next_case_number()?;
+        for (key, case) in &cases {
+            if key_id(key) != Some(case.id.0) || case.id.0 >= next_case {
+                return Err(StoreError::Inconsistent {
+                    tree: "cases",
+                    problem: format!(
+                        "case {} is stored under key {:?} with the next number at {next_case}",
+                        case.id,
+                        key_id(key)
+                    ),
+                });
+            }
+        }
+        let outbox = all::<OutboxItem>("outbox", &t.outbox)?;
+        for (key, item) in &outbox {
+            if key_id(key) != Some(item.message.id.0) {
+                return Err(StoreError::Inconsistent {
+                    tree: "outbox",
+                    problem: format!(
+                        "item {} is stored under key {:?}",
+                        item.message.id,
+                        key_id(key)
+                    ),
+                });
+            }
+        }
+        Ok(Counts {
+            conversations: all::<PatientRecord>("conversations", &t.conversations)?.len(),
+            cases: cases.len(),
+            outbox: outbox.len(),
+            audit: all::<AuditEntry>("audit", &t.audit)?.len(),
+            unanswered: all::<UnansweredQuestion>("unanswered", &t.unanswered)?.len(),
+            notices: all::<NoticeShown>("notices", &t.notices)?.len(),
+        })
+    }
+
+    /// Every stored conversation with its patient, for checks and exports.
+    pub fn conversations(&self) -> Result<Vec<(carebot_chat::Address, PatientRecord)>, StoreError> {
+        all::<PatientRecord>("conversations", &self.trees.conversations)?
+            .into_iter()
+            .map(|(key, record)| {
+                let split = key.iter().position(|&b| b == 0).unwrap_or(key.len());
+                let platform = String::from_utf8_lossy(&key[..split]).into_owned();
+                let chat =
+                    String::from_utf8_lossy(key.get(split + 1..).unwrap_or_default()).into_owned();
+                Ok((carebot_chat::Address::new(platform, chat), record))
+            })
+            .collect()
+    }
+}

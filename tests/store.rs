@@ -1,0 +1,300 @@
+//! The store on real sled files: what must survive a restart does, the outbox
+//! keeps order and retries, retention purges what is old and nothing else,
+//! and identifiers never reach the disk.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use carebot::audit::{Action, Actor};
+use carebot::clock::{self, ManualClock};
+use carebot::store::Delivery;
+use carebot::{Address, CaseId, ClinicianCommand, Reply, ReplyKind, Store, StoreError};
+use carebot_chat::Purpose;
+
+use crate::handoff_support::*;
+
+fn command(text: &str) -> ClinicianCommand {
+    ClinicianCommand::parse(text).unwrap().unwrap()
+}
+
+#[test]
+fn cases_outbox_and_conversations_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(monday_afternoon()));
+    let patient = patient(1);
+    let (case_before, outbox_before, record_before) = {
+        let service = service_in(dir.path(), settings(), clock.clone());
+        service
+            .patient_message(&patient, "I've got chest pain")
+            .unwrap();
+        let id = service
+            .patient_message(&patient, "yes, sweating and it's going to my jaw")
+            .unwrap()
+            .case
+            .unwrap();
+        service
+            .clinician_command(&nurse(), command("/reply C-0001 Please call 911 now."))
+            .unwrap();
+        service
+            .patient_message(&patient, "I have a question about parking")
+            .unwrap();
+        (
+            service.store().case(id).unwrap().unwrap(),
+            service.store().outbox().unwrap(),
+            service.store().conversation(&patient).unwrap().unwrap(),
+        )
+        // The service and its store are dropped here, as in a restart.
+    };
+    assert!(
+        outbox_before.len() >= 3,
+        "notification, reply, update: {}",
+        outbox_before.len()
+    );
+
+    let service = service_in(dir.path(), settings(), clock);
+    let store = service.store();
+    assert_eq!(store.case(case_before.id).unwrap().unwrap(), case_before);
+    assert_eq!(store.outbox().unwrap(), outbox_before);
+    assert_eq!(
+        store.conversation(&patient).unwrap().unwrap(),
+        record_before
+    );
+    assert!(store.notice_shown(&patient).unwrap().is_some());
+    assert_eq!(store.verify().unwrap().cases, 1);
+    // Numbers continue after a restart; none is given out twice.
+    let next = service
+        .patient_message(&crate::handoff_support::patient(2), "agent")
+        .unwrap();
+    assert_eq!(next.case, Some(CaseId(2)));
+}
+
+#[test]
+fn a_data_folder_is_used_by_one_process_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Store::open(dir.path()).unwrap();
+    let second = Store::open(dir.path());
+    assert!(
+        matches!(second, Err(StoreError::Locked { .. })),
+        "{second:?}"
+    );
+    assert!(second
+        .unwrap_err()
+        .to_string()
+        .contains("in use by another carebot process"));
+}
+
+fn delivery(to: &Address, case: u64, text: &str) -> Delivery {
+    Delivery {
+        to: to.clone(),
+        purpose: Purpose::ClinicianReply { case: CaseId(case) },
+        reply: Reply::plain(ReplyKind::Notice, text),
+    }
+}
+
+#[test]
+fn the_outbox_keeps_each_recipients_order_through_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let now = monday_afternoon();
+    let (alice, bob) = (patient(1), patient(2));
+    store
+        .enqueue(
+            vec![
+                delivery(&alice, 1, "first"),
+                delivery(&bob, 2, "to bob"),
+                delivery(&alice, 1, "second"),
+            ],
+            now,
+        )
+        .unwrap();
+    let due = store.due(now, 10).unwrap();
+    assert_eq!(due.len(), 3);
+    let first = due[0].message.id;
+    let retry_at = clock::after(now, Duration::from_secs(30));
+    assert_eq!(
+        store.delivery_failed(first, retry_at, "timeout").unwrap(),
+        Some(1)
+    );
+    assert!(store.delivered(due[1].message.id).unwrap());
+
+    // Alice's second message waits behind her first.
+    assert!(store.due(now, 10).unwrap().is_empty());
+    assert_eq!(store.next_attempt().unwrap(), Some(retry_at));
+    let later = store.due(retry_at, 10).unwrap();
+    assert_eq!(
+        later
+            .iter()
+            .map(|i| i.message.reply.text.as_str())
+            .collect::<Vec<_>>(),
+        ["first", "second"]
+    );
+    assert_eq!(later[0].attempts, 1);
+    assert_eq!(later[0].last_error.as_deref(), Some("timeout"));
+    drop(store);
+
+    // A retry scheduled before a restart is still scheduled after it.
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.next_attempt().unwrap(), Some(retry_at));
+    for item in store.due(retry_at, 10).unwrap() {
+        assert!(store.delivered(item.message.id).unwrap());
+    }
+    assert!(store.outbox().unwrap().is_empty());
+    assert_eq!(store.next_attempt().unwrap(), None);
+    assert_eq!(
+        store.delivery_failed(first, retry_at, "gone").unwrap(),
+        None
+    );
+}
+
+#[test]
+fn retention_purges_old_conversations_and_resolved_cases_only() {
+    let (_dir, service, clock) = service_at(monday_afternoon());
+    let (old, open_case, resolved, recent) = (patient(1), patient(2), patient(3), patient(4));
+    service
+        .patient_message(&old, "what are your opening hours")
+        .unwrap();
+    let open_id = service
+        .patient_message(&open_case, "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    let resolved_id = service
+        .patient_message(&resolved, "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    service
+        .clinician_command(
+            &nurse(),
+            command(&format!("/resolve {resolved_id} answered by phone")),
+        )
+        .unwrap();
+
+    clock.advance(Duration::from_secs(20 * 24 * 3600));
+    service
+        .patient_message(&recent, "do you do flu shots")
+        .unwrap();
+    let nothing = service.purge(Actor::System).unwrap();
+    assert_eq!(
+        nothing,
+        carebot::store::Purged::default(),
+        "nothing is 30 days old yet"
+    );
+
+    clock.advance(Duration::from_secs(11 * 24 * 3600));
+    let purged = service
+        .purge(Actor::Staff {
+            login: "admin".into(),
+        })
+        .unwrap();
+    assert_eq!(
+        purged.conversations, 3,
+        "the three 31-day-old conversations"
+    );
+    assert_eq!(purged.cases, 1, "only the resolved case");
+    assert_eq!(purged.notices, 3);
+    let store = service.store();
+    assert!(
+        store.case(open_id).unwrap().is_some(),
+        "an open case stays, however old"
+    );
+    assert!(store.case(resolved_id).unwrap().is_none());
+    assert!(store.conversation(&old).unwrap().is_none());
+    assert!(store.conversation(&recent).unwrap().is_some());
+    assert!(store.notice_shown(&recent).unwrap().is_some());
+    let log = store.audit_log().unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        last.action,
+        Action::Purged {
+            conversations: 3,
+            cases: 1,
+            notices: 3
+        }
+    );
+    assert_eq!(
+        last.actor,
+        Actor::Staff {
+            login: "admin".into()
+        }
+    );
+}
+
+/// Every file under `dir`, as bytes.
+fn files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn identifiers_are_redacted_before_anything_is_stored() {
+    let (dir, service, _clock) = service_at(monday_afternoon());
+    let patient = patient(1);
+    let secrets = ["123-45-6789", "4111 1111 1111 1111", "555 867 5309"];
+    let replies = service
+        .patient_message(&patient, "my ssn is 123-45-6789 and card 4111 1111 1111 1111, why is my bill wrong, call 555 867 5309")
+        .unwrap();
+    assert!(
+        replies.reply.text.contains("Please don't share"),
+        "the patient is warned"
+    );
+    service
+        .patient_message(&patient, "zxq wibble 123-45-6789 blorp")
+        .unwrap();
+    service
+        .patient_message(&patient, "I've got chest pain, call me on 555 867 5309")
+        .unwrap();
+    service
+        .patient_message(&patient, "yes and my ssn is 123-45-6789")
+        .unwrap();
+
+    let unanswered = service.store().unanswered().unwrap();
+    assert!(
+        unanswered
+            .iter()
+            .any(|q| q.text == "zxq wibble ########### blorp"),
+        "{unanswered:?}"
+    );
+    let case = &service.store().cases().unwrap()[0];
+    assert!(
+        case.messages
+            .iter()
+            .any(|m| m.contains("call me on ############")),
+        "{:?}",
+        case.messages
+    );
+    service.store().flush().unwrap();
+    for (path, bytes) in files(dir.path()) {
+        for secret in secrets {
+            let found = bytes
+                .windows(secret.len())
+                .any(|window| window == secret.as_bytes());
+            assert!(!found, "{secret} is in {}", path.display());
+        }
+    }
+}
+
+#[test]
+fn an_overlong_message_is_not_stored_whole() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let patient = patient(1);
+    let reply = service
+        .patient_message(&patient, &"x".repeat(1_000_000))
+        .unwrap();
+    assert_eq!(reply.reply.kind, ReplyKind::Notice, "too long to read");
+    let record = service.store().conversation(&patient).unwrap().unwrap();
+    let kept = &record.turns[0].text;
+    assert_eq!(
+        kept.chars().count(),
+        3001,
+        "3000 characters and an ellipsis"
+    );
+}
