@@ -73,7 +73,8 @@ pub mod triage;
 pub mod upkeep;
 
 pub use carebot_chat::{
-    Address, Button, CaseId, ClinicianCommand, Level, Outbound, Reply, ReplyKind, Sender,
+    Address, Bot, BotError, Button, CaseId, ClinicianCommand, Delivery, Inbound, Level, Outbound,
+    Reply, ReplyKind, Sender,
 };
 pub use conversation::Conversation;
 pub use engine::{Engine, Explanation, Limits, Outcome};

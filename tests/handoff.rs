@@ -372,9 +372,7 @@ fn anyone_else_is_refused_and_the_attempt_is_audited() {
         "/reply C-0001 hi",
         "/resolve C-0001 done",
     ] {
-        let replies = service
-            .handle(Inbound::from_text(stranger(), text))
-            .unwrap();
+        let replies = replies_of(service.handle(Inbound::from_text(stranger(), text)));
         assert_eq!(replies.len(), 1);
         assert!(
             replies[0]
@@ -385,13 +383,9 @@ fn anyone_else_is_refused_and_the_attempt_is_audited() {
         );
     }
     // A malformed command gets the usage only when a clinician wrote it.
-    let stranger_usage = service
-        .handle(Inbound::from_text(stranger(), "/claim"))
-        .unwrap();
+    let stranger_usage = replies_of(service.handle(Inbound::from_text(stranger(), "/claim")));
     assert!(stranger_usage[0].text.starts_with("Sorry, only"));
-    let nurse_usage = service
-        .handle(Inbound::from_text(nurse(), "/claim"))
-        .unwrap();
+    let nurse_usage = replies_of(service.handle(Inbound::from_text(nurse(), "/claim")));
     assert!(
         nurse_usage[0].text.contains("/claim C-0042"),
         "{}",
@@ -847,4 +841,11 @@ async fn hundreds_of_patients_at_once_each_get_their_own_conversation() {
         let case = service.store().case(id).unwrap().unwrap();
         assert_eq!(case.patient, Address::new("telegram", format!("p{n}")));
     }
+}
+
+/// The replies of a handled message, which all go back to the chat it came from.
+fn replies_of(
+    deliveries: Result<Vec<carebot_chat::Delivery>, carebot::service::ServiceError>,
+) -> Vec<carebot_chat::Reply> {
+    deliveries.unwrap().into_iter().map(|d| d.reply).collect()
 }

@@ -13,5 +13,6 @@ mod handoff_cli;
 mod handoff_support;
 mod heldout;
 mod knowledge_errors;
+mod public;
 mod shipped_knowledge;
 mod store;

@@ -16,6 +16,7 @@
 
 mod clinician;
 mod patient;
+mod public;
 mod staff;
 mod upkeep;
 
@@ -25,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use carebot_chat::{Address, CaseId, Inbound, Reply};
+use carebot_chat::{Address, CaseId, Delivery, Inbound, Reply};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
@@ -103,9 +104,20 @@ impl Service {
         }
     }
 
-    /// Handles any incoming message and returns the replies to send back to
-    /// the chat it came from. What must reach anyone else is in the outbox.
-    pub fn handle(&self, inbound: Inbound) -> Result<Vec<Reply>, ServiceError> {
+    /// Handles any incoming message and returns what to send now, each to its
+    /// chat: usually the chat it came from, but a health question asked in a
+    /// shared channel is answered privately. What must reach anyone else
+    /// (clinicians, a patient a clinician replied to) is in the outbox.
+    pub fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, ServiceError> {
+        let to_chat = |chat: &Address, replies: Vec<Reply>| {
+            replies
+                .into_iter()
+                .map(|reply| Delivery {
+                    to: chat.clone(),
+                    reply,
+                })
+                .collect()
+        };
         match inbound {
             // Clinicians talking among themselves in their channel are not
             // patients: only their commands are for the bot.
@@ -116,14 +128,20 @@ impl Service {
             }
             Inbound::Message { from, text } => {
                 let response = self.patient_message(&from, &text)?;
-                Ok(response.replies().into_iter().cloned().collect())
+                Ok(to_chat(
+                    &from,
+                    response.replies().into_iter().cloned().collect(),
+                ))
             }
             Inbound::Command { sender, command } => {
-                Ok(vec![self.clinician_command(&sender, command)?])
+                let reply = self.clinician_command(&sender, command)?;
+                Ok(to_chat(&sender.chat, vec![reply]))
             }
             Inbound::MalformedCommand { sender, usage } => {
-                Ok(vec![self.malformed_command(&sender, &usage)?])
+                let reply = self.malformed_command(&sender, &usage)?;
+                Ok(to_chat(&sender.chat, vec![reply]))
             }
+            Inbound::Public { sender, text } => self.public_message(&sender, &text),
         }
     }
 

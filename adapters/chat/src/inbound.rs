@@ -20,6 +20,11 @@ pub enum Inbound {
     },
     /// A clinician command written wrongly; `usage` says how to write it.
     MalformedCommand { sender: Sender, usage: String },
+    /// Text addressed to the bot in a shared channel (a group or server channel,
+    /// by mention or command). General questions are answered there; anything
+    /// about health moves to `sender.user`'s private chat, never discussed in
+    /// public.
+    Public { sender: Sender, text: String },
 }
 
 impl Inbound {

@@ -19,12 +19,14 @@
 //! [`DeliveryError`] to have it retried later.
 
 mod address;
+mod bot;
 mod case_id;
 mod command;
 mod inbound;
 mod outbound;
 
 pub use address::{Address, AddressError};
+pub use bot::{Bot, BotError, Delivery};
 pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
 pub use inbound::Inbound;

@@ -1,0 +1,43 @@
+//! The seam between a chat adapter and carebot: what an adapter calls for each
+//! incoming message. The `carebot` core implements [`Bot`] (its handoff service);
+//! adapters only ever see this trait, so they never depend on the core, and an
+//! adapter's tests can drive it with a small fake.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Address, Inbound, Reply};
+
+/// A reply and the chat it must go to: usually the chat the message came from,
+/// but a health question asked in a group goes to the asker's private chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub to: Address,
+    pub reply: Reply,
+}
+
+/// carebot could not handle a message (its store failed): the adapter should
+/// apologise to the patient and log `reason`, which never contains message text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotError {
+    pub reason: String,
+}
+
+impl std::fmt::Display for BotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for BotError {}
+
+/// What a chat adapter needs from carebot.
+///
+/// `handle` may write to disk (it is durable before it returns), so async
+/// adapters call it through `tokio::task::spawn_blocking`. Messages for anyone
+/// else (clinician notifications, replies relayed from clinicians) are not
+/// returned here: they go through the durable outbox, which the `carebot`
+/// binary drains through each adapter's `deliver`.
+pub trait Bot: Send + Sync + 'static {
+    /// Handles one incoming message; returns what to send now, in order.
+    fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, BotError>;
+}

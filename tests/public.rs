@@ -1,0 +1,105 @@
+//! Messages to the bot in shared channels (groups, server channels): general
+//! questions are answered there; health matters move to the asker's private
+//! chat and are never discussed in public.
+
+use carebot::{Address, Inbound, ReplyKind, Sender};
+
+use crate::handoff_support::{monday_afternoon, service_at};
+
+fn in_group(name: &str) -> Sender {
+    Sender {
+        user: "telegram:321".parse().unwrap(),
+        chat: "telegram:-777".parse().unwrap(),
+        name: name.to_string(),
+    }
+}
+
+#[test]
+fn general_questions_are_answered_in_the_group() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Sam");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "what are your opening hours?".into(),
+        })
+        .unwrap();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].to, sender.chat);
+    assert_eq!(deliveries[0].reply.entry.as_deref(), Some("opening-hours"));
+    // Nothing was stored about Sam: a general question in public is not a conversation.
+    let stored = service.store().patient_data(&sender.user).unwrap();
+    assert!(
+        stored.notice.is_none() && stored.conversation.is_none() && stored.cases.is_empty(),
+        "{stored:?}"
+    );
+}
+
+#[test]
+fn symptoms_move_to_a_private_chat_and_stay_out_of_the_group() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Sam");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "I twisted my ankle playing football, is that bad?".into(),
+        })
+        .unwrap();
+    let public: Vec<_> = deliveries.iter().filter(|d| d.to == sender.chat).collect();
+    let private: Vec<_> = deliveries.iter().filter(|d| d.to == sender.user).collect();
+    assert_eq!(public.len(), 1, "{deliveries:#?}");
+    assert_eq!(public[0].reply.kind, ReplyKind::Notice);
+    assert!(public[0].reply.text.contains("private message"));
+    assert!(
+        !public[0].reply.text.to_lowercase().contains("ankle"),
+        "no health details in public"
+    );
+    assert!(
+        private.iter().any(|d| d.reply.kind == ReplyKind::Question),
+        "the follow-up question goes to the private chat: {private:#?}"
+    );
+    // The conversation continues privately.
+    let answer = service
+        .handle(Inbound::Message {
+            from: sender.user.clone(),
+            text: "nope, can't walk on it".into(),
+        })
+        .unwrap();
+    assert!(answer.iter().any(|d| d.reply.kind == ReplyKind::Triage));
+}
+
+#[test]
+fn an_emergency_in_public_names_the_emergency_number_there_too() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Sam");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "my dad has crushing chest pain and his left arm is numb".into(),
+        })
+        .unwrap();
+    let public = deliveries.iter().find(|d| d.to == sender.chat).unwrap();
+    assert!(public.reply.text.contains("911"), "{}", public.reply.text);
+    assert!(!public.reply.text.contains("chest"));
+    let private_emergency = deliveries
+        .iter()
+        .any(|d| d.to == sender.user && d.reply.level == Some(carebot::Level::Emergency));
+    assert!(private_emergency);
+}
+
+#[test]
+fn patient_commands_in_public_are_taken_up_privately() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Sam");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "/agent".into(),
+        })
+        .unwrap();
+    let to: Vec<&Address> = deliveries.iter().map(|d| &d.to).collect();
+    assert!(
+        to.contains(&&sender.user) && to.contains(&&sender.chat),
+        "{to:?}"
+    );
+}
