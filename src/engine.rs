@@ -164,6 +164,10 @@ impl Engine {
         if text.chars().nth(self.limits.max_message_chars).is_some() {
             return self.notice(&self.knowledge.practice.messages.too_long);
         }
+        let answering = match &conversation.pending {
+            Some(Pending::FollowUp { about, .. }) => Some(AskAbout::from_name(about)),
+            _ => None,
+        };
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
         let statuses = self.matcher.statuses(&mentions);
@@ -204,8 +208,9 @@ impl Engine {
             let warning = &self.knowledge.practice.messages.identifier_warning;
             reply.text = format!("{warning}\n\n{}", reply.text);
         }
-        if let Some(Pending::FollowUp { about, .. }) = &conversation.pending {
-            explanation.modifiers = modifiers::extract(&tokens, Some(&AskAbout::from_name(about)));
+        // Explain the message as it was read: as an answer, if it answered a question.
+        if let Some(about) = answering {
+            explanation.modifiers = modifiers::extract(&tokens, Some(&about));
         }
         Outcome { reply, explanation }
     }
