@@ -120,6 +120,9 @@ fn gateway_reason(error: &serenity::Error) -> String {
     }
 }
 
+/// What a patient's `/help`, or a bare mention, asks the bot.
+const PATIENT_HELP: &str = "what can you do?";
+
 /// The slash commands, registered for the application at READY.
 fn slash_commands() -> Vec<CreateCommand> {
     vec![
@@ -153,7 +156,8 @@ fn slash_text(command: &CommandInteraction, in_clinician_channel: bool) -> Optio
         "forget" => Some("/forget".to_string()),
         "mydata" => Some("/mydata".to_string()),
         "help" if in_clinician_channel => Some("/help".to_string()),
-        "help" => Some("help".to_string()),
+        // The practice's own "about the assistant" answer.
+        "help" => Some(PATIENT_HELP.to_string()),
         _ => None,
     }
 }
@@ -419,8 +423,11 @@ impl EventHandler for Handler {
         if message.author.bot || message.author.id == router.bot {
             return;
         }
-        let (text, mentioned_in_text) = router.strip_mentions(&message.content);
+        let (mut text, mentioned_in_text) = router.strip_mentions(&message.content);
         let mentioned = mentioned_in_text || message.mentions.iter().any(|u| u.id == router.bot);
+        if mentioned && text.is_empty() && message.guild_id.is_some() {
+            text = PATIENT_HELP.to_string();
+        }
         let member = message.member.as_deref();
         let origin = self.origin(
             &message.author,
