@@ -45,12 +45,8 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
-fn stopped(
-    mut stop: watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = stop.wait_for(|stop| *stop).await;
-    }
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 async fn spawn_app() -> App {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use carebot_chat::{Bot, DeliveryError, Outbound, OutboundId, Purpose};
 use serenity::all::{ApplicationId, ChannelId, Http, HttpBuilder, RoleId, UserId};
 
-use crate::address::{channel_address, Target};
+use crate::address::channel_address;
 use crate::components::{case_actions, ButtonIds};
 use crate::render::render;
 use crate::route::Router;
@@ -113,7 +113,7 @@ impl Discord {
     /// Receives messages, buttons and slash commands from the gateway and
     /// answers them through `bot`, reconnecting after any interruption, until
     /// `shutdown` completes. Fails only when Discord refuses the token or the
-    /// intents; see [`crate::gateway`].
+    /// intents (a gateway close 4004, 4013 or 4014).
     pub async fn run(
         &self,
         bot: Arc<dyn Bot>,
@@ -151,12 +151,6 @@ impl Discord {
         };
         let prefix = ping.map(|role| format!("<@&{role}>"));
         let parts = render(&message.reply, &actions, prefix.as_deref(), &inner.buttons);
-        if Target::of(&message.to).is_none() {
-            return Err(DeliveryError::new(format!(
-                "{} is not a Discord address",
-                message.to
-            )));
-        }
         let channel = self
             .channel_of(&message.to)
             .await

@@ -19,16 +19,30 @@
 //! | `send.rs` | REST sends, DM channels, failures in words |
 //! | `discord.rs` | [`Discord`]: `connect`, `run`, `deliver`, `is_connected` |
 //!
-//! ## Wiring it up
+//! ## Wiring it up (`carebot serve`)
 //!
 //! ```text
-//! let discord = Discord::connect(settings).await?;          // checks the token
-//! tokio::spawn(dispatch::run(service.clone(), |m| { let d = discord.clone(); async move { d.deliver(&m).await } }, backoff, shutdown1));
-//! discord.run(service, shutdown2).await?;                    // until shutdown
+//! let discord = Discord::connect(settings).await?;      // checks the token: DiscordError::TokenRejected
+//! // The outbox holds every platform's messages: hand Discord's to deliver().
+//! let deliver = { let discord = discord.clone(); move |message: Outbound| {
+//!     let discord = discord.clone();
+//!     async move { discord.deliver(&message).await } } };   // route on message.to.platform == PLATFORM
+//! tokio::spawn(carebot::dispatch::run(service.clone(), deliver, Backoff::default(), shutdown_1));
+//! discord.run(service.clone() /* Arc<Service> as Arc<dyn Bot> */, shutdown_2).await?;
+//! // /healthz: discord.is_connected()
 //! ```
 //!
 //! The core's handoff settings name the same clinician channel as
-//! [`channel_address`]`(id)` and list clinicians as [`user_address`]`(id)`.
+//! [`channel_address`]`(id)` (`discord:channel:<id>`) and list clinicians as
+//! [`user_address`]`(id)` (`discord:<user id>`).
+//!
+//! ## On Discord's side
+//!
+//! The bot needs the `bot` and `applications.commands` scopes, and in the
+//! clinician channel and any channel where patients may mention it: View
+//! Channel, Send Messages, Read Message History. Without the privileged
+//! Message Content intent (the default), clinicians start a typed command
+//! with a mention (`@carebot /claim C-0042`) or use the buttons.
 
 mod address;
 mod components;
