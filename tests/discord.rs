@@ -511,6 +511,33 @@ async fn the_gateway_reconnects_and_messages_still_flow() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_url_setting_overrides_what_discord_advertises() {
+    let fake = FakeDiscord::start().await;
+    fake.advertise_gateway("ws://127.0.0.1:9");
+    let settings = carebot_discord::DiscordSettings {
+        gateway_url: Some(fake.ws_url()),
+        ..fake.settings()
+    };
+    let discord = Discord::connect(settings).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
+    let service = service_in(dir.path(), Settings::default(), clock);
+    let (stop, stop_rx) = watch::channel(false);
+    let running = tokio::spawn({
+        let discord = discord.clone();
+        async move { discord.run(service, stopped(stop_rx)).await }
+    });
+    fake.wait_sessions(1).await;
+    let mark = fake.mark();
+    fake.dm(&patient(), "what are your opening hours?");
+    fake.message_in(mark, patient().dm(), "Our opening hours are")
+        .await;
+    stop.send(true).unwrap();
+    assert_eq!(running.await.unwrap(), Ok(()));
+    assert!(!discord.is_connected());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_commands_answer_in_place() {
     let app = spawn_app().await;
     let fake = &app.fake;

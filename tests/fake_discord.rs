@@ -138,6 +138,8 @@ struct State {
     seq: AtomicU64,
     ids: AtomicU64,
     ws_url: Mutex<String>,
+    /// What `GET /gateway` answers instead of the real URL, when set.
+    advertised: Mutex<Option<String>>,
 }
 
 impl State {
@@ -178,6 +180,16 @@ impl FakeDiscord {
             clinician_role: Some(ROLE),
             ..carebot_discord::DiscordSettings::new(carebot_discord::Token::new(TOKEN).unwrap())
         }
+    }
+
+    /// The gateway's websocket URL.
+    pub fn ws_url(&self) -> url::Url {
+        url::Url::parse(&self.state.ws_url.lock().unwrap()).unwrap()
+    }
+
+    /// Makes `GET /gateway` answer `url` instead of the gateway's own.
+    pub fn advertise_gateway(&self, url: &str) {
+        *self.state.advertised.lock().unwrap() = Some(url.to_string());
     }
 
     /// Every request so far.
@@ -528,7 +540,8 @@ async fn rest_api(
 }
 
 fn answer(state: &State, method: &Method, path: &str, body: &Value) -> (u16, Value) {
-    let ws_url = state.ws_url.lock().unwrap().clone();
+    let advertised = state.advertised.lock().unwrap().clone();
+    let ws_url = advertised.unwrap_or_else(|| state.ws_url.lock().unwrap().clone());
     let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["gateway"]) => (200, json!({"url": ws_url})),
