@@ -7,7 +7,11 @@ mod harness;
 
 mod cli;
 mod crash;
+#[cfg(feature = "discord")]
+mod discord;
 mod engine;
+#[cfg(feature = "discord")]
+mod fake_discord;
 mod handoff;
 mod handoff_cli;
 mod handoff_support;

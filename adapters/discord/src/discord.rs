@@ -1,0 +1,190 @@
+//! [`Discord`]: one connected bot. `connect` checks the token, `run` keeps the
+//! gateway open and answers messages, `deliver` sends the core's outbox
+//! messages, `is_connected` tells a health check whether the gateway is up.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use carebot_chat::{Bot, DeliveryError, Outbound, OutboundId, Purpose};
+use serenity::all::{ApplicationId, ChannelId, Http, HttpBuilder, RoleId, UserId};
+
+use crate::address::channel_address;
+use crate::components::{case_actions, ButtonIds};
+use crate::render::render;
+use crate::route::Router;
+use crate::send::describe;
+use crate::{DiscordError, DiscordSettings};
+
+/// The Discord adapter. Cheap to clone: clones share one connection state.
+#[derive(Clone)]
+pub struct Discord {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub settings: DiscordSettings,
+    /// One REST client (and so one rate limiter) for everything the adapter
+    /// sends, replies and outbox alike.
+    pub http: Arc<Http>,
+    pub router: Router,
+    /// Each person's DM channel with the bot, so a reply to `discord:<user>`
+    /// opens it only once.
+    dm_channels: Mutex<HashMap<UserId, ChannelId>>,
+    /// How many parts of a split outbox message already went out, so a retry
+    /// after a failure in the middle sends only the rest.
+    sent_parts: Mutex<HashMap<OutboundId, usize>>,
+    pub buttons: ButtonIds,
+    pub connected: AtomicBool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Inner {
+    pub(crate) fn dm_channel(&self, user: UserId) -> Option<ChannelId> {
+        lock(&self.dm_channels).get(&user).copied()
+    }
+
+    pub(crate) fn remember_dm(&self, user: UserId, channel: ChannelId) {
+        lock(&self.dm_channels).insert(user, channel);
+    }
+}
+
+/// A REST client for `settings`: serenity's rate limiter against Discord
+/// itself; through serenity's proxy (which works only with the limiter off)
+/// for any other base.
+pub(crate) fn http_client(settings: &DiscordSettings) -> Result<Http, DiscordError> {
+    let mut builder = HttpBuilder::new(settings.token.expose())
+        .default_allowed_mentions(crate::send::mentions(None));
+    if let Some(proxy) = settings.proxy()? {
+        builder = builder.proxy(proxy).ratelimiter_disabled(true);
+    }
+    if let Some(id) = settings.application_id.filter(|id| *id != 0) {
+        builder = builder.application_id(ApplicationId::new(id));
+    }
+    Ok(builder.build())
+}
+
+impl Discord {
+    /// Checks the token with Discord (`GET /users/@me`) and prepares the
+    /// adapter. Nothing is received until [`Discord::run`].
+    pub async fn connect(settings: DiscordSettings) -> Result<Discord, DiscordError> {
+        let http = Arc::new(http_client(&settings)?);
+        let me = http.get_current_user().await.map_err(|error| {
+            let error = describe(&error);
+            match error.status {
+                Some(401) => DiscordError::TokenRejected,
+                _ => DiscordError::Unreachable {
+                    reason: error.reason,
+                },
+            }
+        })?;
+        tracing::info!(bot = %me.id, "connected to Discord's REST API");
+        let router = Router {
+            bot: me.id,
+            clinician_channel: settings
+                .clinician_channel
+                .filter(|id| *id != 0)
+                .map(ChannelId::new),
+            clinician_role: settings
+                .clinician_role
+                .filter(|id| *id != 0)
+                .map(RoleId::new),
+        };
+        Ok(Discord {
+            inner: Arc::new(Inner {
+                settings,
+                http,
+                router,
+                dm_channels: Mutex::new(HashMap::new()),
+                sent_parts: Mutex::new(HashMap::new()),
+                buttons: ButtonIds::default(),
+                connected: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Receives messages, buttons and slash commands from the gateway and
+    /// answers them through `bot`, reconnecting after any interruption, until
+    /// `shutdown` completes. Fails only when Discord refuses the token or the
+    /// intents (a gateway close 4004, 4013 or 4014).
+    pub async fn run(
+        &self,
+        bot: Arc<dyn Bot>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), DiscordError> {
+        crate::gateway::run(self.clone(), bot, shutdown).await
+    }
+
+    /// Delivers one outbox message: `Ok` once Discord accepted every part.
+    /// Rate limits, Discord's failures and network errors come back as a
+    /// [`DeliveryError`] so the outbox retries later; so does anything else,
+    /// with Discord's reason for the log.
+    pub async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
+        let inner = &self.inner;
+        let to_clinicians = matches!(
+            message.purpose,
+            Purpose::CaseOpened { .. } | Purpose::CaseUpdated { .. } | Purpose::CaseReminder { .. }
+        );
+        let actions = if to_clinicians {
+            case_actions(&message.purpose.case().to_string())
+        } else {
+            Vec::new()
+        };
+        // A new or still-unclaimed case pings the clinician role in its channel.
+        let ping = match (message.purpose, inner.router.clinician_role) {
+            (Purpose::CaseOpened { .. } | Purpose::CaseReminder { .. }, Some(role))
+                if inner
+                    .router
+                    .clinician_channel
+                    .is_some_and(|channel| channel_address(channel.get()) == message.to) =>
+            {
+                Some(role)
+            }
+            _ => None,
+        };
+        let prefix = ping.map(|role| format!("<@&{role}>"));
+        let parts = render(&message.reply, &actions, prefix.as_deref(), &inner.buttons);
+        let channel = self
+            .channel_of(&message.to)
+            .await
+            .map_err(|error| DeliveryError::new(error.reason))?;
+        let already = lock(&inner.sent_parts)
+            .get(&message.id)
+            .copied()
+            .unwrap_or(0);
+        for (index, part) in parts.iter().enumerate().skip(already) {
+            if let Err(error) = self.post(channel, part, ping).await {
+                lock(&inner.sent_parts).insert(message.id, index);
+                return Err(DeliveryError::new(error.reason));
+            }
+        }
+        lock(&inner.sent_parts).remove(&message.id);
+        Ok(())
+    }
+
+    /// Whether the gateway connection is up (identified or resumed).
+    pub fn is_connected(&self) -> bool {
+        self.inner.connected.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_connected(&self, connected: bool) {
+        self.inner.connected.store(connected, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for Discord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Discord")
+            .field("bot", &self.inner.router.bot)
+            .field("connected", &self.is_connected())
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
