@@ -680,7 +680,7 @@ fn forget_me_deletes_everything_but_the_record_of_the_deletion() {
             .outbox()
             .unwrap()
             .iter()
-            .all(|i| i.message.purpose.case() != id),
+            .all(|i| i.message.purpose.case() != Some(id)),
         "notifications about the case are gone too"
     );
     let naming: Vec<_> = service

@@ -1,0 +1,104 @@
+//! Discord behind [`Platform`]: `carebot_discord` does the talking; this
+//! file only turns carebot.toml's settings into the adapter's and keeps the
+//! connected client for delivery. Compiled with the `discord` feature.
+
+use std::sync::{Arc, RwLock};
+
+use carebot::dispatch::DeliveryError;
+use carebot::{Bot, Outbound};
+use carebot_discord::{Discord, DiscordSettings, Token};
+
+use super::platform::{BoxFuture, Platform, PlatformError};
+use super::shutdown::Shutdown;
+use crate::cli::config::DiscordConfig;
+
+pub struct DiscordPlatform {
+    config: DiscordConfig,
+    /// The client of the last successful connect; `None` before the first.
+    client: RwLock<Option<Discord>>,
+}
+
+impl DiscordPlatform {
+    pub fn new(config: DiscordConfig) -> Arc<DiscordPlatform> {
+        Arc::new(DiscordPlatform {
+            config,
+            client: RwLock::new(None),
+        })
+    }
+
+    fn settings(&self) -> DiscordSettings {
+        DiscordSettings {
+            token: Token::new(self.config.token.expose().to_string()),
+            api_url: self.config.api_url.clone(),
+            gateway_url: self.config.gateway_url.clone(),
+            application_id: self.config.application_id,
+            clinician_channel: self.config.clinician_channel,
+            clinician_role: self.config.clinician_role,
+            message_content: self.config.message_content,
+        }
+    }
+
+    fn client(&self) -> Option<Discord> {
+        self.client
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The adapter's error as a reason for the log, with the token masked
+    /// whatever the adapter does.
+    fn reason(&self, error: impl std::fmt::Display) -> String {
+        self.config.token.redact(&error.to_string())
+    }
+}
+
+impl Platform for DiscordPlatform {
+    fn name(&self) -> &'static str {
+        "discord"
+    }
+
+    fn connect(&self) -> BoxFuture<'_, Result<(), PlatformError>> {
+        Box::pin(async move {
+            let client = Discord::connect(self.settings())
+                .await
+                .map_err(|error| PlatformError(self.reason(error)))?;
+            *self
+                .client
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
+            Ok(())
+        })
+    }
+
+    fn run(
+        &self,
+        bot: Arc<dyn Bot>,
+        shutdown: Shutdown,
+    ) -> BoxFuture<'_, Result<(), PlatformError>> {
+        Box::pin(async move {
+            let client = self
+                .client()
+                .ok_or_else(|| PlatformError("not connected".to_string()))?;
+            client
+                .run(bot, shutdown.wait())
+                .await
+                .map_err(|error| PlatformError(self.reason(error)))
+        })
+    }
+
+    fn deliver<'a>(&'a self, message: &'a Outbound) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(async move {
+            let client = self
+                .client()
+                .ok_or_else(|| DeliveryError::new("discord is not connected yet"))?;
+            client
+                .deliver(message)
+                .await
+                .map_err(|error| DeliveryError::new(self.reason(error)))
+        })
+    }
+
+    fn is_connected(&self) -> bool {
+        self.client().is_some_and(|client| client.is_connected())
+    }
+}
