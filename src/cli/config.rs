@@ -814,6 +814,9 @@ fn token(
             );
             return None;
         }
+        (Some(value), None) if value.trim().is_empty() => {
+            Some(Err((variable.clone(), format!("${variable} is blank"))))
+        }
         (Some(value), None) => Some(Ok(Secret::new(value.trim()))),
         (None, Some(path)) => {
             Some(read(Path::new(&path)).map_err(|error| (file_variable.clone(), error)))
@@ -971,6 +974,14 @@ mod tests {
             .unwrap_err();
         assert_eq!(both[0].key, "CAREBOT_TELEGRAM_TOKEN");
         assert!(!both[0].to_string().contains("s3cret"));
+
+        let blank = config
+            .adapters(&[("CAREBOT_TELEGRAM_TOKEN", " \n")])
+            .unwrap_err();
+        assert_eq!(
+            blank[0].to_string(),
+            "CAREBOT_TELEGRAM_TOKEN: $CAREBOT_TELEGRAM_TOKEN is blank"
+        );
 
         let missing = config
             .adapters(&[("CAREBOT_TELEGRAM_TOKEN_FILE", "/nonexistent/token")])

@@ -2,27 +2,26 @@
 //! file only turns carebot.toml's settings into the adapter's and keeps the
 //! connected client for delivery. Compiled with the `discord` feature.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use carebot::dispatch::DeliveryError;
 use carebot::{Bot, Outbound};
 use carebot_discord::{Discord, DiscordSettings, Token};
 
-use super::platform::{BoxFuture, Platform, PlatformError};
+use super::platform::{BoxFuture, Connection, Platform, PlatformError};
 use super::shutdown::Shutdown;
 use crate::cli::config::DiscordConfig;
 
 pub struct DiscordPlatform {
     config: DiscordConfig,
-    /// The client of the last successful connect; `None` before the first.
-    client: RwLock<Option<Discord>>,
+    connection: Connection<Discord>,
 }
 
 impl DiscordPlatform {
     pub fn new(config: DiscordConfig) -> Arc<DiscordPlatform> {
         Arc::new(DiscordPlatform {
+            connection: Connection::new(config.token.clone()),
             config,
-            client: RwLock::new(None),
         })
     }
 
@@ -37,19 +36,6 @@ impl DiscordPlatform {
             message_content: self.config.message_content,
         }
     }
-
-    fn client(&self) -> Option<Discord> {
-        self.client
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    /// The adapter's error as a reason for the log, with the token masked
-    /// whatever the adapter does.
-    fn reason(&self, error: impl std::fmt::Display) -> String {
-        self.config.token.redact(&error.to_string())
-    }
 }
 
 impl Platform for DiscordPlatform {
@@ -61,11 +47,8 @@ impl Platform for DiscordPlatform {
         Box::pin(async move {
             let client = Discord::connect(self.settings())
                 .await
-                .map_err(|error| PlatformError(self.reason(error)))?;
-            *self
-                .client
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
+                .map_err(|error| self.connection.error(error))?;
+            self.connection.set(client);
             Ok(())
         })
     }
@@ -77,28 +60,32 @@ impl Platform for DiscordPlatform {
     ) -> BoxFuture<'_, Result<(), PlatformError>> {
         Box::pin(async move {
             let client = self
+                .connection
                 .client()
                 .ok_or_else(|| PlatformError("not connected".to_string()))?;
             client
                 .run(bot, shutdown.wait())
                 .await
-                .map_err(|error| PlatformError(self.reason(error)))
+                .map_err(|error| self.connection.error(error))
         })
     }
 
     fn deliver<'a>(&'a self, message: &'a Outbound) -> BoxFuture<'a, Result<(), DeliveryError>> {
         Box::pin(async move {
             let client = self
+                .connection
                 .client()
                 .ok_or_else(|| DeliveryError::new("discord is not connected yet"))?;
             client
                 .deliver(message)
                 .await
-                .map_err(|error| DeliveryError::new(self.reason(error)))
+                .map_err(|error| DeliveryError::new(self.connection.reason(error)))
         })
     }
 
     fn is_connected(&self) -> bool {
-        self.client().is_some_and(|client| client.is_connected())
+        self.connection
+            .client()
+            .is_some_and(|client| client.is_connected())
     }
 }

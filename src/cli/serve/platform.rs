@@ -62,6 +62,50 @@ pub trait Platform: Send + Sync + 'static {
     fn is_connected(&self) -> bool;
 }
 
+/// What an adapter wrapper keeps between calls: the client of the last
+/// successful connect (adapter clients are cheap handles to clone), and the
+/// token, to mask it in whatever the adapter's errors say: HTTP clients quote
+/// URLs, and Telegram's URLs contain the token.
+#[cfg(any(feature = "telegram", feature = "discord"))]
+pub struct Connection<C> {
+    token: crate::cli::config::Secret,
+    client: std::sync::RwLock<Option<C>>,
+}
+
+#[cfg(any(feature = "telegram", feature = "discord"))]
+impl<C: Clone> Connection<C> {
+    pub fn new(token: crate::cli::config::Secret) -> Connection<C> {
+        Connection {
+            token,
+            client: std::sync::RwLock::new(None),
+        }
+    }
+
+    pub fn set(&self, client: C) {
+        *self
+            .client
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
+    }
+
+    /// The connected client; `None` before the first successful connect.
+    pub fn client(&self) -> Option<C> {
+        self.client
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// An adapter error as a reason for the log, token masked.
+    pub fn reason(&self, error: impl std::fmt::Display) -> String {
+        self.token.redact(&error.to_string())
+    }
+
+    pub fn error(&self, error: impl std::fmt::Display) -> PlatformError {
+        PlatformError(self.reason(error))
+    }
+}
+
 /// How long to wait before connecting again after a failure.
 pub const RECONNECT: Backoff = Backoff {
     first: Duration::from_secs(1),
