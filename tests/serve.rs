@@ -32,14 +32,21 @@ struct Deployment {
 }
 
 impl Deployment {
-    /// `extra` is appended to a configuration without adapters whose
-    /// clinician channel is on the terminal, so alerts and case
-    /// notifications come out on stdout.
+    /// A configuration without adapters whose clinician channel is on the
+    /// terminal, so alerts and case notifications come out on stdout; `extra`
+    /// is appended (adapter tables, for instance).
     fn new(extra: &str) -> Deployment {
+        Deployment::with_channel("terminal:clinicians", extra)
+    }
+
+    /// Like [`Deployment::new`] with another clinician channel, such as
+    /// `discord:<id>` for a cross-platform handoff against fake servers
+    /// (`[telegram] api_url`, `[discord] api_url` and `gateway_url` in `extra`).
+    fn with_channel(channel: &str, extra: &str) -> Deployment {
         let dir = tempfile::tempdir().expect("temp dir");
         copy_dir(&shipped_dir(), &dir.path().join("knowledge"));
         let config = format!(
-            "knowledge = \"knowledge\"\ndata = \"data\"\n\n[handoff]\nclinician_channel = \"terminal:clinicians\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[reload]\npoll_interval_ms = 100\n\n[log]\nformat = \"json\"\n{extra}"
+            "knowledge = \"knowledge\"\ndata = \"data\"\n\n[handoff]\nclinician_channel = \"{channel}\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[reload]\npoll_interval_ms = 100\n\n[log]\nformat = \"json\"\n{extra}"
         );
         std::fs::write(dir.path().join("carebot.toml"), config).expect("write config");
         Deployment { dir }
@@ -82,8 +89,14 @@ impl Deployment {
 
     /// Starts `carebot serve --terminal` and waits until it serves.
     fn serve(&self) -> Serving {
-        let mut child = self
-            .carebot()
+        self.serve_with(|_| {})
+    }
+
+    /// Like [`Deployment::serve`], after `setup` (tokens in the environment...).
+    fn serve_with(&self, setup: impl FnOnce(&mut Command)) -> Serving {
+        let mut command = self.carebot();
+        setup(&mut command);
+        let mut child = command
             .args(["serve", "--terminal"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

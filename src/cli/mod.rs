@@ -38,7 +38,7 @@ struct Cli {
 
 #[derive(Debug, Clone, Args)]
 struct KnowledgeArgs {
-    /// The knowledge folder (default: ./knowledge, or $CAREBOT_KNOWLEDGE).
+    /// The knowledge folder (default: `knowledge` in the configuration file, else ./knowledge).
     #[arg(long, global = true, env = "CAREBOT_KNOWLEDGE", value_name = "DIR")]
     knowledge: Option<PathBuf>,
 }

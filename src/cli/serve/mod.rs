@@ -44,7 +44,7 @@ use carebot::dispatch::{self, Backoff};
 use carebot::upkeep::{self, Schedule};
 use carebot::{Bot, Service, Store};
 
-use super::config::{Adapters, Config, ProcessEnv};
+use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
 use super::data::{open_store, DataArgs, WithoutData};
 use metrics::{MeteredBot, Metrics};
 use platform::{Platform, Router};
@@ -72,7 +72,7 @@ struct Ready {
     knowledge: PathBuf,
     /// The knowledge folder as it was just before it was loaded.
     seen: reload::Fingerprint,
-    config: Config,
+    reload: ReloadConfig,
 }
 
 pub fn run(
@@ -129,7 +129,7 @@ pub fn run(
         listener,
         knowledge: dir.to_path_buf(),
         seen,
-        config: config.clone(),
+        reload: config.reload.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -196,7 +196,7 @@ async fn serve(ready: Ready) -> ExitCode {
         listener,
         knowledge,
         seen,
-        config,
+        reload,
     } = ready;
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(listener) => listener,
@@ -235,13 +235,13 @@ async fn serve(ready: Ready) -> ExitCode {
         Schedule::default(),
         shutdown.wait(),
     ));
-    if config.reload.watch {
+    if reload.watch {
         others.spawn(reload::run(
             service.clone(),
             metrics.clone(),
             knowledge.clone(),
             seen,
-            config.reload.poll_interval,
+            reload.poll_interval,
             shutdown.wait(),
         ));
     }
