@@ -47,6 +47,10 @@
 //!   [`CaseId`], [`ClinicianCommand`], [`Outbound`]). Data only.
 //! - this package, `carebot`: the core engine (this library, which never uses a
 //!   chat-platform type) and the `carebot` binary (`src/main.rs`, `src/cli/`).
+//!   The binary's `carebot serve` (`src/cli/serve/`) is what a practice
+//!   deploys: it reads `carebot.toml`, runs every adapter over one
+//!   [`Service`], and around it [`dispatch`], [`upkeep`], live knowledge
+//!   reload, `/healthz` and `/metrics`.
 //! - `adapters/<platform>`: one thin translator per chat platform. Adapters depend
 //!   on `carebot-chat`, never on this package, so the binary can depend on every
 //!   adapter without a package cycle: `carebot` → adapters → `carebot-chat` ←

@@ -176,9 +176,12 @@ fn check_store(dir: &Path, acked: &BTreeMap<u64, Address>, claimed: &BTreeSet<u6
             Purpose::CaseNews { .. } => "news for the patient",
             _ => continue,
         };
-        *per_case
-            .entry((item.message.purpose.case(), kind))
-            .or_default() += 1;
+        let case = item
+            .message
+            .purpose
+            .case()
+            .expect("case messages name their case");
+        *per_case.entry((case, kind)).or_default() += 1;
     }
     for entry in &audit {
         let kind = match entry.action {

@@ -680,7 +680,7 @@ fn forget_me_deletes_everything_but_the_record_of_the_deletion() {
             .outbox()
             .unwrap()
             .iter()
-            .all(|i| i.message.purpose.case() != id),
+            .all(|i| i.message.purpose.case() != Some(id)),
         "notifications about the case are gone too"
     );
     let naming: Vec<_> = service
@@ -848,4 +848,40 @@ fn replies_of(
     deliveries: Result<Vec<carebot_chat::Delivery>, carebot::service::ServiceError>,
 ) -> Vec<carebot_chat::Reply> {
     deliveries.unwrap().into_iter().map(|d| d.reply).collect()
+}
+
+#[test]
+fn alerts_about_carebot_go_where_notifications_go_and_survive_forget_me() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let alert = carebot::Reply::plain(ReplyKind::Notice, "the knowledge files have errors");
+    assert_eq!(service.alert_clinicians(alert.clone()).unwrap(), 1);
+    let outbox = service.store().outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].message.to, CHANNEL.parse::<Address>().unwrap());
+    assert_eq!(outbox[0].message.purpose, Purpose::Alert);
+    assert_eq!(outbox[0].message.purpose.case(), None);
+    assert_eq!(outbox[0].message.reply, alert);
+
+    // A patient's "forget me" deletes what concerns them, not the alert.
+    service.patient_message(&patient(1), "agent").unwrap();
+    assert_eq!(service.store().outbox().unwrap().len(), 2);
+    service.patient_message(&patient(1), "forget me").unwrap();
+    let left: Vec<Purpose> = service
+        .store()
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|item| item.message.purpose)
+        .collect();
+    assert_eq!(left, [Purpose::Alert]);
+
+    // Nobody to alert: nothing queued.
+    let dir = tempfile::tempdir().unwrap();
+    let alone = service_in(
+        dir.path(),
+        carebot::Settings::default(),
+        Arc::new(carebot::clock::SystemClock),
+    );
+    assert_eq!(alone.alert_clinicians(alert).unwrap(), 0);
+    assert!(alone.store().outbox().unwrap().is_empty());
 }

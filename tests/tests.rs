@@ -18,5 +18,6 @@ mod handoff_support;
 mod heldout;
 mod knowledge_errors;
 mod public;
+mod serve;
 mod shipped_knowledge;
 mod store;

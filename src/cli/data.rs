@@ -1,5 +1,6 @@
-//! `--data DIR` and `--settings FILE`: where carebot keeps its state and how
-//! handoff is configured, turned into a ready [`Service`].
+//! `--data DIR` and `--config FILE`: where carebot keeps its state and how
+//! handoff is configured (the `data` key and `[handoff]` table of the
+//! configuration file), turned into a ready [`Service`].
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,12 +13,46 @@ use carebot::{Service, Settings, Store};
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct DataArgs {
-    /// Where conversations, cases and the audit log are kept (default: $XDG_DATA_HOME/carebot or ~/.local/share/carebot).
+    /// Where conversations, cases and the audit log are kept (default: `data` in the configuration file, else $XDG_DATA_HOME/carebot or ~/.local/share/carebot).
     #[arg(long, global = true, env = "CAREBOT_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
-    /// A settings file whose [handoff] table names the clinicians and sets reminder and retention times.
-    #[arg(long, global = true, env = "CAREBOT_SETTINGS", value_name = "FILE")]
-    settings: Option<PathBuf>,
+    /// The configuration file: knowledge and data folders, clinicians and handoff times, chat adapters (default: ./carebot.toml if it exists; see carebot.example.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "CAREBOT_CONFIG",
+        value_name = "FILE",
+        visible_alias = "settings"
+    )]
+    config: Option<PathBuf>,
+    /// The configuration file's data folder, used when `--data` is not given
+    /// by commands that keep their data.
+    #[arg(skip)]
+    configured_data: Option<PathBuf>,
+    /// The configuration file's `[handoff]` table.
+    #[arg(skip)]
+    settings: Settings,
+}
+
+impl DataArgs {
+    /// The configuration file to read, if any.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(|| {
+            let default = PathBuf::from(super::config::DEFAULT_FILE);
+            default.is_file().then_some(default)
+        })
+    }
+
+    /// Takes the data folder and handoff settings from the configuration;
+    /// `--data` still wins.
+    pub fn apply(&mut self, config: &super::config::Config) {
+        self.configured_data = config.data.clone();
+        self.settings = config.handoff.clone();
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
 }
 
 /// What to do when no `--data` was given.
@@ -55,7 +90,9 @@ pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, ExitCo
     let dir = match (&args.data, without) {
         (Some(dir), _) => dir.clone(),
         (None, WithoutData::Temporary) => return Store::temporary().map_err(fail),
-        (None, WithoutData::UserFolder) => user_data_dir(),
+        (None, WithoutData::UserFolder) => {
+            args.configured_data.clone().unwrap_or_else(user_data_dir)
+        }
     };
     std::fs::create_dir_all(&dir).map_err(|error| {
         fail(format!(
@@ -66,13 +103,6 @@ pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, ExitCo
     Store::open(&dir).map_err(fail)
 }
 
-pub fn load_settings(args: &DataArgs) -> Result<Settings, ExitCode> {
-    match &args.settings {
-        Some(path) => Settings::load(path).map_err(fail),
-        None => Ok(Settings::default()),
-    }
-}
-
 /// The knowledge, the store and the settings, as one service.
 pub fn open_service(
     knowledge: &Path,
@@ -80,12 +110,11 @@ pub fn open_service(
     without: WithoutData,
 ) -> Result<Service, ExitCode> {
     let engine = super::load_engine(knowledge)?;
-    let settings = load_settings(args)?;
     let store = open_store(args, without)?;
     Ok(Service::new(
         Arc::new(engine),
         store,
-        settings,
+        args.settings.clone(),
         Arc::new(SystemClock),
     ))
 }

@@ -1,15 +1,18 @@
-//! The command line: `carebot chat`, `ask`, `kb check|test|import`, and for
-//! staff `cases`, `case`, `report`, `purge`. Flags are parsed here and turned
-//! into plain settings; each command lives in its own file.
+//! The command line: `carebot serve` (what a practice deploys), `chat`, `ask`,
+//! `kb check|test|import`, and for staff `cases`, `case`, `report`, `purge`.
+//! Flags and the configuration file are read here and turned into plain
+//! settings; each command lives in its own file (`serve` in a folder).
 
 mod ask;
 mod cases;
 mod chat;
+mod config;
 mod data;
 mod kb;
 mod kb_import;
 mod purge;
 mod report;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,13 +38,15 @@ struct Cli {
 
 #[derive(Debug, Clone, Args)]
 struct KnowledgeArgs {
-    /// The knowledge folder (default: ./knowledge, or $CAREBOT_KNOWLEDGE).
+    /// The knowledge folder (default: `knowledge` in the configuration file, else ./knowledge).
     #[arg(long, global = true, env = "CAREBOT_KNOWLEDGE", value_name = "DIR")]
     knowledge: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the chat adapters, handoff, knowledge reload, health and metrics (the default when a chat-platform token is configured).
+    Serve(serve::ServeArgs),
     /// Chat with carebot in the terminal (the default with no chat-platform token).
     Chat(chat::ChatArgs),
     /// Reply to one message, or to JSON lines on stdin with --json.
@@ -59,10 +64,11 @@ enum Command {
     Purge,
 }
 
-/// Where the knowledge lives: the flag, else ./knowledge, else the folder that
-/// shipped with the source tree (so `cargo run` works from any directory).
-fn knowledge_dir(args: &KnowledgeArgs) -> PathBuf {
-    if let Some(dir) = &args.knowledge {
+/// Where the knowledge lives: the flag, else the configuration file's
+/// `knowledge`, else ./knowledge, else the folder that shipped with the
+/// source tree (so `cargo run` works from any directory).
+fn knowledge_dir(args: &KnowledgeArgs, config: &config::Config) -> PathBuf {
+    if let Some(dir) = args.knowledge.as_ref().or(config.knowledge.as_ref()) {
         return dir.clone();
     }
     let local = PathBuf::from("knowledge");
@@ -92,6 +98,20 @@ fn load_engine(dir: &Path) -> Result<Engine, ExitCode> {
     load_knowledge(dir).map(Engine::new)
 }
 
+/// Reports every problem with the configuration and exits non-zero.
+fn config_failed(problems: &[config::ConfigProblem]) -> ExitCode {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    eprintln!(
+        "carebot: the configuration has {} problem{}; fix {} and try again (carebot.example.toml explains every key)",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        if problems.len() == 1 { "it" } else { "them" },
+    );
+    ExitCode::FAILURE
+}
+
 /// Reports a failure of the store or the service and exits non-zero.
 fn failed(error: impl std::fmt::Display) -> ExitCode {
     eprintln!("carebot: {error}");
@@ -99,10 +119,19 @@ fn failed(error: impl std::fmt::Display) -> ExitCode {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let dir = knowledge_dir(&cli.knowledge);
+    let mut cli = Cli::parse();
+    let config = match config::Config::load(cli.data.config_path().as_deref()) {
+        Ok(config) => config,
+        Err(problems) => return config_failed(&problems),
+    };
+    cli.data.apply(&config);
+    let dir = knowledge_dir(&cli.knowledge, &config);
     let result = match cli.command {
+        None if config.wants_serve(&config::ProcessEnv) => {
+            serve::run(&dir, &cli.data, &config, &serve::ServeArgs::default())
+        }
         None => chat::run(&dir, &cli.data, &chat::ChatArgs::default()),
+        Some(Command::Serve(args)) => serve::run(&dir, &cli.data, &config, &args),
         Some(Command::Chat(args)) => chat::run(&dir, &cli.data, &args),
         Some(Command::Ask(args)) => ask::run(&dir, &cli.data, &args),
         Some(Command::Kb(command)) => kb::run(&dir, command),

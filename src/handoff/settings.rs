@@ -1,8 +1,8 @@
 //! Handoff settings: who may act on cases, where notifications go, and the
 //! timings. These are deployment settings (platform ids, not clinical content),
-//! so they live apart from the knowledge files, in the `[handoff]` table of a
-//! settings file (`settings.example.toml` at the top of the repository shows
-//! every key).
+//! so they live apart from the knowledge files, in the `[handoff]` table of
+//! the configuration file (`carebot.example.toml` at the top of the
+//! repository shows every key).
 
 use std::path::Path;
 use std::time::Duration;
@@ -82,13 +82,23 @@ impl Settings {
     pub fn parse(text: &str) -> Result<Settings, String> {
         let file: File = toml::from_str(text).map_err(|error| error.to_string())?;
         let settings = file.handoff;
-        if settings.remind_after_minutes == 0 {
-            return Err("handoff.remind_after_minutes must be at least 1".to_string());
+        match settings.problems().first() {
+            Some((key, problem)) => Err(format!("handoff.{key} {problem}")),
+            None => Ok(settings),
         }
-        if settings.retention_days == 0 {
-            return Err("handoff.retention_days must be at least 1".to_string());
+    }
+
+    /// What is wrong with values that parsed but cannot be used: each key
+    /// (within `[handoff]`) and what is wrong with it. Empty when all is well.
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut problems = Vec::new();
+        if self.remind_after_minutes == 0 {
+            problems.push(("remind_after_minutes", "must be at least 1"));
         }
-        Ok(settings)
+        if self.retention_days == 0 {
+            problems.push(("retention_days", "must be at least 1"));
+        }
+        problems
     }
 
     pub fn remind_after(&self) -> Duration {
@@ -143,7 +153,7 @@ mod tests {
 
     #[test]
     fn the_example_file_is_valid() {
-        let example = Settings::parse(include_str!("../../settings.example.toml")).unwrap();
+        let example = Settings::parse(include_str!("../../carebot.example.toml")).unwrap();
         assert_eq!(example.clinicians.len(), 2);
         assert_eq!(
             example.remind_after_minutes,

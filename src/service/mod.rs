@@ -8,12 +8,14 @@
 //! | `patient.rs` | a patient's message: engine reply, cases, "agent", "forget me"... |
 //! | `clinician.rs` | clinician commands: list, show, claim, reply, resolve |
 //! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
+//! | `alerts.rs` | alerts about carebot itself for the clinicians |
 //!
 //! Every method is synchronous and short (sled reads and writes, plus an
 //! fsync when something must be durable before it is acknowledged); adapters
 //! on an async runtime may call them directly or through `spawn_blocking`.
 //! The long-running parts ([`crate::dispatch`], [`crate::upkeep`]) are async.
 
+mod alerts;
 mod clinician;
 mod patient;
 mod public;

@@ -57,7 +57,12 @@ impl Store {
             .outbox()?
             .into_iter()
             .filter(|item| {
-                &item.message.to == patient || ids.contains(&item.message.purpose.case())
+                &item.message.to == patient
+                    || item
+                        .message
+                        .purpose
+                        .case()
+                        .is_some_and(|case| ids.contains(&case))
             })
             .collect();
         Ok(PatientData {
@@ -138,7 +143,12 @@ impl Store {
         Ok(all::<OutboxItem>("outbox", &self.trees.outbox)?
             .into_iter()
             .filter(|(_, item)| {
-                &item.message.to == patient || cases.contains(&item.message.purpose.case())
+                &item.message.to == patient
+                    || item
+                        .message
+                        .purpose
+                        .case()
+                        .is_some_and(|case| cases.contains(&case))
             })
             .map(|(key, _)| key)
             .collect())

@@ -1,6 +1,6 @@
 //! Messages the core asks an adapter to deliver later rather than as a direct
 //! answer: case notifications to clinicians, clinician replies to patients,
-//! reminders. They come from the core's durable outbox and stay there until the
+//! reminders, alerts about carebot itself. They come from the core's durable outbox and stay there until the
 //! adapter confirms delivery, so each may arrive more than once after a crash
 //! (at-least-once): adapters should not treat a repeat as an error.
 
@@ -33,16 +33,21 @@ pub enum Purpose {
     ClinicianReply { case: CaseId },
     /// News about their case, to the patient (claimed, resolved, please phone).
     CaseNews { case: CaseId },
+    /// Something the clinicians should know about carebot itself, to the
+    /// clinicians: knowledge files that changed but could not be loaded.
+    Alert,
 }
 
 impl Purpose {
-    pub fn case(&self) -> CaseId {
+    /// The case the message is about; `None` for an [`Purpose::Alert`].
+    pub fn case(&self) -> Option<CaseId> {
         match *self {
             Purpose::CaseOpened { case }
             | Purpose::CaseUpdated { case }
             | Purpose::CaseReminder { case }
             | Purpose::ClinicianReply { case }
-            | Purpose::CaseNews { case } => case,
+            | Purpose::CaseNews { case } => Some(case),
+            Purpose::Alert => None,
         }
     }
 
@@ -54,6 +59,7 @@ impl Purpose {
             Purpose::CaseReminder { .. } => "case_reminder",
             Purpose::ClinicianReply { .. } => "clinician_reply",
             Purpose::CaseNews { .. } => "case_news",
+            Purpose::Alert => "alert",
         }
     }
 }

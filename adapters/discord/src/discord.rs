@@ -132,10 +132,9 @@ impl Discord {
             message.purpose,
             Purpose::CaseOpened { .. } | Purpose::CaseUpdated { .. } | Purpose::CaseReminder { .. }
         );
-        let actions = if to_clinicians {
-            case_actions(&message.purpose.case().to_string())
-        } else {
-            Vec::new()
+        let actions = match message.purpose.case() {
+            Some(case) if to_clinicians => case_actions(&case.to_string()),
+            _ => Vec::new(),
         };
         // A new or still-unclaimed case pings the clinician role in its channel.
         let ping = match (message.purpose, inner.router.clinician_role) {

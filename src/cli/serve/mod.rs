@@ -1,0 +1,299 @@
+//! `carebot serve`: what a practice deploys. One process runs every
+//! configured chat adapter over one engine and one store.
+//!
+//! Startup checks everything before starting anything: the configuration
+//! and tokens (`config.rs`), the knowledge, the data folder, the health and
+//! metrics address. Then these run side by side until SIGINT or SIGTERM:
+//!
+//! | part | file | does |
+//! |---|---|---|
+//! | one task per adapter | `platform.rs` + `telegram.rs`, `discord.rs`, `terminal.rs` | takes updates, hands them to the service through [`MeteredBot`]; reconnects with back-off |
+//! | the dispatcher | [`carebot::dispatch`] through `platform.rs`'s `Router` | delivers the outbox through the platform each message is addressed to |
+//! | upkeep | [`carebot::upkeep`] | reminders for unclaimed cases, retention purge |
+//! | the reload watcher | `reload.rs` | swaps in edited knowledge, or keeps the last good set and alerts |
+//! | health and metrics | `http.rs`, `status.rs`, `metrics.rs` | `GET /healthz`, `GET /metrics` |
+//!
+//! Shutdown (`shutdown.rs`): the adapters stop taking updates and finish the
+//! replies in flight, everything else stops, the store is flushed, and the
+//! process exits 0, all within [`GRACE`]. A second signal stops at once.
+
+mod http;
+mod logging;
+mod metrics;
+mod platform;
+mod reload;
+mod shutdown;
+mod status;
+mod terminal;
+
+#[cfg(feature = "discord")]
+mod discord;
+#[cfg(feature = "telegram")]
+mod telegram;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use tokio::task::JoinSet;
+
+use carebot::clock::SystemClock;
+use carebot::dispatch::{self, Backoff};
+use carebot::upkeep::{self, Schedule};
+use carebot::{Bot, Service, Store};
+
+use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
+use super::data::{open_store, DataArgs, WithoutData};
+use metrics::{MeteredBot, Metrics};
+use platform::{Platform, Router};
+use shutdown::Shutdown;
+use status::Status;
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Also take patients' messages as JSON lines on standard input, {"user": "ID", "text": "MESSAGE"}, and write replies as JSON lines on standard output (the platform `terminal`): for trying a deployment out without a chat app.
+    #[arg(long)]
+    terminal: bool,
+    /// Check the configuration, the tokens and the knowledge, then exit without starting anything.
+    #[arg(long)]
+    check: bool,
+}
+
+/// How long the parts get to stop after a signal before carebot exits anyway.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Everything checked and opened, ready to run.
+struct Ready {
+    service: Arc<Service>,
+    platforms: Vec<Arc<dyn Platform>>,
+    listener: std::net::TcpListener,
+    knowledge: PathBuf,
+    /// The knowledge folder as it was just before it was loaded.
+    seen: reload::Fingerprint,
+    reload: ReloadConfig,
+}
+
+pub fn run(
+    dir: &Path,
+    data: &DataArgs,
+    config: &Config,
+    args: &ServeArgs,
+) -> Result<ExitCode, ExitCode> {
+    let adapters = config
+        .adapters(&ProcessEnv)
+        .map_err(|problems| super::config_failed(&problems))?;
+    check_features(&adapters)?;
+    let seen = reload::Fingerprint::of(dir);
+    let engine = super::load_engine(dir)?;
+    if args.check {
+        let mut running = adapters.names();
+        if running.is_empty() {
+            running.push("none");
+        }
+        println!(
+            "carebot: the configuration and the knowledge in {} are valid ({} FAQ entries, {} triage rules); adapters: {}",
+            dir.display(),
+            engine.knowledge().faqs.len(),
+            engine.knowledge().rules.len(),
+            running.join(", ")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = open_store(data, WithoutData::UserFolder)?;
+    let listener = std::net::TcpListener::bind(config.metrics_listen)
+        .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+        .map_err(|error| {
+            super::failed(format!(
+                "cannot listen on {} (metrics.listen): {error}",
+                config.metrics_listen
+            ))
+        })?;
+    if let Some(warning) = logging::install(&config.log) {
+        tracing::warn!("{warning}");
+    }
+    let platforms = platforms(&adapters, args.terminal);
+    let running: Vec<&str> = platforms.iter().map(|platform| platform.name()).collect();
+    for warning in config.warnings(&running) {
+        tracing::warn!("{warning}");
+    }
+    let ready = Ready {
+        service: Arc::new(Service::new(
+            Arc::new(engine),
+            store,
+            data.settings().clone(),
+            Arc::new(SystemClock),
+        )),
+        platforms,
+        listener,
+        knowledge: dir.to_path_buf(),
+        seen,
+        reload: config.reload.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("carebot")
+        .build()
+        .map_err(|error| super::failed(format!("cannot start the async runtime: {error}")))?;
+    let code = runtime.block_on(serve(ready));
+    // Anything still running (a stuck adapter) is abandoned: the store is
+    // already flushed.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(code)
+}
+
+/// An adapter configured in a carebot built without it is a configuration
+/// error, not something to ignore.
+fn check_features(adapters: &Adapters) -> Result<(), ExitCode> {
+    let compiled = [
+        ("telegram", cfg!(feature = "telegram")),
+        ("discord", cfg!(feature = "discord")),
+    ];
+    let missing: Vec<&str> = adapters
+        .names()
+        .into_iter()
+        .filter(|name| {
+            compiled
+                .iter()
+                .any(|(platform, built)| platform == name && !built)
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for name in &missing {
+        eprintln!(
+            "{name}: a token is configured, but this carebot was built without {name} support: build it with `--features {name}`, or set {name}.enabled = false"
+        );
+    }
+    Err(ExitCode::FAILURE)
+}
+
+/// The platforms to run: the configured adapters, and the terminal if asked.
+fn platforms(adapters: &Adapters, terminal: bool) -> Vec<Arc<dyn Platform>> {
+    let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
+    #[cfg(feature = "telegram")]
+    if let Some(config) = &adapters.telegram {
+        platforms.push(telegram::TelegramPlatform::new(config.clone()));
+    }
+    #[cfg(feature = "discord")]
+    if let Some(config) = &adapters.discord {
+        platforms.push(discord::DiscordPlatform::new(config.clone()));
+    }
+    // Without the features, check_features has refused any configured adapter.
+    let _ = adapters;
+    if terminal {
+        platforms.push(terminal::Terminal::start());
+    }
+    platforms
+}
+
+async fn serve(ready: Ready) -> ExitCode {
+    let Ready {
+        service,
+        platforms,
+        listener,
+        knowledge,
+        seen,
+        reload,
+    } = ready;
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(%error, "cannot serve health and metrics");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "health and metrics listening: GET /healthz, GET /metrics");
+    }
+    let names: Vec<&str> = platforms.iter().map(|platform| platform.name()).collect();
+    let metrics = Arc::new(Metrics::new(&names));
+    let bot: Arc<dyn Bot> = Arc::new(MeteredBot::new(service.clone(), metrics.clone()));
+    let shutdown = Shutdown::default();
+
+    let mut adapters = JoinSet::new();
+    for platform in &platforms {
+        adapters.spawn(platform::supervise(
+            platform.clone(),
+            bot.clone(),
+            metrics.clone(),
+            platform::RECONNECT,
+            shutdown.clone(),
+        ));
+    }
+    let mut others = JoinSet::new();
+    others.spawn(dispatch::run(
+        service.clone(),
+        Router::new(&platforms, metrics.clone()),
+        Backoff::default(),
+        shutdown.wait(),
+    ));
+    others.spawn(upkeep::run(
+        service.clone(),
+        Schedule::default(),
+        shutdown.wait(),
+    ));
+    if reload.watch {
+        others.spawn(reload::run(
+            service.clone(),
+            metrics.clone(),
+            knowledge.clone(),
+            seen,
+            reload.poll_interval,
+            shutdown.wait(),
+        ));
+    }
+    let status = Arc::new(Status {
+        service: service.clone(),
+        platforms: platforms.clone(),
+        metrics: metrics.clone(),
+    });
+    others.spawn(http::run(listener, status, shutdown.wait()));
+    let engine = service.engine();
+    tracing::info!(
+        adapters = ?names,
+        knowledge = %knowledge.display(),
+        data = %store_location(service.store()),
+        faq_entries = engine.knowledge().faqs.len(),
+        rules = engine.knowledge().rules.len(),
+        "carebot is serving"
+    );
+    drop(engine);
+
+    shutdown::signalled().await;
+    shutdown.trip();
+    let stopped = async {
+        // Adapters first: their in-flight replies may still queue messages.
+        while adapters.join_next().await.is_some() {}
+        while others.join_next().await.is_some() {}
+    };
+    let in_time = tokio::select! {
+        stopped = tokio::time::timeout(GRACE, stopped) => stopped.is_ok(),
+        _ = shutdown::signalled() => {
+            tracing::warn!("second signal: stopping now");
+            false
+        }
+    };
+    if !in_time {
+        tracing::warn!("not every part stopped in time; exiting anyway");
+    }
+    match service.store().flush() {
+        Ok(()) => {
+            tracing::info!("stopped; the store is flushed");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot flush the store");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn store_location(store: &Store) -> String {
+    store.path().map_or_else(
+        || "(temporary)".to_string(),
+        |path| path.display().to_string(),
+    )
+}
