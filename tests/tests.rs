@@ -8,6 +8,8 @@ mod harness;
 mod cli;
 mod crash;
 mod engine;
+#[cfg(feature = "telegram")]
+mod fake_telegram;
 mod handoff;
 mod handoff_cli;
 mod handoff_support;
@@ -16,3 +18,5 @@ mod knowledge_errors;
 mod public;
 mod shipped_knowledge;
 mod store;
+#[cfg(feature = "telegram")]
+mod telegram;

@@ -3,19 +3,18 @@
 //! write to them privately.
 
 use carebot_chat::Address;
-use teloxide::types::{ChatId, UserId};
 
 /// The platform name in carebot addresses.
 pub const PLATFORM: &str = "telegram";
 
 /// The address of a Telegram chat.
-pub fn chat_address(chat: ChatId) -> Address {
-    Address::new(PLATFORM, chat.0.to_string())
+pub fn chat_address(chat: i64) -> Address {
+    Address::new(PLATFORM, chat.to_string())
 }
 
 /// The address of a Telegram user (and of their private chat with the bot).
-pub fn user_address(user: UserId) -> Address {
-    Address::new(PLATFORM, user.0.to_string())
+pub fn user_address(user: u64) -> Address {
+    Address::new(PLATFORM, user.to_string())
 }
 
 /// The Telegram chat id an address names, if it is a Telegram address.
@@ -32,10 +31,10 @@ mod tests {
 
     #[test]
     fn addresses_round_trip() {
-        let group = chat_address(ChatId(-1001234567890));
+        let group = chat_address(-1001234567890);
         assert_eq!(group.to_string(), "telegram:-1001234567890");
         assert_eq!(chat_id(&group), Some(-1001234567890));
-        assert_eq!(user_address(UserId(42)).to_string(), "telegram:42");
+        assert_eq!(user_address(42).to_string(), "telegram:42");
         assert_eq!(chat_id(&"discord:42".parse().unwrap()), None);
         assert_eq!(chat_id(&"telegram:abc".parse().unwrap()), None);
     }

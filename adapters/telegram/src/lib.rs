@@ -55,6 +55,9 @@ use teloxide::RequestError;
 pub use address::{chat_address, chat_id, user_address, PLATFORM};
 pub use error::TelegramError;
 pub use render::MAX_MESSAGE;
+/// The URL type of [`TelegramSettings::api_url`] and [`Webhook::public_url`].
+pub use url::Url;
+
 pub use settings::{
     default_api_url, Limits, Rate, Retry, TelegramSettings, Token, Tuning, Webhook,
     DEFAULT_API_URL, TOKEN_VARIABLE,

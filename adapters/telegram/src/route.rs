@@ -57,8 +57,8 @@ fn route(
     context: &Context,
 ) -> Option<Inbound> {
     let sender = Sender {
-        user: user_address(from.id),
-        chat: chat_address(chat.id),
+        user: user_address(from.id.0),
+        chat: chat_address(chat.id.0),
         name: from.full_name(),
     };
     let command = Command::read(text);

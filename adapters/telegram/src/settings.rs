@@ -212,8 +212,6 @@ pub struct Tuning {
     pub request_timeout: Duration,
     pub limits: Limits,
     pub retry: Retry,
-    /// How often to check that Telegram is reachable again after polling failed.
-    pub probe_interval: Duration,
 }
 
 impl Default for Tuning {
@@ -223,7 +221,6 @@ impl Default for Tuning {
             request_timeout: Duration::from_secs(17),
             limits: Limits::default(),
             retry: Retry::default(),
-            probe_interval: Duration::from_secs(5),
         }
     }
 }
