@@ -12,6 +12,7 @@
 //! | `settings.rs` | [`TelegramSettings`] (token, API URL, webhook, clinician group), [`Token`], test [`Tuning`] |
 //! | `route.rs` | which messages are for the bot, and as what: private chat → patient, clinician group → commands, other groups → public (only when mentioned or commanded) |
 //! | `run.rs` | long polling or the webhook, per-chat ordered handling, graceful shutdown |
+//! | `handle.rs` | one update in (a message, a button tap), the core's replies out, emergency first |
 //! | `send.rs` | sending a reply: rendering, rate limits, retries, what a refusal means |
 //! | `render.rs` | carebot's Markdown as Telegram HTML, split into messages of ≤ 4096 characters |
 //! | `keyboard.rs` | reply buttons as inline keyboards (a tap sends the button's reply) |
@@ -28,6 +29,22 @@
 //! Messages for anyone else (case notifications, a clinician's reply to a
 //! patient) come from the core's durable outbox through [`Telegram::deliver`].
 //!
+//! ## Running it
+//!
+//! ```ignore
+//! let token = Token::load(token_file.as_deref())?.context("no Telegram token")?;
+//! let settings = TelegramSettings {
+//!     // The core's clinician channel, when it is a Telegram group.
+//!     clinician_group: handoff.clinician_channel.as_ref().and_then(carebot_telegram::chat_id),
+//!     ..TelegramSettings::new(token)
+//! };
+//! let telegram = Telegram::connect(settings).await?;          // getMe + command menus
+//! let deliver = { let t = telegram.clone(); move |m: Outbound| { let t = t.clone(); async move { t.deliver(&m).await } } };
+//! tokio::spawn(carebot::dispatch::run(service.clone(), deliver, Backoff::default(), shutdown.clone()));
+//! telegram.run(service.clone(), shutdown).await?;              // until shutdown; replies under way finish
+//! // /healthz: telegram.is_connected()
+//! ```
+//!
 //! ## Secrets
 //!
 //! The token is in every request URL, so every error text that could quote a
@@ -36,6 +53,7 @@
 
 mod address;
 mod error;
+mod handle;
 mod keyboard;
 mod limit;
 mod render;

@@ -79,9 +79,20 @@ fn classify(error: &RequestError) -> Failure {
 impl Inner {
     /// Sends `reply` to `chat`: each part in order, the buttons under the last.
     pub(crate) async fn send_reply(&self, chat: ChatId, reply: &Reply) -> Result<(), SendError> {
-        let mut chunks = render(&reply.text);
+        let markup = keyboard(&reply.buttons, &self.callbacks);
+        self.send_text(chat, &reply.text, markup).await
+    }
+
+    /// Sends Markdown `text` to `chat`, `markup` under the last part.
+    pub(crate) async fn send_text(
+        &self,
+        chat: ChatId,
+        text: &str,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), SendError> {
+        let mut chunks = render(text);
         if chunks.is_empty() {
-            if reply.buttons.is_empty() {
+            if markup.is_none() {
                 return Ok(());
             }
             // Telegram sends no keyboard without text.
@@ -90,7 +101,6 @@ impl Inner {
                 plain: "…".to_string(),
             });
         }
-        let markup = keyboard(&reply.buttons, &self.callbacks);
         let last = chunks.len() - 1;
         let mut chat = chat;
         for (index, chunk) in chunks.iter().enumerate() {

@@ -256,6 +256,20 @@ mod tests {
     }
 
     #[test]
+    fn the_token_comes_from_a_secrets_file() {
+        let path = std::env::temp_dir().join(format!("carebot-token-{}", std::process::id()));
+        std::fs::write(&path, "123456:secret-from-file\n").unwrap();
+        let token = Token::from_file(&path).unwrap();
+        assert_eq!(token.expose(), "123456:secret-from-file");
+        std::fs::remove_file(&path).unwrap();
+        let error = Token::from_file(&path).unwrap_err().to_string();
+        assert!(
+            error.starts_with("cannot read the Telegram token file"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn retry_waits_double_up_to_the_limit() {
         let retry = Retry {
             attempts: 9,
