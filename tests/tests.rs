@@ -12,6 +12,8 @@ mod discord;
 mod engine;
 #[cfg(feature = "discord")]
 mod fake_discord;
+#[cfg(feature = "telegram")]
+mod fake_telegram;
 mod handoff;
 mod handoff_cli;
 mod handoff_support;
@@ -21,3 +23,5 @@ mod public;
 mod serve;
 mod shipped_knowledge;
 mod store;
+#[cfg(feature = "telegram")]
+mod telegram;

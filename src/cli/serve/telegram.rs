@@ -25,16 +25,17 @@ impl TelegramPlatform {
         })
     }
 
-    fn settings(&self) -> TelegramSettings {
-        TelegramSettings {
-            token: Token::new(self.config.token.expose().to_string()),
+    /// The adapter's settings; fails only if the token's shape is refused.
+    fn settings(&self) -> Result<TelegramSettings, carebot_telegram::TelegramError> {
+        Ok(TelegramSettings {
+            token: Token::new(self.config.token.expose().to_string())?,
             api_url: self.config.api_url.clone(),
             webhook: self.config.webhook.as_ref().map(|webhook| Webhook {
                 listen: webhook.listen,
                 public_url: webhook.public_url.clone(),
             }),
             clinician_group: self.config.clinician_group,
-        }
+        })
     }
 }
 
@@ -45,7 +46,10 @@ impl Platform for TelegramPlatform {
 
     fn connect(&self) -> BoxFuture<'_, Result<(), PlatformError>> {
         Box::pin(async move {
-            let client = Telegram::connect(self.settings())
+            let settings = self
+                .settings()
+                .map_err(|error| self.connection.error(error))?;
+            let client = Telegram::connect(settings)
                 .await
                 .map_err(|error| self.connection.error(error))?;
             self.connection.set(client);

@@ -1,0 +1,262 @@
+//! Sending one reply: render it, send each part in its turn under the rate
+//! limits, and decide what each failure means. A 429 is waited out; a 5xx, a
+//! timeout or a broken connection is retried with back-off; a refusal
+//! (blocked, never started, chat gone) is final. If Telegram ever refuses the
+//! formatting, the same words go again as plain text: a reply is never lost
+//! to a stray `<` or `_`.
+
+use std::time::Duration;
+
+use carebot_chat::Reply;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, LinkPreviewOptions, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use crate::keyboard::keyboard;
+use crate::render::{render, Chunk};
+use crate::Inner;
+
+/// Why a reply did not reach its chat. The reasons are Telegram's, never the
+/// message's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Telegram will not let the bot write there: the user never started a
+    /// chat with the bot, blocked it, or the bot left the group.
+    #[error("Telegram does not let the bot write to this chat: {0}")]
+    NotAllowed(String),
+    /// Any other refusal (chat not found, bad request): retrying won't help.
+    #[error("Telegram refused the message: {0}")]
+    Refused(String),
+    /// Still failing after the retries (5xx, timeouts, repeated 429s).
+    #[error("Telegram did not accept the message after retrying: {0}")]
+    GaveUp(String),
+}
+
+/// What a failed request means for the next step.
+#[derive(Debug, PartialEq)]
+enum Failure {
+    Wait(Duration),
+    Migrated(ChatId),
+    Formatting,
+    Transient,
+    NotAllowed,
+    Refused,
+}
+
+fn classify(error: &RequestError) -> Failure {
+    match error {
+        RequestError::RetryAfter(seconds) => Failure::Wait(seconds.duration()),
+        RequestError::MigrateToChatId(to) => Failure::Migrated(*to),
+        // Timeouts and broken connections; an unreadable answer is a proxy's
+        // error page (502/504) more often than not.
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+            Failure::Transient
+        }
+        RequestError::Api(api) => match api {
+            ApiError::CantParseEntities(_) => Failure::Formatting,
+            ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::BotKickedFromChannel
+            | ApiError::CantInitiateConversation
+            | ApiError::CantTalkWithBots => Failure::NotAllowed,
+            ApiError::Unknown(text) if text.starts_with("Forbidden") => Failure::NotAllowed,
+            // Telegram's own 5xx answers ("Internal Server Error") are not
+            // refusals of this message: 4xx descriptions all say what was wrong.
+            ApiError::Unknown(text)
+                if !["Bad Request", "Unauthorized", "Not Found", "Conflict"]
+                    .iter()
+                    .any(|prefix| text.starts_with(prefix)) =>
+            {
+                Failure::Transient
+            }
+            _ => Failure::Refused,
+        },
+    }
+}
+
+impl Inner {
+    /// Sends `reply` to `chat`: each part in order, the buttons under the last.
+    pub(crate) async fn send_reply(&self, chat: ChatId, reply: &Reply) -> Result<(), SendError> {
+        let markup = keyboard(&reply.buttons, &self.callbacks);
+        self.send_text(chat, &reply.text, markup).await
+    }
+
+    /// Sends Markdown `text` to `chat`, `markup` under the last part.
+    pub(crate) async fn send_text(
+        &self,
+        chat: ChatId,
+        text: &str,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), SendError> {
+        let mut chunks = render(text);
+        if chunks.is_empty() {
+            if markup.is_none() {
+                return Ok(());
+            }
+            // Telegram sends no keyboard without text.
+            chunks.push(Chunk {
+                html: "…".to_string(),
+                plain: "…".to_string(),
+            });
+        }
+        let last = chunks.len() - 1;
+        let mut chat = chat;
+        for (index, chunk) in chunks.iter().enumerate() {
+            let markup = if index == last { markup.clone() } else { None };
+            self.send_chunk(&mut chat, chunk, markup).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends one message, retrying as its failures allow. `chat` follows a
+    /// group that became a supergroup.
+    async fn send_chunk(
+        &self,
+        chat: &mut ChatId,
+        chunk: &Chunk,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), SendError> {
+        let retry = self.tuning.retry;
+        let mut html = true;
+        let mut migrated = false;
+        let mut failures = 0;
+        let mut waits = 0;
+        loop {
+            self.limiter.acquire(chat.0).await;
+            let text = if html { &chunk.html } else { &chunk.plain };
+            let mut request = self
+                .bot
+                .send_message(*chat, text)
+                .link_preview_options(no_preview());
+            if html {
+                request = request.parse_mode(ParseMode::Html);
+            }
+            if let Some(markup) = &markup {
+                request = request.reply_markup(markup.clone());
+            }
+            let error = match request.await {
+                Ok(_) => {
+                    self.reached(true);
+                    return Ok(());
+                }
+                Err(error) => error,
+            };
+            let reason = self.describe(&error);
+            match classify(&error) {
+                Failure::Wait(wait) => {
+                    self.reached(true);
+                    waits += 1;
+                    if waits > retry.max_waits {
+                        return Err(SendError::GaveUp(reason));
+                    }
+                    tracing::info!(
+                        wait_ms = wait.as_millis() as u64,
+                        "Telegram asked to slow down; waiting"
+                    );
+                    self.limiter.hold(chat.0, wait);
+                }
+                Failure::Migrated(to) if !migrated => {
+                    tracing::warn!(
+                        from = chat.0,
+                        to = to.0,
+                        "the group became a supergroup: sending there instead; update the clinician group setting to telegram:{}",
+                        to.0
+                    );
+                    migrated = true;
+                    *chat = to;
+                }
+                Failure::Formatting if html => {
+                    tracing::warn!(%reason, "Telegram refused the formatting; sending plain text");
+                    html = false;
+                }
+                Failure::Transient => {
+                    self.reached(false);
+                    failures += 1;
+                    if failures >= retry.attempts {
+                        return Err(SendError::GaveUp(reason));
+                    }
+                    tracing::info!(%reason, failures, "sending failed; will retry");
+                    tokio::time::sleep(retry.wait(failures)).await;
+                }
+                Failure::NotAllowed => {
+                    self.reached(true);
+                    return Err(SendError::NotAllowed(reason));
+                }
+                Failure::Migrated(_) | Failure::Formatting | Failure::Refused => {
+                    self.reached(true);
+                    return Err(SendError::Refused(reason));
+                }
+            }
+        }
+    }
+
+    /// A best-effort call that only tidies up (answering a button tap,
+    /// removing a used keyboard): failures are logged, never retried.
+    pub(crate) async fn tidy<T>(
+        &self,
+        what: &'static str,
+        request: impl std::future::IntoFuture<Output = Result<T, RequestError>>,
+    ) {
+        match request.await {
+            Ok(_) => self.reached(true),
+            Err(error) => {
+                self.reached(!matches!(classify(&error), Failure::Transient));
+                tracing::debug!(reason = %self.describe(&error), what, "Telegram refused a tidying call");
+            }
+        }
+    }
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_told_apart() {
+        let api = |text: &str| RequestError::Api(ApiError::Unknown(text.to_string()));
+        assert_eq!(
+            classify(&RequestError::RetryAfter(
+                teloxide::types::Seconds::from_seconds(3)
+            )),
+            Failure::Wait(Duration::from_secs(3))
+        );
+        assert_eq!(classify(&api("Internal Server Error")), Failure::Transient);
+        assert_eq!(classify(&api("Bad Gateway")), Failure::Transient);
+        assert_eq!(
+            classify(&api(
+                "Forbidden: bot can't initiate conversation with a user"
+            )),
+            Failure::NotAllowed
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::BotBlocked)),
+            Failure::NotAllowed
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::ChatNotFound)),
+            Failure::Refused
+        );
+        assert_eq!(
+            classify(&api("Bad Request: something new")),
+            Failure::Refused
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::CantParseEntities(
+                "Bad Request: can't parse entities: oops".into()
+            ))),
+            Failure::Formatting
+        );
+    }
+}
