@@ -23,6 +23,7 @@
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
 //! | run the knowledge base's own examples | [`kbtest`] |
 //! | warn about stale or unsourced entries | [`kbcheck`] |
+//! | generate knowledge bases and patient traffic for benchmarks and soak tests | [`synthetic`] |
 //!
 //! ## Packages, and why there is no cycle
 //!
@@ -44,6 +45,7 @@ pub mod kbcheck;
 pub mod kbtest;
 pub mod knowledge;
 pub mod modifiers;
+pub mod synthetic;
 pub mod text;
 pub mod triage;
 
