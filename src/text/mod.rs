@@ -51,6 +51,10 @@ pub struct Analyzer {
     /// lexicon's chat words, and common English.
     known: HashSet<String>,
     speller: Speller,
+    /// The stem of every vocabulary word, worked out once: stemming is a good
+    /// part of analysing a message, and of building a large knowledge base's
+    /// indexes, and nearly every word there is a vocabulary word.
+    stems: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -95,12 +99,18 @@ impl Analyzer {
                 }
             }
         }
+        let stems = vocabulary
+            .keys()
+            .filter(|word| !word.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|word| (word.clone(), base_stem(word)))
+            .collect();
         Analyzer {
             stemmer,
             irregular,
             synonyms,
             known,
             speller: Speller::new(vocabulary),
+            stems,
         }
     }
 
@@ -120,6 +130,9 @@ impl Analyzer {
     pub fn stem(&self, word: &str) -> String {
         if word.starts_with(|c: char| c.is_ascii_digit()) {
             return word.to_string();
+        }
+        if let Some(stem) = self.stems.get(word) {
+            return stem.clone();
         }
         let base = self.irregular.get(word).copied().unwrap_or(word);
         self.stemmer.stem(base).into_owned()
