@@ -273,17 +273,26 @@ impl ConceptMatcher {
             }
         }
         let pregnancy = self.index_of[PREGNANCY];
+        // Spans are in order of their start, and none is longer than the longest,
+        // so only those starting in `end - longest ..= start` can contain
+        // `start..end`: checking those alone keeps a message with thousands of
+        // mentions (a pasted document) linear instead of quadratic.
+        let longest = spans.iter().map(|(s, e, _, _)| e - s).max().unwrap_or(0);
         let inside_longer = |start: usize, end: usize, concept: u32| {
+            let first = spans.partition_point(|(other_start, ..)| *other_start + longest < end);
+            let last = spans.partition_point(|(other_start, ..)| *other_start <= start);
             // Built-in findings stand apart from the knowledge base's concepts: a
             // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
             concept != pregnancy
-                && spans.iter().any(|(other_start, other_end, other, _)| {
-                    *other != concept
-                        && *other_start <= start
-                        && end <= *other_end
-                        && other_end - other_start > end - start
-                        && !self.includes[*other as usize].contains(&concept)
-                })
+                && spans[first..last.max(first)]
+                    .iter()
+                    .any(|(other_start, other_end, other, _)| {
+                        *other != concept
+                            && *other_start <= start
+                            && end <= *other_end
+                            && other_end - other_start > end - start
+                            && !self.includes[*other as usize].contains(&concept)
+                    })
         };
         let keep: Vec<bool> = spans
             .iter()

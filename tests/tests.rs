@@ -9,4 +9,5 @@ mod cli;
 mod engine;
 mod heldout;
 mod knowledge_errors;
+mod properties;
 mod shipped_knowledge;
