@@ -11,3 +11,4 @@ mod heldout;
 mod knowledge_errors;
 mod properties;
 mod shipped_knowledge;
+mod soak;
