@@ -47,8 +47,9 @@ pub struct Analyzer {
     irregular: HashMap<&'static str, &'static str>,
     /// Stem → the stems of its general-English synonyms.
     synonyms: HashMap<String, Vec<String>>,
-    /// Words that are never "corrected": the knowledge base's own words, the
-    /// lexicon's chat words, and common English.
+    /// Words that are never "corrected": the knowledge base's own words that
+    /// are not already [`common_words`] (the lexicon's chat words and common
+    /// English, shared by every analyzer).
     known: HashSet<String>,
     speller: Speller,
     /// The stem of every vocabulary word, worked out once: stemming is a good
@@ -60,9 +61,17 @@ pub struct Analyzer {
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
-            .field("known_words", &self.known.len())
+            .field("known_words", &(self.known.len() + common_words().len()))
             .finish_non_exhaustive()
     }
+}
+
+/// The lexicon's words and common English, built once per process: every
+/// analyzer (one per knowledge load, and one more to validate the files) used
+/// to copy these 40,000 words into a set of its own.
+fn common_words() -> &'static HashSet<&'static str> {
+    static WORDS: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| lexicon::all_words().chain(english_words()).collect())
 }
 
 /// Common English words, so that a correctly spelt word that the knowledge base
@@ -76,9 +85,11 @@ fn english_words() -> impl Iterator<Item = &'static str> {
 impl Analyzer {
     /// An analyzer that corrects spelling towards `vocabulary` (word → frequency).
     pub fn new(vocabulary: &HashMap<String, u32>) -> Analyzer {
-        let mut known: HashSet<String> = vocabulary.keys().cloned().collect();
-        known.extend(lexicon::all_words().map(str::to_string));
-        known.extend(english_words().map(str::to_string));
+        let known: HashSet<String> = vocabulary
+            .keys()
+            .filter(|word| !common_words().contains(word.as_str()))
+            .cloned()
+            .collect();
         let stemmer = Stemmer::create(Algorithm::English);
         let irregular: HashMap<&'static str, &'static str> =
             lexicon::IRREGULAR_FORMS.iter().copied().collect();
@@ -172,7 +183,7 @@ impl Analyzer {
     }
 
     fn correction(&self, word: &str) -> Option<String> {
-        if self.known.contains(word) {
+        if self.known.contains(word) || common_words().contains(word) {
             return None;
         }
         self.speller
