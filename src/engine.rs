@@ -17,7 +17,7 @@ use crate::conversation::{Conversation, Episode, Pending};
 use crate::faq::{self, Candidate, FaqIndex, FaqOutcome, Thresholds};
 use crate::findings::{ConceptMatcher, Context, Mention, Status, PREGNANCY};
 use crate::identifiers;
-use crate::knowledge::{Ask, AskAbout, Knowledge, TriageRule};
+use crate::knowledge::{Ask, AskAbout, FaqEntry, Knowledge, TriageRule};
 use crate::modifiers::{self, Modifiers};
 use crate::text::{lexicon, Analyzer, Token};
 use crate::triage::{Answer, Decision, Facts, Triage};
@@ -96,7 +96,6 @@ pub struct Engine {
 
 /// The words a knowledge base uses, with counts: what spelling is corrected to.
 fn vocabulary(knowledge: &Knowledge) -> std::collections::HashMap<String, u32> {
-    let reader = Analyzer::without_vocabulary();
     let mut counts = std::collections::HashMap::new();
     let concept_texts = knowledge
         .concepts
@@ -107,9 +106,11 @@ fn vocabulary(knowledge: &Knowledge) -> std::collections::HashMap<String, u32> {
         .iter()
         .flat_map(|f| f.questions.iter().chain(&f.keywords).chain([&f.title]));
     for text in concept_texts.chain(faq_texts) {
-        for token in reader.analyze_exact(text) {
-            if token.word.chars().all(char::is_alphabetic) {
-                *counts.entry(token.word).or_insert(0) += 1;
+        // The words `analyze_exact` would give, without stemming them: only the
+        // words count here.
+        for word in crate::text::normalize::words(&crate::text::normalize(text)) {
+            if word.text.chars().all(char::is_alphabetic) {
+                *counts.entry(word.text).or_insert(0) += 1;
             }
         }
     }
@@ -139,6 +140,14 @@ impl Engine {
 
     pub fn knowledge(&self) -> &Knowledge {
         &self.knowledge
+    }
+
+    /// The FAQ entry `id`, found through the index: [`Knowledge::faq`] scans
+    /// every entry, which costs more than the whole reply at 10,000 entries.
+    fn faq_entry(&self, id: &str) -> Option<&FaqEntry> {
+        self.faq
+            .entry_number(id)
+            .map(|number| &self.knowledge.faqs[number])
     }
 
     pub fn analyzer(&self) -> &Analyzer {
@@ -291,7 +300,7 @@ impl Engine {
         // clear practical question too ("...and what time do you open?").
         if rule.level < Level::Emergency {
             if let FaqOutcome::Answer(id) = faq::decide(message.candidates, self.thresholds) {
-                if let Some(entry) = self.knowledge.faq(&id) {
+                if let Some(entry) = self.faq_entry(&id) {
                     text = format!(
                         "{text}\n\nYou also asked about **{}**:\n{}",
                         entry.title, entry.answer
@@ -313,14 +322,14 @@ impl Engine {
     fn faq_reply(&self, conversation: &mut Conversation, candidates: &[Candidate]) -> Reply {
         match faq::decide(candidates, self.thresholds) {
             FaqOutcome::Answer(id) => {
-                let entry = self.knowledge.faq(&id).expect("ranked entries exist");
+                let entry = self.faq_entry(&id).expect("ranked entries exist");
                 Reply {
                     entry: Some(entry.id.clone()),
                     ..Reply::plain(ReplyKind::Answer, entry.answer.clone())
                 }
             }
             FaqOutcome::Choices(ids) => {
-                let entries: Vec<_> = ids.iter().filter_map(|id| self.knowledge.faq(id)).collect();
+                let entries: Vec<_> = ids.iter().filter_map(|id| self.faq_entry(id)).collect();
                 let mut text = self.knowledge.practice.messages.choices_intro.clone();
                 for (number, entry) in entries.iter().enumerate() {
                     text.push_str(&format!("\n{}. {}", number + 1, entry.title));
@@ -461,12 +470,11 @@ impl Engine {
         let picked = match text.parse::<usize>() {
             Ok(number) if (1..=entries.len()).contains(&number) => Some(&entries[number - 1]),
             _ => entries.iter().find(|id| {
-                self.knowledge
-                    .faq(id)
+                self.faq_entry(id)
                     .is_some_and(|entry| crate::text::normalize(&entry.title) == text)
             }),
         }?;
-        let entry = self.knowledge.faq(picked)?;
+        let entry = self.faq_entry(picked)?;
         Some(Reply {
             entry: Some(entry.id.clone()),
             ..Reply::plain(ReplyKind::Answer, entry.answer.clone())

@@ -21,8 +21,10 @@
 //! | evaluate triage rules; pick advice or a follow-up question | [`triage`] |
 //! | rank FAQ entries (inverted index, BM25) | [`faq`] |
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
+//! | limit how fast one patient may send messages | [`ratelimit`] |
 //! | run the knowledge base's own examples | [`kbtest`] |
 //! | warn about stale or unsourced entries | [`kbcheck`] |
+//! | generate knowledge bases and patient traffic for benchmarks and soak tests | [`synthetic`] |
 //!
 //! ## Around the engine: handoff and durable state
 //!
@@ -69,9 +71,11 @@ pub mod kbcheck;
 pub mod kbtest;
 pub mod knowledge;
 pub mod modifiers;
+pub mod ratelimit;
 pub mod report;
 pub mod service;
 pub mod store;
+pub mod synthetic;
 pub mod text;
 pub mod triage;
 pub mod upkeep;

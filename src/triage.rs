@@ -143,10 +143,13 @@ fn present(rule: &TriageRule, id: &str, status: Status, facts: &Facts) -> Truth 
         Status::Present => Truth::Yes,
         Status::Absent => Truth::No,
         Status::Unknown => {
-            let about = AskAbout::Concept(id.to_string());
-            if can_ask(rule, &about, facts) {
+            // `can_ask` with `AskAbout::Concept(id)`, compared by id so that the
+            // usual case (the rule cannot ask about it) allocates nothing.
+            let is_about = |about: &AskAbout| matches!(about, AskAbout::Concept(c) if c == id);
+            let asked = facts.asked.iter().any(is_about);
+            if !asked && rule.asks.iter().any(|ask| is_about(&ask.about)) {
                 Truth::Unknown
-            } else if facts.asked.contains(&about) {
+            } else if asked {
                 // Asked, and the answer didn't settle it: take the safe side.
                 Truth::Yes
             } else {
@@ -217,6 +220,24 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
     };
     let concept = |index: usize, id: &str| present(rule, id, status(index), facts);
 
+    // A rule only runs, and only asks, once something the patient said triggers
+    // it: the ankle rule never asks about weight-bearing in a message about a cold.
+    // Checked first, before anything else is evaluated: every rule is evaluated
+    // for every message, and most are not triggered.
+    let triggered_by_concepts = compiled
+        .all
+        .iter()
+        .chain(&compiled.any)
+        .any(|&i| status(i) == Status::Present);
+    let temperature = facts.modifiers.temperature_celsius;
+    let triggered_by_temperature = when.temperature_at_least.is_some()
+        && when.all.is_empty()
+        && when.any.is_empty()
+        && temperature.is_some();
+    if !(triggered_by_concepts || triggered_by_temperature) {
+        return Evaluation::DoesNotMatch;
+    }
+
     let all = and(compiled
         .all
         .iter()
@@ -236,22 +257,6 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
         .iter()
         .zip(&when.none)
         .map(|(&i, id)| not(concept(i, id))));
-
-    // A rule only runs, and only asks, once something the patient said triggers
-    // it: the ankle rule never asks about weight-bearing in a message about a cold.
-    let triggered_by_concepts = compiled
-        .all
-        .iter()
-        .chain(&compiled.any)
-        .any(|&i| status(i) == Status::Present);
-    let temperature = facts.modifiers.temperature_celsius;
-    let triggered_by_temperature = when.temperature_at_least.is_some()
-        && when.all.is_empty()
-        && when.any.is_empty()
-        && temperature.is_some();
-    if !(triggered_by_concepts || triggered_by_temperature) {
-        return Evaluation::DoesNotMatch;
-    }
 
     let age = facts.modifiers.age_days;
     let age_below = when.age_below_days.map(|limit| {

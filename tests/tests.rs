@@ -19,9 +19,11 @@ mod handoff_cli;
 mod handoff_support;
 mod heldout;
 mod knowledge_errors;
+mod properties;
 mod public;
 mod serve;
 mod shipped_knowledge;
+mod soak;
 mod store;
 #[cfg(feature = "telegram")]
 mod telegram;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::practice::{Messages, OpeningHours, Practice, WEEKDAY_NAMES};
-use super::problem::Problem;
+use super::problem::{LineIndex, Problem};
 use super::quantity::{parse_duration_days, parse_temperature_celsius};
 use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPractice, RawRule, RawWhen};
 use super::template::{self, TemplateError};
@@ -131,6 +131,7 @@ struct Validator {
 struct Source<'a> {
     path: &'a Path,
     text: &'a str,
+    lines: &'a LineIndex,
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -152,7 +153,7 @@ impl Validator {
     }
 
     fn origin<T>(source: Source, at: &Spanned<T>) -> Origin {
-        let (line, column) = super::problem::line_column(source.text, at.span().start);
+        let (line, column) = source.lines.line_column(source.text, at.span().start);
         Origin {
             file: source.path.to_path_buf(),
             line,
@@ -169,10 +170,15 @@ impl Validator {
         let mut concepts = Vec::new();
         let mut faqs = Vec::new();
         let mut rules = Vec::new();
-        for (file, raw) in parsed {
+        let line_indexes: Vec<LineIndex> = parsed
+            .iter()
+            .map(|(file, _)| LineIndex::new(&file.source))
+            .collect();
+        for ((file, raw), lines) in parsed.into_iter().zip(&line_indexes) {
             let source = Source {
                 path: &file.path,
                 text: &file.source,
+                lines,
             };
             if let Some(practice) = raw.practice {
                 practices.push((source, practice));

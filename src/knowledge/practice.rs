@@ -141,6 +141,9 @@ pub struct Messages {
     pub followup_unclear: String,
     pub too_long: String,
     pub empty: String,
+    /// The one notice a patient sending messages too fast gets (see
+    /// [`crate::ratelimit`]).
+    pub slow_down: String,
 }
 
 impl Messages {
@@ -163,6 +166,10 @@ impl Messages {
                 "That message is too long for me to read. Please keep it short — one or two sentences about what's wrong or what you'd like to know. If it's an emergency, call {emergency_number} now.",
             ),
             (
+                "slow_down",
+                "You're sending messages faster than I can answer them. Please wait a moment, then send your question again. If it's an emergency, call {emergency_number} now.",
+            ),
+            (
                 "empty",
                 "I didn't get any text. What can I help you with? If it's an emergency, call {emergency_number} now.",
             ),
@@ -180,6 +187,7 @@ impl Messages {
             followup_unclear: take("followup_unclear"),
             too_long: take("too_long"),
             empty: take("empty"),
+            slow_down: take("slow_down"),
         }
     }
 }

@@ -47,18 +47,31 @@ pub struct Analyzer {
     irregular: HashMap<&'static str, &'static str>,
     /// Stem → the stems of its general-English synonyms.
     synonyms: HashMap<String, Vec<String>>,
-    /// Words that are never "corrected": the knowledge base's own words, the
-    /// lexicon's chat words, and common English.
+    /// Words that are never "corrected": the knowledge base's own words that
+    /// are not already [`common_words`] (the lexicon's chat words and common
+    /// English, shared by every analyzer).
     known: HashSet<String>,
     speller: Speller,
+    /// The stem of every vocabulary word, worked out once: stemming is a good
+    /// part of analysing a message, and of building a large knowledge base's
+    /// indexes, and nearly every word there is a vocabulary word.
+    stems: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
-            .field("known_words", &self.known.len())
+            .field("known_words", &(self.known.len() + common_words().len()))
             .finish_non_exhaustive()
     }
+}
+
+/// The lexicon's words and common English, built once per process: every
+/// analyzer (one per knowledge load, and one more to validate the files) used
+/// to copy these 40,000 words into a set of its own.
+fn common_words() -> &'static HashSet<&'static str> {
+    static WORDS: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| lexicon::all_words().chain(english_words()).collect())
 }
 
 /// Common English words, so that a correctly spelt word that the knowledge base
@@ -72,9 +85,11 @@ fn english_words() -> impl Iterator<Item = &'static str> {
 impl Analyzer {
     /// An analyzer that corrects spelling towards `vocabulary` (word → frequency).
     pub fn new(vocabulary: &HashMap<String, u32>) -> Analyzer {
-        let mut known: HashSet<String> = vocabulary.keys().cloned().collect();
-        known.extend(lexicon::all_words().map(str::to_string));
-        known.extend(english_words().map(str::to_string));
+        let known: HashSet<String> = vocabulary
+            .keys()
+            .filter(|word| !common_words().contains(word.as_str()))
+            .cloned()
+            .collect();
         let stemmer = Stemmer::create(Algorithm::English);
         let irregular: HashMap<&'static str, &'static str> =
             lexicon::IRREGULAR_FORMS.iter().copied().collect();
@@ -95,18 +110,24 @@ impl Analyzer {
                 }
             }
         }
+        let stems = vocabulary
+            .keys()
+            .filter(|word| !word.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|word| (word.clone(), base_stem(word)))
+            .collect();
         Analyzer {
             stemmer,
             irregular,
             synonyms,
             known,
             speller: Speller::new(vocabulary),
+            stems,
         }
     }
 
     /// Whether `word` is everyday English (or one of the chat lexicon's words).
     pub fn is_common_word(&self, word: &str) -> bool {
-        self.known.contains(word)
+        self.known.contains(word) || common_words().contains(word)
     }
 
     /// The stems of `stem`'s general-English synonyms.
@@ -125,6 +146,9 @@ impl Analyzer {
     pub fn stem(&self, word: &str) -> String {
         if word.starts_with(|c: char| c.is_ascii_digit()) {
             return word.to_string();
+        }
+        if let Some(stem) = self.stems.get(word) {
+            return stem.clone();
         }
         let base = self.irregular.get(word).copied().unwrap_or(word);
         self.stemmer.stem(base).into_owned()
@@ -164,7 +188,7 @@ impl Analyzer {
     }
 
     fn correction(&self, word: &str) -> Option<String> {
-        if self.known.contains(word) {
+        if self.known.contains(word) || common_words().contains(word) {
             return None;
         }
         self.speller

@@ -25,9 +25,21 @@ pub struct RawWord {
 ///
 /// Idempotent: normalising twice gives the same text as normalising once.
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    // ASCII is its own NFKC form and lower-cases to ASCII, so plain ASCII text
+    // (most messages, most knowledge files) skips the Unicode tables: the same
+    // result, in a fraction of the time.
+    if text.is_ascii() {
+        fold(text.chars().map(|c| c.to_ascii_lowercase()), text.len())
+    } else {
+        fold(text.nfkc().flat_map(char::to_lowercase).nfkc(), text.len())
+    }
+}
+
+/// Folds quotes, turns control characters into spaces and collapses white space.
+fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut last_was_space = true;
-    for c in text.nfkc().flat_map(char::to_lowercase).nfkc() {
+    for c in chars {
         let c = match c {
             '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '`' | '\u{00B4}' => '\'',
             '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
@@ -97,7 +109,12 @@ pub fn words(text: &str) -> Vec<RawWord> {
 fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
     // Whole-chunk abbreviations that contain punctuation ("w/o", "y/o").
     let trimmed = chunk.trim_end_matches(|c: char| is_clause_break(c) && c != '/');
-    if let Some(expansion) = expansions().get(trimmed).filter(|_| trimmed.contains('/')) {
+    // (`contains` first: it spares a table lookup for nearly every chunk.)
+    if let Some(expansion) = trimmed
+        .contains('/')
+        .then(|| expansions().get(trimmed))
+        .flatten()
+    {
         push_expansion(expansion, *clause, out);
         if trimmed.len() < chunk.len() {
             *clause += 1;
@@ -158,6 +175,14 @@ fn flush_word(current: &mut String, clause: u32, out: &mut Vec<RawWord>) {
     let word = std::mem::take(current);
     if let Some(expansion) = expansions().get(word.as_str()) {
         push_expansion(expansion, clause, out);
+        return;
+    }
+    // The common case, a plain word without apostrophe or digits, is its own
+    // single part below and was just looked up: push it as it is.
+    if !word.contains('\'') && !word.bytes().any(|b| b.is_ascii_digit()) {
+        if !is_ordinal_suffix(&word) {
+            out.push(RawWord { text: word, clause });
+        }
         return;
     }
     // Possessive "dad's" → "dad"; other "x's" contractions are in the table.
