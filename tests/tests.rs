@@ -21,6 +21,8 @@ mod heldout;
 mod knowledge_errors;
 mod public;
 mod serve;
+#[cfg(all(feature = "telegram", feature = "discord"))]
+mod serve_e2e;
 mod shipped_knowledge;
 mod store;
 #[cfg(feature = "telegram")]
