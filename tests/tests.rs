@@ -22,6 +22,8 @@ mod knowledge_errors;
 mod properties;
 mod public;
 mod serve;
+#[cfg(all(feature = "telegram", feature = "discord"))]
+mod serve_e2e;
 mod shipped_knowledge;
 mod soak;
 mod store;
