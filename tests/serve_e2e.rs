@@ -107,9 +107,6 @@ fn get(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "product bug: carebot.toml rejects the Discord channel address `discord:channel:<id>` \
-            as handoff.clinician_channel (`discord ids are numbers`), and `discord:<id>` is a \
-            user's DM to the adapter, so a Discord clinician channel cannot be configured"]
 async fn a_telegram_patient_is_answered_from_the_discord_clinician_channel() {
     let started = Instant::now();
     // 1) Both fakes.

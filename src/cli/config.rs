@@ -36,7 +36,7 @@ pub const DEFAULT_FILE: &str = "carebot.toml";
 /// Where the real platforms' APIs are; a setting so tests and proxies can
 /// point the adapters elsewhere.
 pub const TELEGRAM_API: &str = "https://api.telegram.org";
-pub const DISCORD_API: &str = "https://discord.com/api/v10";
+pub const DISCORD_API: &str = "https://discord.com/api";
 /// Where `/healthz` and `/metrics` are served by default: this machine only.
 pub const METRICS_LISTEN: &str = "127.0.0.1:9187";
 
@@ -498,7 +498,15 @@ impl<'a> Checker<'a> {
     fn address(&mut self, key: &str, address: &Address) {
         let ok = match address.platform.as_str() {
             "telegram" => address.chat.parse::<i64>().is_ok(),
-            "discord" => address.chat.parse::<u64>().is_ok(),
+            // A person (and their DM) is `discord:<id>`, a server channel
+            // `discord:channel:<id>`, as the Discord adapter writes them.
+            "discord" => {
+                let id = address
+                    .chat
+                    .strip_prefix("channel:")
+                    .unwrap_or(&address.chat);
+                id.parse::<u64>().is_ok()
+            }
             _ => true,
         };
         if !ok {
@@ -511,7 +519,7 @@ impl<'a> Checker<'a> {
                     if address.platform == "telegram" {
                         "-1001234567890"
                     } else {
-                        "987654321098765432"
+                        "channel:987654321098765432"
                     }
                 ),
             );
@@ -711,7 +719,8 @@ impl Config {
             application_id: self.discord.application_id,
             clinician_channel: self
                 .clinician_channel_on("discord")
-                .and_then(|chat| chat.parse().ok()),
+                .and_then(|chat| chat.strip_prefix("channel:"))
+                .and_then(|id| id.parse().ok()),
             clinician_role: self.discord.clinician_role,
             message_content: self.discord.message_content,
         });
@@ -941,7 +950,7 @@ mod tests {
         );
         assert!(!inline[0].contains("123:abc"));
 
-        let config = parse("[handoff]\nclinician_channel = \"discord:42\"\n[discord]\napi_url = \"http://127.0.0.1:9/api\"\n").unwrap();
+        let config = parse("[handoff]\nclinician_channel = \"discord:channel:42\"\n[discord]\napi_url = \"http://127.0.0.1:9/api\"\n").unwrap();
         assert!(!config.wants_serve(&[]));
         assert!(config.wants_serve(&[("CAREBOT_DISCORD_TOKEN", "t0ken")]));
         let adapters = config
