@@ -182,6 +182,12 @@ const RESOLUTION_FOLLOWERS: &[&str] = &[
     "though",
     "but",
     "so",
+    // A denial that follows starts a new statement: "it's gone, no pain".
+    "no",
+    "not",
+    "never",
+    "without",
+    "nor",
 ];
 
 /// In a concept phrase, `#` stands for any number ("taken # tablets").
