@@ -71,6 +71,11 @@ pub enum Action {
         conversations: usize,
         cases: usize,
         notices: usize,
+        /// Absent in entries written before unanswered questions were purged.
+        #[serde(default)]
+        unanswered: usize,
+        #[serde(default)]
+        audit: usize,
     },
 }
 
@@ -104,4 +109,26 @@ pub struct AuditEntry {
     /// The patient whose data was involved: "forget me" removes every entry
     /// that names them, except the record of the deletion itself.
     pub patient: Option<Address>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_purge_logged_by_an_earlier_version_still_reads() {
+        let earlier: Action =
+            serde_json::from_str(r#"{"action":"purged","conversations":3,"cases":1,"notices":2}"#)
+                .unwrap();
+        assert_eq!(
+            earlier,
+            Action::Purged {
+                conversations: 3,
+                cases: 1,
+                notices: 2,
+                unanswered: 0,
+                audit: 0
+            }
+        );
+    }
 }

@@ -23,7 +23,7 @@ use crate::text::{lexicon, Analyzer, Token};
 use crate::triage::{Answer, Decision, Facts, Triage};
 
 /// Input limits, so that no message can make the engine slow.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Longer messages get a polite "please keep it short" and are not analysed.
     pub max_message_chars: usize,
@@ -140,6 +140,11 @@ impl Engine {
 
     pub fn knowledge(&self) -> &Knowledge {
         &self.knowledge
+    }
+
+    /// The input limits this engine was built with (a reload keeps them).
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The FAQ entry `id`, found through the index: [`Knowledge::faq`] scans

@@ -5,15 +5,16 @@
 //! Each patient has a token bucket: `burst` messages at once, refilled at
 //! `per_minute`. A bucket is a few bytes in a map keyed by patient id, and a
 //! check is one map lookup, so a flooding patient costs the others nothing.
-//! The clock is passed in (`now`), which keeps the limiter pure and its tests
-//! exact; the service layer passes `Instant::now()`.
+//! The time is passed in (`now`), which keeps the limiter pure and its tests
+//! exact; the service passes its [`crate::clock::Clock`]'s time, so the
+//! service's tests can move it on by hand.
 //!
 //! ```
-//! use std::time::{Duration, Instant};
+//! use std::time::Duration;
 //! use carebot::ratelimit::{Decision, RateLimit, RateLimiter};
 //!
 //! let mut limiter = RateLimiter::new(RateLimit { burst: 2, per_minute: 6 });
-//! let now = Instant::now();
+//! let now = jiff::Timestamp::now();
 //! assert_eq!(limiter.check("alice", now), Decision::Allow);
 //! assert_eq!(limiter.check("alice", now), Decision::Allow);
 //! assert!(matches!(limiter.check("alice", now), Decision::SlowDown { .. }));
@@ -23,7 +24,11 @@
 //! ```
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::clock::elapsed;
 
 /// How many messages a patient may send: `burst` in a row, then `per_minute`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +68,7 @@ pub enum Decision {
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     tokens: f64,
-    updated: Instant,
+    updated: Timestamp,
     /// Whether this flood has had its notice.
     notified: bool,
 }
@@ -74,7 +79,7 @@ pub struct RateLimiter {
     limit: RateLimit,
     buckets: HashMap<String, Bucket>,
     /// When idle buckets were last dropped.
-    swept: Option<Instant>,
+    swept: Option<Timestamp>,
 }
 
 impl RateLimiter {
@@ -106,7 +111,7 @@ impl RateLimiter {
 
     /// Counts a message from `patient` at `now` and says what to do with it.
     /// A `now` earlier than the patient's last message counts as no time passed.
-    pub fn check(&mut self, patient: &str, now: Instant) -> Decision {
+    pub fn check(&mut self, patient: &str, now: Timestamp) -> Decision {
         self.sweep(now);
         let burst = f64::from(self.limit.burst);
         let rate = self.rate();
@@ -118,7 +123,7 @@ impl RateLimiter {
                 notified: false,
             }),
         };
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        let elapsed = elapsed(bucket.updated, now).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.updated = bucket.updated.max(now);
         if bucket.tokens >= burst {
@@ -146,13 +151,13 @@ impl RateLimiter {
     /// Drops the buckets that have refilled, at most once per refill time, so
     /// that memory follows the patients active in the last minute or so, not
     /// every patient ever seen.
-    fn sweep(&mut self, now: Instant) {
+    fn sweep(&mut self, now: Timestamp) {
         let refill = self.refill_time();
         match self.swept {
-            Some(swept) if now.saturating_duration_since(swept) < refill => {}
+            Some(swept) if elapsed(swept, now) < refill => {}
             _ => {
                 self.buckets
-                    .retain(|_, bucket| now.saturating_duration_since(bucket.updated) < refill);
+                    .retain(|_, bucket| elapsed(bucket.updated, now) < refill);
                 self.swept = Some(now);
             }
         }
@@ -174,7 +179,7 @@ mod tests {
     #[test]
     fn a_burst_is_allowed_then_one_notice_then_silence() {
         let mut limiter = limiter(3, 60);
-        let start = Instant::now();
+        let start = Timestamp::now();
         for _ in 0..3 {
             assert_eq!(limiter.check("p1", start), Decision::Allow);
         }
@@ -195,7 +200,7 @@ mod tests {
     #[test]
     fn the_allowance_refills_at_the_rate() {
         let mut limiter = limiter(2, 60);
-        let start = Instant::now();
+        let start = Timestamp::now();
         assert_eq!(limiter.check("p1", start), Decision::Allow);
         assert_eq!(limiter.check("p1", start), Decision::Allow);
         assert!(matches!(
@@ -226,7 +231,7 @@ mod tests {
     #[test]
     fn a_flooding_patient_does_not_delay_others() {
         let mut limiter = limiter(5, 30);
-        let start = Instant::now();
+        let start = Timestamp::now();
         // The flooder sends every millisecond for 20 s; fifty others one message
         // every five seconds each, well under the limit.
         let mut flooder_allowed = 0;
@@ -251,7 +256,7 @@ mod tests {
     #[test]
     fn a_steady_patient_under_the_rate_is_never_limited() {
         let mut limiter = limiter(3, 30);
-        let start = Instant::now();
+        let start = Timestamp::now();
         for n in 0..1_000 {
             assert_eq!(
                 limiter.check("steady", start + seconds(2.0 * n as f64)),
@@ -263,7 +268,7 @@ mod tests {
     #[test]
     fn idle_patients_are_forgotten() {
         let mut limiter = limiter(10, 60);
-        let start = Instant::now();
+        let start = Timestamp::now();
         for n in 0..1_000 {
             limiter.check(&format!("p{n}"), start);
         }
@@ -275,7 +280,7 @@ mod tests {
     #[test]
     fn a_clock_going_backwards_is_no_time() {
         let mut limiter = limiter(1, 60);
-        let start = Instant::now() + seconds(100.0);
+        let start = Timestamp::now() + seconds(100.0);
         assert_eq!(limiter.check("p1", start), Decision::Allow);
         assert!(matches!(
             limiter.check("p1", start - seconds(50.0)),

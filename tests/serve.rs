@@ -399,6 +399,45 @@ fn health_and_metrics_describe_the_running_process_without_message_text() {
 }
 
 #[test]
+fn the_configured_limits_hold_back_a_flood_and_a_long_message() {
+    let deployment =
+        Deployment::new("\n[limits]\nburst = 3\nper_minute = 6\nmax_message_chars = 200\n");
+    let mut carebot = deployment.serve();
+    for _ in 0..3 {
+        let reply = carebot.ask("flood", "are you open on saturday?");
+        assert_eq!(entry(&reply), "opening-hours");
+    }
+    let notice = carebot.ask("flood", "are you open on saturday?");
+    assert_eq!(notice["reply"]["kind"], "notice");
+    let text = notice["reply"]["text"].as_str().unwrap();
+    assert!(text.contains("faster than I can answer"), "{text}");
+    assert!(text.contains("911"), "{text}");
+    for _ in 0..5 {
+        carebot.send("flood", "are you open on saturday?");
+    }
+    // Another patient is answered at once, and a message over the configured
+    // length gets the "keep it short" notice.
+    let other = carebot.ask("calm", "are you open on saturday?");
+    assert_eq!(entry(&other), "opening-hours");
+    let long = carebot.ask("calm", &"my knee hurts when I walk ".repeat(10));
+    assert_eq!(long["reply"]["kind"], "notice");
+    assert!(
+        long["reply"]["text"].as_str().unwrap().contains("too long"),
+        "{long}"
+    );
+    // The five dropped messages got no reply at all, and are counted.
+    let (_, metrics) = carebot.get("/metrics");
+    assert!(
+        metrics.contains("carebot_messages_rate_limited_total 6"),
+        "{metrics}"
+    );
+    let (status, _) = carebot.terminate();
+    assert!(status.success(), "{status:?}");
+    let log = carebot.log_text();
+    assert!(!log.contains("saturday"), "{log}");
+}
+
+#[test]
 fn edited_knowledge_is_reloaded_and_a_broken_edit_keeps_the_last_good_set() {
     let deployment = Deployment::new("");
     let mut carebot = deployment.serve();

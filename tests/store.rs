@@ -147,11 +147,14 @@ fn the_outbox_keeps_each_recipients_order_through_retries() {
 }
 
 #[test]
-fn retention_purges_old_conversations_and_resolved_cases_only() {
+fn retention_purges_old_conversations_resolved_cases_and_unanswered_questions_only() {
     let (_dir, service, clock) = service_at(monday_afternoon());
     let (old, open_case, resolved, recent) = (patient(1), patient(2), patient(3), patient(4));
     service
         .patient_message(&old, "what are your opening hours")
+        .unwrap();
+    service
+        .patient_message(&old, "can you teach my parrot to sing")
         .unwrap();
     let open_id = service
         .patient_message(&open_case, "agent")
@@ -174,6 +177,27 @@ fn retention_purges_old_conversations_and_resolved_cases_only() {
     service
         .patient_message(&recent, "do you do flu shots")
         .unwrap();
+    service
+        .patient_message(&recent, "do you sell garden gnomes")
+        .unwrap();
+    let unanswered = |service: &carebot::Service| -> Vec<String> {
+        let mut texts: Vec<String> = service
+            .store()
+            .unanswered()
+            .unwrap()
+            .into_iter()
+            .map(|question| question.text)
+            .collect();
+        texts.sort();
+        texts
+    };
+    assert_eq!(
+        unanswered(&service),
+        [
+            "can you teach my parrot to sing",
+            "do you sell garden gnomes"
+        ]
+    );
     let nothing = service.purge(Actor::System).unwrap();
     assert_eq!(
         nothing,
@@ -193,6 +217,8 @@ fn retention_purges_old_conversations_and_resolved_cases_only() {
     );
     assert_eq!(purged.cases, 1, "only the resolved case");
     assert_eq!(purged.notices, 3);
+    assert_eq!(purged.unanswered, 1, "only the 31-day-old question");
+    assert_eq!(unanswered(&service), ["do you sell garden gnomes"]);
     let store = service.store();
     assert!(
         store.case(open_id).unwrap().is_some(),
@@ -209,7 +235,9 @@ fn retention_purges_old_conversations_and_resolved_cases_only() {
         Action::Purged {
             conversations: 3,
             cases: 1,
-            notices: 3
+            notices: 3,
+            unanswered: 1,
+            audit: 0
         }
     );
     assert_eq!(
@@ -218,6 +246,49 @@ fn retention_purges_old_conversations_and_resolved_cases_only() {
             login: "admin".into()
         }
     );
+}
+
+#[test]
+fn the_audit_log_is_kept_for_its_own_retention_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(monday_afternoon()));
+    let settings = carebot::Settings {
+        retention_days: 30,
+        audit_retention_days: 400,
+        ..settings()
+    };
+    let service = service_in(dir.path(), settings, clock.clone());
+    let first = service
+        .patient_message(&patient(1), "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    service
+        .clinician_command(&nurse(), command(&format!("/resolve {first} called back")))
+        .unwrap();
+    let early = service.store().audit_log().unwrap().len();
+    assert!(early >= 2, "opening and resolving are audited");
+
+    clock.advance(Duration::from_secs(200 * 24 * 3600));
+    let second = service
+        .patient_message(&patient(2), "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    // The case and conversation are long gone (30 days); their audit stays.
+    let purged = service.purge(Actor::System).unwrap();
+    assert_eq!((purged.cases, purged.audit), (1, 0));
+
+    clock.advance(Duration::from_secs(201 * 24 * 3600));
+    let purged = service.purge(Actor::System).unwrap();
+    assert_eq!(purged.audit, early, "the entries from 401 days ago");
+    let log = service.store().audit_log().unwrap();
+    assert!(log.iter().all(|entry| entry.case != Some(first)), "{log:?}");
+    assert!(log.iter().any(|entry| entry.case == Some(second)));
+    assert!(matches!(
+        log.last().unwrap().action,
+        Action::Purged { audit, .. } if audit == early
+    ));
 }
 
 /// Every file under `dir`, as bytes.

@@ -21,6 +21,7 @@ mod heldout;
 mod knowledge_errors;
 mod properties;
 mod public;
+mod rate_limit;
 mod serve;
 #[cfg(all(feature = "telegram", feature = "discord"))]
 mod serve_e2e;

@@ -28,7 +28,8 @@ use toml::Spanned;
 use url::Url;
 
 use carebot::knowledge::problem::line_column;
-use carebot::{Address, Settings};
+use carebot::ratelimit::RateLimit;
+use carebot::{Address, Limits, Settings};
 
 /// The file read when no `--config` is given, if it exists.
 pub const DEFAULT_FILE: &str = "carebot.toml";
@@ -141,6 +142,14 @@ impl Default for ReloadConfig {
     }
 }
 
+/// Limits on what patients send: how long a message is read, and how fast
+/// one patient may send them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InputLimits {
+    pub engine: Limits,
+    pub rate: RateLimit,
+}
+
 /// Telegram, as the file configures it (the token comes later).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TelegramFile {
@@ -187,6 +196,7 @@ pub struct Config {
     pub data: Option<PathBuf>,
     pub handoff: Settings,
     pub reload: ReloadConfig,
+    pub limits: InputLimits,
     /// Where `/healthz` and `/metrics` are served.
     pub metrics_listen: SocketAddr,
     pub log: LogConfig,
@@ -202,6 +212,7 @@ impl Default for Config {
             data: None,
             handoff: Settings::default(),
             reload: ReloadConfig::default(),
+            limits: InputLimits::default(),
             metrics_listen: METRICS_LISTEN.parse().expect("a valid default address"),
             log: LogConfig::default(),
             telegram: TelegramFile {
@@ -305,6 +316,8 @@ struct RawConfig {
     #[serde(default)]
     reload: RawReload,
     #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
     metrics: RawMetrics,
     #[serde(default)]
     log: RawLog,
@@ -321,6 +334,14 @@ struct RawConfig {
 struct RawReload {
     watch: Option<bool>,
     poll_interval_ms: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_message_chars: Option<usize>,
+    burst: Option<u32>,
+    per_minute: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -576,6 +597,43 @@ impl Config {
                 "must be between 100 and 60000 (milliseconds)",
             );
         }
+        let limits = InputLimits {
+            engine: Limits {
+                max_message_chars: raw
+                    .limits
+                    .max_message_chars
+                    .unwrap_or(defaults.limits.engine.max_message_chars),
+            },
+            rate: RateLimit {
+                burst: raw.limits.burst.unwrap_or(defaults.limits.rate.burst),
+                per_minute: raw
+                    .limits
+                    .per_minute
+                    .unwrap_or(defaults.limits.rate.per_minute),
+            },
+        };
+        // Bounds that keep every message cheap to read and a person typing
+        // fast from ever being taken for a flood.
+        for (key, value, range) in [
+            (
+                "limits.max_message_chars",
+                limits.engine.max_message_chars as u64,
+                100..=20_000,
+            ),
+            ("limits.burst", u64::from(limits.rate.burst), 3..=1_000),
+            (
+                "limits.per_minute",
+                u64::from(limits.rate.per_minute),
+                6..=6_000,
+            ),
+        ] {
+            if !range.contains(&value) {
+                check.problem(
+                    key,
+                    format!("must be between {} and {}", range.start(), range.end()),
+                );
+            }
+        }
         let metrics_listen = match &raw.metrics.listen {
             Some(text) => check
                 .socket_address("metrics.listen", text, METRICS_LISTEN)
@@ -654,6 +712,7 @@ impl Config {
                 watch: raw.reload.watch.unwrap_or(true),
                 poll_interval: Duration::from_millis(poll_ms),
             },
+            limits,
             metrics_listen,
             log: LogConfig {
                 format: raw.log.format,
@@ -901,6 +960,28 @@ mod tests {
                 "/etc/carebot/carebot.toml:5:21: handoff.clinician_channel: `telegram:staff`: telegram ids are numbers, e.g. telegram:-1001234567890",
                 "/etc/carebot/carebot.toml:8:10: metrics.listen: `localhost` is not an IP address and port, e.g. 127.0.0.1:9187",
                 "/etc/carebot/carebot.toml:11:11: telegram.api_url: `ftp://example.org` must be an http or https URL with a host, e.g. https://api.telegram.org",
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_are_read_and_kept_within_bounds() {
+        let config = parse("[limits]\nmax_message_chars = 500\nper_minute = 12\n").unwrap();
+        assert_eq!(config.limits.engine.max_message_chars, 500);
+        assert_eq!(
+            config.limits.rate,
+            RateLimit {
+                burst: 10,
+                per_minute: 12
+            }
+        );
+        assert_eq!(parse("").unwrap().limits, InputLimits::default());
+        assert_eq!(
+            problems("[limits]\nmax_message_chars = 5\nburst = 0\nper_minute = 100000\n"),
+            [
+                "/etc/carebot/carebot.toml:2:21: limits.max_message_chars: must be between 100 and 20000",
+                "/etc/carebot/carebot.toml:3:9: limits.burst: must be between 3 and 1000",
+                "/etc/carebot/carebot.toml:4:14: limits.per_minute: must be between 6 and 6000",
             ]
         );
     }

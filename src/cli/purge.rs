@@ -1,5 +1,6 @@
-//! `carebot purge`: deletes conversations and resolved cases past the
-//! retention period now, rather than waiting for the running bot to.
+//! `carebot purge`: deletes conversations, resolved cases and unanswered
+//! questions past the retention period (and audit entries past the audit
+//! log's) now, rather than waiting for the running bot to.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,11 +15,14 @@ pub fn run(knowledge: &Path, data: &DataArgs) -> Result<ExitCode, ExitCode> {
         .purge(Actor::Staff { login: login() })
         .map_err(super::failed)?;
     println!(
-        "Deleted {} conversation(s), {} resolved case(s) and {} first-contact record(s) older than {} days.",
+        "Deleted {} conversation(s), {} resolved case(s), {} first-contact record(s) and {} unanswered question(s) older than {} days, and {} audit entries older than {} days.",
         purged.conversations,
         purged.cases,
         purged.notices,
-        service.settings().retention_days
+        purged.unanswered,
+        service.settings().retention_days,
+        purged.audit,
+        service.settings().audit_retention_days
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -29,6 +29,11 @@ pub struct Settings {
     /// Hours after which an unfinished conversation (a follow-up question left
     /// unanswered) is forgotten, so a patient coming back days later starts afresh.
     pub conversation_ttl_hours: u64,
+    /// Days the audit log (who did what and when, no message text) is kept:
+    /// longer than conversations, since it is the practice's record of how
+    /// cases were handled. Six years by default, the HIPAA documentation
+    /// retention period.
+    pub audit_retention_days: u64,
 }
 
 impl Default for Settings {
@@ -39,6 +44,7 @@ impl Default for Settings {
             remind_after_minutes: 15,
             retention_days: 30,
             conversation_ttl_hours: 24,
+            audit_retention_days: 6 * 365,
         }
     }
 }
@@ -98,6 +104,9 @@ impl Settings {
         if self.retention_days == 0 {
             problems.push(("retention_days", "must be at least 1"));
         }
+        if self.audit_retention_days == 0 {
+            problems.push(("audit_retention_days", "must be at least 1"));
+        }
         problems
     }
 
@@ -107,6 +116,10 @@ impl Settings {
 
     pub fn retention(&self) -> Duration {
         Duration::from_secs(self.retention_days.saturating_mul(24 * 3600))
+    }
+
+    pub fn audit_retention(&self) -> Duration {
+        Duration::from_secs(self.audit_retention_days.saturating_mul(24 * 3600))
     }
 
     pub fn conversation_ttl(&self) -> Duration {

@@ -5,6 +5,7 @@
 //!
 //! | file | handles |
 //! |---|---|
+//! | `limits.rs` | the per-patient rate limit every patient message passes first |
 //! | `patient.rs` | a patient's message: engine reply, cases, "agent", "forget me"... |
 //! | `clinician.rs` | clinician commands: list, show, claim, reply, resolve |
 //! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
@@ -17,12 +18,14 @@
 
 mod alerts;
 mod clinician;
+mod limits;
 mod patient;
 mod public;
 mod staff;
 mod upkeep;
 
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use jiff::Timestamp;
@@ -33,7 +36,9 @@ use carebot_chat::{Address, CaseId, Delivery, Inbound, Reply};
 use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
 use crate::handoff::Settings;
+use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::store::{Store, StoreError};
+use limits::Admission;
 
 /// Why the service could not handle something. Patients and clinicians get
 /// replies for everything they can get wrong themselves; this is for the rest.
@@ -87,6 +92,10 @@ pub struct Service {
     patient_locks: Box<[Mutex<()>]>,
     /// Woken whenever something is queued, so the dispatcher sends it at once.
     outbox_ready: Arc<Notify>,
+    /// Each patient's allowance of messages (see `limits.rs`).
+    rate_limiter: Mutex<RateLimiter>,
+    /// Messages the rate limit held back since start.
+    rate_limited: AtomicU64,
 }
 
 impl Service {
@@ -103,6 +112,8 @@ impl Service {
             clock,
             patient_locks: (0..PATIENT_LOCKS).map(|_| Mutex::new(())).collect(),
             outbox_ready: Arc::new(Notify::new()),
+            rate_limiter: Mutex::new(RateLimiter::new(RateLimit::default())),
+            rate_limited: AtomicU64::new(0),
         }
     }
 
@@ -110,6 +121,10 @@ impl Service {
     /// chat: usually the chat it came from, but a health question asked in a
     /// shared channel is answered privately. What must reach anyone else
     /// (clinicians, a patient a clinician replied to) is in the outbox.
+    ///
+    /// Patients' messages are counted against their rate limit first (see
+    /// `limits.rs`); [`Service::patient_message`], for local tools such as the
+    /// terminal chat, is not limited.
     pub fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, ServiceError> {
         let to_chat = |chat: &Address, replies: Vec<Reply>| {
             replies
@@ -129,6 +144,11 @@ impl Service {
                 Ok(Vec::new())
             }
             Inbound::Message { from, text } => {
+                match self.admit(&from, &text) {
+                    Admission::Handle => {}
+                    Admission::SlowDown(notice) => return Ok(to_chat(&from, vec![notice])),
+                    Admission::Drop => return Ok(Vec::new()),
+                }
                 let response = self.patient_message(&from, &text)?;
                 Ok(to_chat(
                     &from,
@@ -143,7 +163,11 @@ impl Service {
                 let reply = self.malformed_command(&sender, &usage)?;
                 Ok(to_chat(&sender.chat, vec![reply]))
             }
-            Inbound::Public { sender, text } => self.public_message(&sender, &text),
+            Inbound::Public { sender, text } => match self.admit(&sender.user, &text) {
+                Admission::Handle => self.public_message(&sender, &text),
+                Admission::SlowDown(notice) => Ok(to_chat(&sender.chat, vec![notice])),
+                Admission::Drop => Ok(Vec::new()),
+            },
         }
     }
 

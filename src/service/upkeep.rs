@@ -82,13 +82,19 @@ impl Service {
         Ok(reminded)
     }
 
-    /// Deletes conversations and resolved cases older than the retention
-    /// period, and audits that it did (when it deleted anything).
+    /// Deletes conversations, resolved cases and unanswered questions older
+    /// than the retention period, and audit entries older than the audit
+    /// log's, and audits that it did (when it deleted anything).
     pub fn purge(&self, actor: Actor) -> Result<Purged, ServiceError> {
         let now = self.now();
-        let purged = self
-            .store
-            .purge(clock::before(now, self.settings.retention()))?;
+        let purged = Purged {
+            audit: self
+                .store
+                .purge_audit(clock::before(now, self.settings.audit_retention()))?,
+            ..self
+                .store
+                .purge(clock::before(now, self.settings.retention()))?
+        };
         if purged != Purged::default() {
             self.store.audit(AuditEntry {
                 at: now,
@@ -97,6 +103,8 @@ impl Service {
                     conversations: purged.conversations,
                     cases: purged.cases,
                     notices: purged.notices,
+                    unanswered: purged.unanswered,
+                    audit: purged.audit,
                 },
                 case: None,
                 patient: None,
@@ -105,6 +113,8 @@ impl Service {
                 conversations = purged.conversations,
                 cases = purged.cases,
                 notices = purged.notices,
+                unanswered = purged.unanswered,
+                audit = purged.audit,
                 "retention purge"
             );
         }

@@ -25,4 +25,24 @@ impl Store {
             .map(|(_, entry)| entry)
             .collect())
     }
+
+    /// Deletes the audit entries made before `before`, oldest first, and
+    /// returns how many. Entries are appended in time order, so this stops at
+    /// the first one to keep. Durable on return.
+    pub fn purge_audit(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for item in self.trees.audit.iter() {
+            let (key, bytes) = item?;
+            let entry: AuditEntry = super::decode("audit", &key, &bytes)?;
+            if entry.at >= before {
+                break;
+            }
+            self.trees.audit.remove(&key)?;
+            removed += 1;
+        }
+        if removed > 0 {
+            self.flush()?;
+        }
+        Ok(removed)
+    }
 }

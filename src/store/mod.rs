@@ -83,6 +83,12 @@ struct Trees {
     meta: sled::Tree,
 }
 
+/// The most memory sled may use to cache the database's pages. sled's
+/// default is 1 GiB, which a long-running carebot slowly fills as the audit
+/// log and cases accumulate (the soak test showed it); a practice's working
+/// set (conversations of the last day, open cases, the outbox) is a few MB.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// carebot's durable state. Cheap to clone; clones share the database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -95,7 +101,7 @@ impl Store {
     /// Opens (or creates) the store in `dir`. Only one process may have a
     /// store open at a time.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(dir).open().map_err(|source| {
+        let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open().map_err(|source| {
             let locked = matches!(&source, sled::Error::Io(error)
                 if error.kind() == std::io::ErrorKind::WouldBlock || error.to_string().contains("lock"));
             if locked {

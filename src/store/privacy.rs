@@ -11,7 +11,7 @@ use carebot_chat::{Address, CaseId};
 
 use super::{
     abort, address_key, all, decode, encode, from_transaction, id_key, NoticeShown, OutboxItem,
-    PatientRecord, Store, StoreError,
+    PatientRecord, Store, StoreError, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -42,6 +42,12 @@ pub struct Purged {
     pub conversations: usize,
     pub cases: usize,
     pub notices: usize,
+    /// Unanswered questions (for the practice's report) last asked before
+    /// the retention period: patients' words, even redacted, are not kept
+    /// longer than their conversations.
+    pub unanswered: usize,
+    /// Audit entries older than the audit log's own retention period.
+    pub audit: usize,
 }
 
 impl Store {
@@ -154,28 +160,27 @@ impl Store {
             .collect())
     }
 
-    /// Deletes conversations last touched before `before` and cases resolved
-    /// before it, and the first-contact records of patients with no
-    /// conversation left. Durable on return.
+    /// Deletes conversations last touched before `before`, cases resolved
+    /// before it, unanswered questions last asked before it, and the
+    /// first-contact records of patients with no conversation left. Durable
+    /// on return.
     pub fn purge(&self, before: Timestamp) -> Result<Purged, StoreError> {
         let t = &self.trees;
-        let mut purged = Purged::default();
-        for (key, record) in all::<PatientRecord>("conversations", &t.conversations)? {
-            if record.updated_at < before {
-                // Only if untouched since it was read: a patient may be writing right now.
-                let current = t.conversations.get(&key)?;
-                if current.as_ref().is_some_and(|bytes| {
-                    decode::<PatientRecord>("conversations", &key, bytes)
-                        .is_ok_and(|r| r.updated_at < before)
-                }) && t
-                    .conversations
-                    .compare_and_swap(&key, current, None as Option<&[u8]>)?
-                    .is_ok()
-                {
-                    purged.conversations += 1;
-                }
-            }
-        }
+        // A patient may be writing right now: only records still as old as
+        // when they were read are deleted.
+        let mut purged = Purged {
+            conversations: remove_stale(
+                "conversations",
+                &t.conversations,
+                |record: &PatientRecord| record.updated_at < before,
+            )?,
+            unanswered: remove_stale(
+                "unanswered",
+                &t.unanswered,
+                |question: &UnansweredQuestion| question.last_seen < before,
+            )?,
+            ..Purged::default()
+        };
         for (key, case) in all::<HandoffCase>("cases", &t.cases)? {
             if case
                 .resolution
@@ -195,4 +200,32 @@ impl Store {
         self.flush()?;
         Ok(purged)
     }
+}
+
+/// Deletes the records of `tree` that are `stale`, each only if it has not
+/// changed since it was read (compare-and-swap), so that a record written
+/// while the purge runs is kept. Returns how many were deleted.
+fn remove_stale<T: serde::de::DeserializeOwned>(
+    name: &'static str,
+    tree: &sled::Tree,
+    stale: impl Fn(&T) -> bool,
+) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    for (key, record) in all::<T>(name, tree)? {
+        if !stale(&record) {
+            continue;
+        }
+        let current = tree.get(&key)?;
+        let still_stale = current
+            .as_ref()
+            .is_some_and(|bytes| decode::<T>(name, &key, bytes).is_ok_and(|r| stale(&r)));
+        if still_stale
+            && tree
+                .compare_and_swap(&key, current, None as Option<&[u8]>)?
+                .is_ok()
+        {
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }

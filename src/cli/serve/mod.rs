@@ -42,7 +42,7 @@ use tokio::task::JoinSet;
 use carebot::clock::SystemClock;
 use carebot::dispatch::{self, Backoff};
 use carebot::upkeep::{self, Schedule};
-use carebot::{Bot, Service, Store};
+use carebot::{Bot, Engine, Service, Store};
 
 use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
 use super::data::{open_store, DataArgs, WithoutData};
@@ -86,7 +86,7 @@ pub fn run(
         .map_err(|problems| super::config_failed(&problems))?;
     check_features(&adapters)?;
     let seen = reload::Fingerprint::of(dir);
-    let engine = super::load_engine(dir)?;
+    let engine = Engine::with_limits(super::load_knowledge(dir)?, config.limits.engine);
     if args.check {
         let mut running = adapters.names();
         if running.is_empty() {
@@ -119,12 +119,15 @@ pub fn run(
         tracing::warn!("{warning}");
     }
     let ready = Ready {
-        service: Arc::new(Service::new(
-            Arc::new(engine),
-            store,
-            data.settings().clone(),
-            Arc::new(SystemClock),
-        )),
+        service: Arc::new(
+            Service::new(
+                Arc::new(engine),
+                store,
+                data.settings().clone(),
+                Arc::new(SystemClock),
+            )
+            .with_rate_limit(config.limits.rate),
+        ),
         platforms,
         listener,
         knowledge: dir.to_path_buf(),

@@ -135,7 +135,10 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 impl Watcher {
     async fn reload(&mut self) {
         let dir = self.dir.clone();
-        let Some(loaded) = blocking(move || carebot::load_dir(&dir).map(Engine::new)).await else {
+        let limits = self.service.engine().limits();
+        let Some(loaded) =
+            blocking(move || carebot::load_dir(&dir).map(|k| Engine::with_limits(k, limits))).await
+        else {
             return;
         };
         match loaded {

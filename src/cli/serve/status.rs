@@ -72,6 +72,14 @@ impl Status {
         out.family(name, "gauge", "Triage rules in the knowledge being served.");
         out.sample(name, &[], engine.knowledge().rules.len());
 
+        let name = "carebot_messages_rate_limited_total";
+        out.family(
+            name,
+            "counter",
+            "Patient messages held back because their sender was over the rate limit (limits.burst, limits.per_minute).",
+        );
+        out.sample(name, &[], self.service.rate_limited());
+
         let name = "carebot_adapter_connected";
         out.family(
             name,
@@ -185,6 +193,10 @@ mod tests {
             "{metrics}"
         );
         assert!(metrics.contains("carebot_outbox_depth 0"), "{metrics}");
+        assert!(
+            metrics.contains("carebot_messages_rate_limited_total 0"),
+            "{metrics}"
+        );
         assert!(
             metrics.contains("carebot_handoff_cases{status=\"open\"} 0"),
             "{metrics}"
