@@ -5,16 +5,21 @@
 //!
 //! Delivery is at-least-once: a crash after the platform accepted a message
 //! but before the confirmation was stored sends it again on restart.
+//!
+//! One exception to "retried until delivered": a patient whose chat refuses
+//! the bot (blocked, account deleted) will never get the message, so it is
+//! dropped and the clinicians are told to reach the patient another way.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use carebot_chat::DeliveryError;
-use carebot_chat::Outbound;
+use carebot_chat::{CaseId, Outbound, Purpose, Reply, ReplyKind};
 
 use crate::clock;
-use crate::service::Service;
+use crate::service::{Service, ServiceError};
+use crate::store::StoreError;
 
 /// What an adapter provides to deliver outbox messages: `Ok` confirms that
 /// the platform accepted the message.
@@ -147,6 +152,8 @@ async fn deliver_due<D: Deliver>(
     // A recipient whose message just failed gets nothing more this round, so
     // its messages stay in order.
     let mut failed = std::collections::HashSet::new();
+    // Cases whose clinicians were told this round that a patient is unreachable.
+    let mut alerted = std::collections::HashSet::new();
     let mut tried = 0;
     for item in due {
         let message = &item.message;
@@ -162,6 +169,11 @@ async fn deliver_due<D: Deliver>(
             Ok(()) => {
                 tracing::debug!(id = %message.id, purpose = message.purpose.name(), "delivered");
                 store.delivered(message.id).map(|_| ())
+            }
+            // The patient's other messages are tried (and given up) in this
+            // same round, with one alert per case.
+            Err(error) if error.recipient_refuses && to_patient(message.purpose) => {
+                give_up(service, message, &error, &mut alerted)
             }
             Err(error) => {
                 failed.insert(message.to.clone());
@@ -179,6 +191,57 @@ async fn deliver_due<D: Deliver>(
         }
     }
     Round::Done { tried }
+}
+
+/// Whether a message is for a patient (a clinician's reply, news about their
+/// case) rather than for the clinicians.
+fn to_patient(purpose: Purpose) -> bool {
+    matches!(
+        purpose,
+        Purpose::ClinicianReply { .. } | Purpose::CaseNews { .. }
+    )
+}
+
+/// A patient who has closed their chat to the bot (blocked it, deleted their
+/// account) will never get the message, and retrying it forever would also
+/// hold back nothing but noise: it is dropped from the outbox and the
+/// clinicians are told, once per case and round, to reach the patient another
+/// way. Messages for clinicians are never given up: a handoff must not be lost
+/// to a permissions mistake, which someone can fix.
+fn give_up(
+    service: &Service,
+    message: &Outbound,
+    error: &DeliveryError,
+    alerted: &mut std::collections::HashSet<CaseId>,
+) -> Result<(), StoreError> {
+    tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, reason = %error, "the patient's chat refuses the bot; message dropped and clinicians told");
+    service.store().delivered(message.id)?;
+    let Some(case) = message.purpose.case() else {
+        return Ok(());
+    };
+    if !alerted.insert(case) {
+        return Ok(());
+    }
+    let alert = Reply::plain(
+        ReplyKind::Notice,
+        format!(
+            "⚠️ Case {case}: a message could not be delivered to the patient. {} will not let carebot write to them (they may have blocked the bot or deleted their account), so it was dropped. Please contact the patient another way.",
+            platform_name(&message.to.platform)
+        ),
+    );
+    match service.alert_clinicians(alert) {
+        Ok(_) => Ok(()),
+        Err(ServiceError::Store(error)) => Err(error),
+    }
+}
+
+/// "telegram" as people write it.
+fn platform_name(platform: &str) -> String {
+    let mut chars = platform.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "The platform".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -571,6 +571,118 @@ async fn the_dispatcher_retries_with_backoff_until_delivery_is_confirmed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_patient_who_blocked_the_bot_is_given_up_on_and_clinicians_are_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
+    let service = service_in(dir.path(), settings(), clock);
+    let blocked = patient(11);
+    let case = service
+        .patient_message(&blocked, "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    // Claimed and answered: two messages for the patient, who has since
+    // blocked the bot, and the notification for the channel.
+    service
+        .clinician_command(&nurse(), command(&format!("/claim {case}")))
+        .unwrap();
+    service
+        .clinician_command(
+            &nurse(),
+            command(&format!("/reply {case} please call us back")),
+        )
+        .unwrap();
+    let delivered: Arc<Mutex<Vec<Outbound>>> = Arc::default();
+    let attempts = Arc::new(Mutex::new(0));
+    let (sink, tries, patient) = (delivered.clone(), attempts.clone(), blocked.clone());
+    let deliver = move |message: Outbound| {
+        let refused = message.to == patient;
+        if refused {
+            *tries.lock().unwrap() += 1;
+        } else {
+            sink.lock().unwrap().push(message);
+        }
+        async move {
+            if refused {
+                Err(DeliveryError::recipient_refuses(
+                    "Forbidden: bot was blocked by the user",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let dispatcher = tokio::spawn(dispatch::run(
+        service.clone(),
+        deliver,
+        Backoff::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    settle().await;
+    assert!(service.store().outbox().unwrap().is_empty());
+    assert_eq!(
+        *attempts.lock().unwrap(),
+        2,
+        "each message to the patient tried once, not retried for an hour"
+    );
+    let delivered = delivered.lock().unwrap().clone();
+    let alerts: Vec<&Outbound> = delivered
+        .iter()
+        .filter(|message| message.purpose == Purpose::Alert)
+        .collect();
+    assert_eq!(alerts.len(), 1, "one alert for the case: {delivered:?}");
+    assert_eq!(alerts[0].to.to_string(), CHANNEL);
+    let text = &alerts[0].reply.text;
+    assert!(text.contains(&case.to_string()), "{text}");
+    assert!(text.contains("another way"), "{text}");
+    assert!(
+        !text.contains("please call us back"),
+        "no message text: {text}"
+    );
+    stop.send(()).unwrap();
+    dispatcher.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_clinician_channel_that_refuses_the_bot_is_retried_not_given_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
+    let service = service_in(dir.path(), settings(), clock);
+    service.patient_message(&patient(12), EMERGENCY).unwrap();
+    let attempts = Arc::new(Mutex::new(0));
+    let tries = attempts.clone();
+    let deliver = move |_message: Outbound| {
+        *tries.lock().unwrap() += 1;
+        async {
+            Err(DeliveryError::recipient_refuses(
+                "Forbidden: bot was kicked from the group chat",
+            ))
+        }
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let dispatcher = tokio::spawn(dispatch::run(
+        service.clone(),
+        deliver,
+        Backoff::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    settle().await;
+    let outbox = service.store().outbox().unwrap();
+    assert_eq!(outbox.len(), 1, "the case notification is kept");
+    assert!(outbox[0].attempts > 1);
+    assert!(*attempts.lock().unwrap() > 1);
+    stop.send(()).unwrap();
+    dispatcher.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_dispatcher_delivers_new_messages_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));

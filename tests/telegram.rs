@@ -522,6 +522,29 @@ async fn a_429_a_500_and_a_timeout_lose_no_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_closed_to_the_bot_is_told_apart_from_an_outage() {
+    let app = spawn_app().await;
+    // A 403 from Telegram: the outbox gives up on a patient who blocked the bot.
+    app.fake.never_started(9020);
+    let refused = app
+        .telegram
+        .deliver(&outbound(1, 9020, "Your case is resolved.", Vec::new()))
+        .await
+        .unwrap_err();
+    assert!(refused.recipient_refuses, "{refused:?}");
+    assert!(refused.reason.contains("Forbidden"), "{refused:?}");
+    // Garbage until the adapter stops retrying: worth another try later.
+    app.fake.fail_next_to(9021, 4, Fault::Garbage);
+    let outage = app
+        .telegram
+        .deliver(&outbound(2, 9021, "Your case is resolved.", Vec::new()))
+        .await
+        .unwrap_err();
+    assert!(!outage.recipient_refuses, "{outage:?}");
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markdown_special_characters_are_accepted() {
     let app = spawn_app().await;
     let text = "Price: 5.00 * 2 = [10] _approx_ <b>not bold</b> & co. **really bold** \

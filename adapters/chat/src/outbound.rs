@@ -80,12 +80,27 @@ pub struct Outbound {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryError {
     pub reason: String,
+    /// The recipient's platform will not let the bot write to them (they
+    /// blocked the bot, left, or deleted their account): retrying will not
+    /// help. Anything else (rate limits, outages, timeouts) is worth retrying.
+    #[serde(default)]
+    pub recipient_refuses: bool,
 }
 
 impl DeliveryError {
+    /// A failure worth retrying.
     pub fn new(reason: impl Into<String>) -> DeliveryError {
         DeliveryError {
             reason: reason.into(),
+            recipient_refuses: false,
+        }
+    }
+
+    /// The recipient will not take messages from the bot.
+    pub fn recipient_refuses(reason: impl Into<String>) -> DeliveryError {
+        DeliveryError {
+            reason: reason.into(),
+            recipient_refuses: true,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::components::{case_actions, ButtonIds};
 use crate::render::render;
 use crate::route::Router;
 use crate::send::describe;
+use crate::send::SendError;
 use crate::{DiscordError, DiscordSettings};
 
 /// The Discord adapter. Cheap to clone: clones share one connection state.
@@ -150,10 +151,7 @@ impl Discord {
         };
         let prefix = ping.map(|role| format!("<@&{role}>"));
         let parts = render(&message.reply, &actions, prefix.as_deref(), &inner.buttons);
-        let channel = self
-            .channel_of(&message.to)
-            .await
-            .map_err(|error| DeliveryError::new(error.reason))?;
+        let channel = self.channel_of(&message.to).await.map_err(delivery_error)?;
         let already = lock(&inner.sent_parts)
             .get(&message.id)
             .copied()
@@ -161,7 +159,7 @@ impl Discord {
         for (index, part) in parts.iter().enumerate().skip(already) {
             if let Err(error) = self.post(channel, part, ping).await {
                 lock(&inner.sent_parts).insert(message.id, index);
-                return Err(DeliveryError::new(error.reason));
+                return Err(delivery_error(error));
             }
         }
         lock(&inner.sent_parts).remove(&message.id);
@@ -185,5 +183,39 @@ impl fmt::Debug for Discord {
             .field("connected", &self.is_connected())
             .field("settings", &self.inner.settings)
             .finish()
+    }
+}
+
+/// A 403 (Discord's "cannot send messages to this user": they left every
+/// shared server, closed their DMs or blocked the bot) will not go away by
+/// retrying; anything else may.
+fn delivery_error(error: SendError) -> DeliveryError {
+    if error.status == Some(403) {
+        DeliveryError::recipient_refuses(error.reason)
+    } else {
+        DeliveryError::new(error.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_403_means_the_recipient_refuses() {
+        let error = |status: Option<u16>, transient: bool| SendError {
+            transient,
+            status,
+            reason: "Discord answered".to_string(),
+        };
+        assert!(delivery_error(error(Some(403), false)).recipient_refuses);
+        for (status, transient) in [
+            (Some(429), true),
+            (Some(500), true),
+            (Some(404), false),
+            (None, true),
+        ] {
+            assert!(!delivery_error(error(status, transient)).recipient_refuses);
+        }
     }
 }

@@ -83,6 +83,7 @@ pub use settings::{
 
 use keyboard::Callbacks;
 use limit::Limiter;
+use send::SendError;
 
 /// A connected Telegram bot. Cheap to clone: clones share one connection,
 /// one rate limiter and one connection state.
@@ -205,7 +206,10 @@ impl Telegram {
         self.inner
             .send_reply(ChatId(chat), &message.reply)
             .await
-            .map_err(|error| DeliveryError::new(error.to_string()))
+            .map_err(|error| match error {
+                SendError::NotAllowed(_) => DeliveryError::recipient_refuses(error.to_string()),
+                _ => DeliveryError::new(error.to_string()),
+            })
     }
 
     /// Whether the last request to Telegram got an answer.

@@ -84,7 +84,10 @@ impl Platform for DiscordPlatform {
             client
                 .deliver(message)
                 .await
-                .map_err(|error| DeliveryError::new(self.connection.reason(error)))
+                .map_err(|error| DeliveryError {
+                    reason: self.connection.reason(&error),
+                    ..error
+                })
         })
     }
 

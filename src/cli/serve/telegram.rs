@@ -83,7 +83,10 @@ impl Platform for TelegramPlatform {
             client
                 .deliver(message)
                 .await
-                .map_err(|error| DeliveryError::new(self.connection.reason(error)))
+                .map_err(|error| DeliveryError {
+                    reason: self.connection.reason(&error),
+                    ..error
+                })
         })
     }
 
