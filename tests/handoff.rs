@@ -570,6 +570,28 @@ async fn the_dispatcher_retries_with_backoff_until_delivery_is_confirmed() {
     dispatcher.await.unwrap();
 }
 
+/// Runs the outbox dispatcher with `deliver` for `how_long` of tokio's
+/// (paused) time, then stops it.
+async fn dispatch_for<D: dispatch::Deliver + 'static>(
+    service: &Arc<carebot::Service>,
+    deliver: D,
+    how_long: Duration,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let dispatcher = tokio::spawn(dispatch::run(
+        service.clone(),
+        deliver,
+        Backoff::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    tokio::time::sleep(how_long).await;
+    settle().await;
+    stop.send(()).unwrap();
+    dispatcher.await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_patient_who_blocked_the_bot_is_given_up_on_and_clinicians_are_told() {
     let dir = tempfile::tempdir().unwrap();
@@ -612,17 +634,7 @@ async fn a_patient_who_blocked_the_bot_is_given_up_on_and_clinicians_are_told() 
             }
         }
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let dispatcher = tokio::spawn(dispatch::run(
-        service.clone(),
-        deliver,
-        Backoff::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    tokio::time::sleep(Duration::from_secs(3600)).await;
-    settle().await;
+    dispatch_for(&service, deliver, Duration::from_secs(3600)).await;
     assert!(service.store().outbox().unwrap().is_empty());
     assert_eq!(
         *attempts.lock().unwrap(),
@@ -643,8 +655,6 @@ async fn a_patient_who_blocked_the_bot_is_given_up_on_and_clinicians_are_told() 
         !text.contains("please call us back"),
         "no message text: {text}"
     );
-    stop.send(()).unwrap();
-    dispatcher.await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -663,23 +673,11 @@ async fn a_clinician_channel_that_refuses_the_bot_is_retried_not_given_up() {
             ))
         }
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let dispatcher = tokio::spawn(dispatch::run(
-        service.clone(),
-        deliver,
-        Backoff::default(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    tokio::time::sleep(Duration::from_secs(3600)).await;
-    settle().await;
+    dispatch_for(&service, deliver, Duration::from_secs(3600)).await;
     let outbox = service.store().outbox().unwrap();
     assert_eq!(outbox.len(), 1, "the case notification is kept");
     assert!(outbox[0].attempts > 1);
     assert!(*attempts.lock().unwrap() > 1);
-    stop.send(()).unwrap();
-    dispatcher.await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
