@@ -47,6 +47,8 @@ use carebot::{Bot, Engine, Service, Store};
 use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
 use super::data::{open_store, DataArgs, WithoutData};
 use metrics::{MeteredBot, Metrics};
+#[cfg(any(feature = "telegram", feature = "discord"))]
+use platform::AdapterPlatform;
 use platform::{Platform, Router};
 use shutdown::Shutdown;
 use status::Status;
@@ -178,11 +180,15 @@ fn platforms(adapters: &Adapters, terminal: bool) -> Vec<Arc<dyn Platform>> {
     let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
     #[cfg(feature = "telegram")]
     if let Some(config) = &adapters.telegram {
-        platforms.push(telegram::TelegramPlatform::new(config.clone()));
+        platforms.push(AdapterPlatform::<carebot_telegram::Telegram>::new(
+            config.clone(),
+        ));
     }
     #[cfg(feature = "discord")]
     if let Some(config) = &adapters.discord {
-        platforms.push(discord::DiscordPlatform::new(config.clone()));
+        platforms.push(AdapterPlatform::<carebot_discord::Discord>::new(
+            config.clone(),
+        ));
     }
     // Without the features, check_features has refused any configured adapter.
     let _ = adapters;

@@ -1,8 +1,8 @@
 //! What `serve` needs from each chat platform, whatever its adapter: connect,
 //! take updates until shutdown, deliver outbox messages, say whether it is
 //! connected. Each adapter crate is wrapped once behind [`Platform`]
-//! (`telegram.rs`, `discord.rs`, `terminal.rs`), so the rest of `serve` has
-//! one shape to supervise, route to and report on.
+//! ([`AdapterPlatform`] over `telegram.rs` and `discord.rs`; `terminal.rs`),
+//! so the rest of `serve` has one shape to supervise, route to and report on.
 //!
 //! - [`supervise`] keeps one platform running: connect, run, and after a
 //!   failure connect again with exponential back-off. One platform down
@@ -62,34 +62,55 @@ pub trait Platform: Send + Sync + 'static {
     fn is_connected(&self) -> bool;
 }
 
-/// What an adapter wrapper keeps between calls: the client of the last
-/// successful connect (adapter clients are cheap handles to clone), and the
-/// token, to mask it in whatever the adapter's errors say: HTTP clients quote
-/// URLs, and Telegram's URLs contain the token.
+/// What `serve` needs from an adapter crate's client (`carebot_telegram::Telegram`,
+/// `carebot_discord::Discord`): `telegram.rs` and `discord.rs` implement it,
+/// mostly by naming the client's own methods, and [`AdapterPlatform`] makes
+/// any of them a [`Platform`].
 #[cfg(any(feature = "telegram", feature = "discord"))]
-pub struct Connection<C> {
-    token: crate::cli::config::Secret,
-    client: std::sync::RwLock<Option<C>>,
+pub trait Adapter: Clone + Send + Sync + 'static {
+    /// The platform's name in addresses.
+    const NAME: &'static str;
+    /// The adapter's part of carebot.toml, checked, with its token.
+    type Config: Send + Sync + 'static;
+    type Error: std::fmt::Display + Send;
+
+    fn token(config: &Self::Config) -> &crate::cli::config::Secret;
+
+    fn connect(config: &Self::Config) -> impl Future<Output = Result<Self, Self::Error>> + Send;
+
+    fn run(
+        &self,
+        bot: Arc<dyn Bot>,
+        shutdown: Shutdown,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    fn deliver(&self, message: &Outbound)
+        -> impl Future<Output = Result<(), DeliveryError>> + Send;
+
+    fn is_connected(&self) -> bool;
+}
+
+/// An adapter as a [`Platform`]: it keeps the client of the last successful
+/// connect (adapter clients are cheap handles to clone), and masks the token
+/// in whatever the adapter's errors say: HTTP clients quote URLs, and
+/// Telegram's URLs contain the token.
+#[cfg(any(feature = "telegram", feature = "discord"))]
+pub struct AdapterPlatform<A: Adapter> {
+    config: A::Config,
+    client: std::sync::RwLock<Option<A>>,
 }
 
 #[cfg(any(feature = "telegram", feature = "discord"))]
-impl<C: Clone> Connection<C> {
-    pub fn new(token: crate::cli::config::Secret) -> Connection<C> {
-        Connection {
-            token,
+impl<A: Adapter> AdapterPlatform<A> {
+    pub fn new(config: A::Config) -> Arc<AdapterPlatform<A>> {
+        Arc::new(AdapterPlatform {
+            config,
             client: std::sync::RwLock::new(None),
-        }
-    }
-
-    pub fn set(&self, client: C) {
-        *self
-            .client
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
+        })
     }
 
     /// The connected client; `None` before the first successful connect.
-    pub fn client(&self) -> Option<C> {
+    fn client(&self) -> Option<A> {
         self.client
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -97,12 +118,63 @@ impl<C: Clone> Connection<C> {
     }
 
     /// An adapter error as a reason for the log, token masked.
-    pub fn reason(&self, error: impl std::fmt::Display) -> String {
-        self.token.redact(&error.to_string())
+    fn reason(&self, error: impl std::fmt::Display) -> String {
+        A::token(&self.config).redact(&error.to_string())
+    }
+}
+
+#[cfg(any(feature = "telegram", feature = "discord"))]
+impl<A: Adapter> Platform for AdapterPlatform<A> {
+    fn name(&self) -> &'static str {
+        A::NAME
     }
 
-    pub fn error(&self, error: impl std::fmt::Display) -> PlatformError {
-        PlatformError(self.reason(error))
+    fn connect(&self) -> BoxFuture<'_, Result<(), PlatformError>> {
+        Box::pin(async move {
+            let client = A::connect(&self.config)
+                .await
+                .map_err(|error| PlatformError(self.reason(error)))?;
+            *self
+                .client
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(client);
+            Ok(())
+        })
+    }
+
+    fn run(
+        &self,
+        bot: Arc<dyn Bot>,
+        shutdown: Shutdown,
+    ) -> BoxFuture<'_, Result<(), PlatformError>> {
+        Box::pin(async move {
+            let client = self
+                .client()
+                .ok_or_else(|| PlatformError("not connected".to_string()))?;
+            client
+                .run(bot, shutdown)
+                .await
+                .map_err(|error| PlatformError(self.reason(error)))
+        })
+    }
+
+    fn deliver<'a>(&'a self, message: &'a Outbound) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(async move {
+            let client = self
+                .client()
+                .ok_or_else(|| DeliveryError::new(format!("{} is not connected yet", A::NAME)))?;
+            client
+                .deliver(message)
+                .await
+                .map_err(|error| DeliveryError {
+                    reason: self.reason(&error),
+                    ..error
+                })
+        })
+    }
+
+    fn is_connected(&self) -> bool {
+        self.client().is_some_and(|client| client.is_connected())
     }
 }
 
