@@ -94,18 +94,17 @@ pub async fn run<D: Deliver>(
     loop {
         let wait = match deliver_due(&service, &deliver, backoff, shutdown.as_mut()).await {
             Round::ShuttingDown => break,
-            // Nothing tried yet something due would spin: never wait less than
-            // a moment after an empty round.
-            Round::Done { tried: 0 } => match store.next_attempt() {
-                Ok(Some(at)) => clock::elapsed(service.now(), at).clamp(MIN_WAIT, IDLE),
-                Ok(None) => IDLE,
-                Err(error) => {
-                    tracing::error!(%error, "cannot read the outbox");
-                    STORE_RETRY
+            Round::Done { tried } => match store.next_attempt() {
+                Ok(Some(at)) => {
+                    let wait = clock::elapsed(service.now(), at).min(IDLE);
+                    // Nothing tried yet something due would spin: never wait
+                    // less than a moment after an empty round.
+                    if tried == 0 {
+                        wait.max(MIN_WAIT)
+                    } else {
+                        wait
+                    }
                 }
-            },
-            Round::Done { .. } => match store.next_attempt() {
-                Ok(Some(at)) => clock::elapsed(service.now(), at).min(IDLE),
                 Ok(None) => IDLE,
                 Err(error) => {
                     tracing::error!(%error, "cannot read the outbox");

@@ -83,10 +83,7 @@ pub fn case_next_steps(
             practice.emergency_number
         ));
     }
-    Reply {
-        entry: Some(id.to_string()),
-        ..Reply::plain(ReplyKind::Notice, text)
-    }
+    about_case(case, text)
 }
 
 /// The heading clinicians see for a case: id, level, rule.
@@ -232,68 +229,59 @@ pub fn please_phone(practice: &Practice, case: &HandoffCase, open_now: bool) -> 
     } else {
         &practice.after_hours_line
     };
+    about_case(
+        case,
+        format!(
+            "Sorry, nobody from the team has been able to pick up case **{}** yet. Please phone {} on {line} rather than waiting here. In an emergency, call {} now.",
+            case.id,
+            if open_now { "the practice" } else { "our after-hours line" },
+            practice.emergency_number
+        ),
+    )
+}
+
+/// A notice to the patient about their case (the case id as its entry, so
+/// adapters and the transcript can tell which case it is about).
+fn about_case(case: &HandoffCase, text: impl Into<String>) -> Reply {
     Reply {
         entry: Some(case.id.to_string()),
-        ..Reply::plain(
-            ReplyKind::Notice,
-            format!(
-                "Sorry, nobody from the team has been able to pick up case **{}** yet. Please phone {} on {line} rather than waiting here. In an emergency, call {} now.",
-                case.id,
-                if open_now { "the practice" } else { "our after-hours line" },
-                practice.emergency_number
-            ),
-        )
+        ..Reply::plain(ReplyKind::Notice, text)
     }
 }
 
 /// To the patient, when a clinician takes their case.
 pub fn claimed(case: &HandoffCase, name: &str) -> Reply {
-    Reply {
-        entry: Some(case.id.to_string()),
-        ..Reply::plain(
-            ReplyKind::Notice,
-            format!(
-                "{name} from the practice team is looking at your case **{}** and will reply here.",
-                case.id
-            ),
-        )
-    }
+    about_case(
+        case,
+        format!(
+            "{name} from the practice team is looking at your case **{}** and will reply here.",
+            case.id
+        ),
+    )
 }
 
 /// A clinician's message, as the patient sees it.
 pub fn from_clinician(practice: &Practice, case: &HandoffCase, name: &str, text: &str) -> Reply {
-    Reply {
-        entry: Some(case.id.to_string()),
-        ..Reply::plain(
-            ReplyKind::Notice,
-            format!("**{name} ({}):** {text}", practice.name),
-        )
-    }
+    about_case(case, format!("**{name} ({}):** {text}", practice.name))
 }
 
 /// To the patient, when their case is closed.
 pub fn resolved(practice: &Practice, case: &HandoffCase) -> Reply {
-    Reply {
-        entry: Some(case.id.to_string()),
-        ..Reply::plain(
-            ReplyKind::Notice,
-            format!(
-                "The team has closed case **{}**. If there's anything else, write here or call us on {}.",
-                case.id, practice.phone
-            ),
-        )
-    }
+    about_case(
+        case,
+        format!(
+            "The team has closed case **{}**. If there's anything else, write here or call us on {}.",
+            case.id, practice.phone
+        ),
+    )
 }
 
 /// To a patient with a claimed case, when the bot had nothing better to say.
 pub fn passed_on(case: &HandoffCase, name: &str) -> Reply {
-    Reply {
-        entry: Some(case.id.to_string()),
-        ..Reply::plain(
-            ReplyKind::Notice,
-            format!("I've passed that on to {name} (case **{}**).", case.id),
-        )
-    }
+    about_case(
+        case,
+        format!("I've passed that on to {name} (case **{}**).", case.id),
+    )
 }
 
 /// To someone who used a clinician command without being a clinician.

@@ -12,16 +12,11 @@ impl Service {
     /// Queues `reply` for every notification target; returns how many it was
     /// queued for (none when no clinician is configured).
     pub fn alert_clinicians(&self, reply: Reply) -> Result<usize, ServiceError> {
-        let deliveries: Vec<Delivery> = self
-            .settings
-            .notification_targets()
-            .into_iter()
-            .map(|to| Delivery {
-                to,
-                purpose: Purpose::Alert,
-                reply: reply.clone(),
-            })
-            .collect();
+        let deliveries = Delivery::to_each(
+            &self.settings.notification_targets(),
+            Purpose::Alert,
+            &reply,
+        );
         let queued = deliveries.len();
         if queued > 0 {
             self.store.enqueue(deliveries, self.now())?;

@@ -14,6 +14,23 @@ fn notice(text: impl Into<String>) -> Reply {
     Reply::plain(ReplyKind::Notice, text)
 }
 
+fn already_resolved(id: CaseId, resolution: &Resolution) -> Reply {
+    notice(format!(
+        "Case {id} was already resolved by {}.",
+        resolution.name
+    ))
+}
+
+/// The case taken by `sender`, now.
+fn claim_by(sender: &Sender, now: Timestamp) -> Claim {
+    Claim {
+        by: sender.user.clone(),
+        name: sender.name.clone(),
+        chat: sender.chat.clone(),
+        at: now,
+    }
+}
+
 impl Service {
     /// Carries out a clinician's command and returns the reply for them.
     /// Messages for the patient (or other clinicians) are queued durably
@@ -154,12 +171,9 @@ impl Service {
 
     fn claim(&self, sender: &Sender, id: CaseId, now: Timestamp) -> Result<Reply, ServiceError> {
         let channel = self.settings.clinician_channel.clone();
-        let outcome = self.store.update_case(id, now, |current| {
-            let Some(mut case) = current else {
-                return CaseChange::Leave(None);
-            };
+        self.change_case(id, now, |mut case| {
             if let Some(resolution) = &case.resolution {
-                return CaseChange::Leave(Some(notice(format!("Case {id} was already resolved by {}.", resolution.name))));
+                return CaseChange::Leave(already_resolved(id, resolution));
             }
             if let Some(claim) = &case.claim {
                 let text = if claim.by == sender.user {
@@ -167,14 +181,9 @@ impl Service {
                 } else {
                     format!("Case {id} is already claimed by {}.", claim.name)
                 };
-                return CaseChange::Leave(Some(notice(text)));
+                return CaseChange::Leave(notice(text));
             }
-            case.claim = Some(Claim {
-                by: sender.user.clone(),
-                name: sender.name.clone(),
-                chat: sender.chat.clone(),
-                at: now,
-            });
+            case.claim = Some(claim_by(sender, now));
             let mut deliveries = vec![Delivery {
                 to: case.patient.clone(),
                 purpose: Purpose::CaseNews { case: id },
@@ -195,18 +204,11 @@ impl Service {
                     conversation: None,
                 },
                 case,
-                result: Some(notice(format!(
+                result: notice(format!(
                     "You've claimed case {id}; the patient has been told. Reply with /reply {id} <message>, close with /resolve {id} <note>."
-                ))),
+                )),
             }
-        })?;
-        match outcome {
-            Some(reply) => {
-                self.queued();
-                Ok(reply)
-            }
-            None => self.missing(id),
-        }
+        })
     }
 
     fn reply(
@@ -218,25 +220,17 @@ impl Service {
     ) -> Result<Reply, ServiceError> {
         let engine = self.engine();
         let practice = &engine.knowledge().practice;
-        let outcome = self.store.update_case(id, now, |current| {
-            let Some(mut case) = current else {
-                return CaseChange::Leave(None);
-            };
+        self.change_case(id, now, |mut case| {
             if case.resolution.is_some() {
-                return CaseChange::Leave(Some(notice(format!(
+                return CaseChange::Leave(notice(format!(
                     "Case {id} is resolved; the patient can write again to open a new one."
-                ))));
+                )));
             }
             // Replying to an unclaimed case takes it: the patient's answers
             // should come back to whoever asked.
             let mut audit = Vec::new();
             if case.claim.is_none() {
-                case.claim = Some(Claim {
-                    by: sender.user.clone(),
-                    name: sender.name.clone(),
-                    chat: sender.chat.clone(),
-                    at: now,
-                });
+                case.claim = Some(claim_by(sender, now));
                 audit.push(Self::clinician_entry(
                     sender,
                     Action::CaseClaimed,
@@ -267,16 +261,9 @@ impl Service {
                     conversation: None,
                 },
                 case,
-                result: Some(notice(format!("Sent to the patient of case {id}."))),
+                result: notice(format!("Sent to the patient of case {id}.")),
             }
-        })?;
-        match outcome {
-            Some(reply) => {
-                self.queued();
-                Ok(reply)
-            }
-            None => self.missing(id),
-        }
+        })
     }
 
     fn resolve(
@@ -288,15 +275,9 @@ impl Service {
     ) -> Result<Reply, ServiceError> {
         let engine = self.engine();
         let practice = &engine.knowledge().practice;
-        let outcome = self.store.update_case(id, now, |current| {
-            let Some(mut case) = current else {
-                return CaseChange::Leave(None);
-            };
+        self.change_case(id, now, |mut case| {
             if let Some(resolution) = &case.resolution {
-                return CaseChange::Leave(Some(notice(format!(
-                    "Case {id} was already resolved by {}.",
-                    resolution.name
-                ))));
+                return CaseChange::Leave(already_resolved(id, resolution));
             }
             case.resolution = Some(Resolution {
                 by: sender.user.clone(),
@@ -320,8 +301,23 @@ impl Service {
                     conversation: None,
                 },
                 case,
-                result: Some(notice(format!("Case {id} resolved."))),
+                result: notice(format!("Case {id} resolved.")),
             }
+        })
+    }
+
+    /// Applies a clinician's `change` to case `id` in one transaction; the
+    /// "no such case" reply if there is none. Wakes the dispatcher for
+    /// whatever the change queued.
+    fn change_case(
+        &self,
+        id: CaseId,
+        now: Timestamp,
+        change: impl Fn(HandoffCase) -> CaseChange<Reply>,
+    ) -> Result<Reply, ServiceError> {
+        let outcome = self.store.update_case(id, now, |current| match current {
+            Some(case) => change(case).map(Some),
+            None => CaseChange::Leave(None),
         })?;
         match outcome {
             Some(reply) => {

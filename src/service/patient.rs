@@ -97,17 +97,6 @@ impl Service {
         Ok(record)
     }
 
-    /// The patient's unresolved case, if any.
-    fn active_case(&self, record: &PatientRecord) -> Result<Option<HandoffCase>, ServiceError> {
-        let Some(id) = record.case else {
-            return Ok(None);
-        };
-        Ok(self
-            .store
-            .case(id)?
-            .filter(|case| case.status() != CaseStatus::Resolved))
-    }
-
     /// Where news about a case goes: whoever claimed it, else all clinicians.
     fn case_watchers(&self, case: &HandoffCase) -> Vec<Address> {
         match &case.claim {
@@ -188,9 +177,9 @@ impl Service {
                 joined,
             ));
             response.case = Some(case.id);
-        } else if let Some(case) = self.active_case(&record)? {
-            // The patient is talking to a person now: pass everything on.
-            let id = case.id;
+        } else if let Some(id) = record.case {
+            // The patient is talking to a person now: pass everything on
+            // (`relay` reads the case once, and leaves a resolved one alone).
             let relayed = self.relay(engine, from, &record, id, &said, None, now)?;
             if let Some(case) = relayed {
                 // While a clinician holds the case the conversation is theirs:
@@ -238,15 +227,11 @@ impl Service {
             let title = Self::rule_title(engine, case.rule());
             let update = messages::case_updated(practice, &case, title.as_deref());
             let effects = Effects {
-                deliveries: self
-                    .case_watchers(&case)
-                    .into_iter()
-                    .map(|to| Delivery {
-                        to,
-                        purpose: Purpose::CaseUpdated { case: id },
-                        reply: update.clone(),
-                    })
-                    .collect(),
+                deliveries: Delivery::to_each(
+                    &self.case_watchers(&case),
+                    Purpose::CaseUpdated { case: id },
+                    &update,
+                ),
                 audit: vec![self.patient_entry(from, Action::CaseUpdated, Some(id), now)],
                 conversation: Some((from.clone(), record.clone())),
             };
@@ -292,12 +277,12 @@ impl Service {
         now: Timestamp,
     ) -> Result<(HandoffCase, bool), ServiceError> {
         let practice = &engine.knowledge().practice;
-        if let Some(active) = self.active_case(&record)? {
+        if let Some(id) = record.case {
             let joined = self.relay(
                 engine,
                 from,
                 &record,
-                active.id,
+                id,
                 &escalation.latest,
                 escalation.level,
                 now,
@@ -335,14 +320,11 @@ impl Service {
                 rule: rule.clone(),
             };
             let effects = Effects {
-                deliveries: targets
-                    .iter()
-                    .map(|to| Delivery {
-                        to: to.clone(),
-                        purpose: Purpose::CaseOpened { case: id },
-                        reply: notification.clone(),
-                    })
-                    .collect(),
+                deliveries: Delivery::to_each(
+                    &targets,
+                    Purpose::CaseOpened { case: id },
+                    &notification,
+                ),
                 audit: vec![self.patient_entry(from, action, Some(id), now)],
                 conversation: Some((
                     from.clone(),

@@ -35,16 +35,11 @@ impl Service {
                 case.notified_at = now;
                 let title = Self::rule_title(&engine, case.rule());
                 let reminder = messages::case_reminder(practice, &case, title.as_deref(), waited);
-                let mut deliveries: Vec<Delivery> = self
-                    .settings
-                    .notification_targets()
-                    .into_iter()
-                    .map(|to| Delivery {
-                        to,
-                        purpose: Purpose::CaseReminder { case: id },
-                        reply: reminder.clone(),
-                    })
-                    .collect();
+                let mut deliveries = Delivery::to_each(
+                    &self.settings.notification_targets(),
+                    Purpose::CaseReminder { case: id },
+                    &reminder,
+                );
                 if case.reminders == 1 {
                     deliveries.push(Delivery {
                         to: case.patient.clone(),

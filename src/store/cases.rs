@@ -44,6 +44,24 @@ pub enum CaseChange<T> {
     Leave(T),
 }
 
+impl<T> CaseChange<T> {
+    /// The same decision with its result turned into another.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CaseChange<U> {
+        match self {
+            CaseChange::Write {
+                case,
+                effects,
+                result,
+            } => CaseChange::Write {
+                case,
+                effects,
+                result: f(result),
+            },
+            CaseChange::Leave(result) => CaseChange::Leave(f(result)),
+        }
+    }
+}
+
 /// The trees a case transaction writes to, as the transaction sees them.
 struct Writer<'a> {
     outbox: &'a TransactionalTree,

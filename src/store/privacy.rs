@@ -60,16 +60,9 @@ impl Store {
             .collect();
         let ids: HashSet<CaseId> = cases.iter().map(|case| case.id).collect();
         let outbox = self
-            .outbox()?
+            .outbox_about(patient, &ids)?
             .into_iter()
-            .filter(|item| {
-                &item.message.to == patient
-                    || item
-                        .message
-                        .purpose
-                        .case()
-                        .is_some_and(|case| ids.contains(&case))
-            })
+            .map(|(_, item)| item)
             .collect();
         Ok(PatientData {
             notice: self.notice_shown(patient)?,
@@ -93,7 +86,11 @@ impl Store {
             .filter(|(_, case)| &case.patient == patient)
             .collect();
         let ids: HashSet<CaseId> = cases.iter().map(|(_, case)| case.id).collect();
-        let outbox_keys = self.outbox_keys_for(patient, &ids)?;
+        let outbox_keys: Vec<sled::IVec> = self
+            .outbox_about(patient, &ids)?
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
         let audit_keys: Vec<sled::IVec> = all::<AuditEntry>("audit", &t.audit)?
             .into_iter()
             .filter(|(_, entry)| {
@@ -132,8 +129,8 @@ impl Store {
             .map_err(from_transaction)?;
         // A clinician's reply queued while the above ran would otherwise
         // outlive the deletion.
-        let late = self.outbox_keys_for(patient, &ids)?;
-        for key in &late {
+        let late = self.outbox_about(patient, &ids)?;
+        for (key, _) in &late {
             t.outbox.remove(key)?;
         }
         forgotten.outbox += late.len();
@@ -141,11 +138,13 @@ impl Store {
         Ok(forgotten)
     }
 
-    fn outbox_keys_for(
+    /// Queued messages to `patient` or about one of their `cases` (to
+    /// clinicians), with their keys, oldest first.
+    fn outbox_about(
         &self,
         patient: &Address,
         cases: &HashSet<CaseId>,
-    ) -> Result<Vec<sled::IVec>, StoreError> {
+    ) -> Result<Vec<(sled::IVec, OutboxItem)>, StoreError> {
         Ok(all::<OutboxItem>("outbox", &self.trees.outbox)?
             .into_iter()
             .filter(|(_, item)| {
@@ -156,7 +155,6 @@ impl Store {
                         .case()
                         .is_some_and(|case| cases.contains(&case))
             })
-            .map(|(key, _)| key)
             .collect())
     }
 

@@ -66,6 +66,24 @@ pub struct Delivery {
     pub reply: Reply,
 }
 
+impl Delivery {
+    /// The same `reply`, for the same `purpose`, to each of `targets`.
+    pub fn to_each<'a>(
+        targets: impl IntoIterator<Item = &'a Address>,
+        purpose: Purpose,
+        reply: &Reply,
+    ) -> Vec<Delivery> {
+        targets
+            .into_iter()
+            .map(|to| Delivery {
+                to: to.clone(),
+                purpose,
+                reply: reply.clone(),
+            })
+            .collect()
+    }
+}
+
 /// A message waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxItem {
