@@ -17,12 +17,17 @@
 //! the core and render the [`Reply`]s it returns; deliver each [`Outbound`]
 //! the core passes it and answer `Ok` once the platform accepted it, or a
 //! [`DeliveryError`] to have it retried later.
+//!
+//! One small piece of adapter machinery lives here too, because every
+//! platform with buttons needs it and it needs nothing but std:
+//! [`LongReplies`], for button replies too long for the button itself.
 
 mod address;
 mod bot;
 mod case_id;
 mod command;
 mod inbound;
+mod long_replies;
 mod outbound;
 
 pub use address::{Address, AddressError};
@@ -30,6 +35,7 @@ pub use bot::{Bot, BotError, Delivery};
 pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
 pub use inbound::Inbound;
+pub use long_replies::LongReplies;
 pub use outbound::{DeliveryError, Outbound, OutboundId, Purpose};
 
 use serde::{Deserialize, Serialize};
