@@ -216,12 +216,7 @@ impl Handler {
 
     /// Hands `inbound` to carebot (it may write to disk: a blocking call).
     async fn ask_bot(&self, inbound: Inbound) -> Vec<Delivery> {
-        let chat = match &inbound {
-            Inbound::Message { from, .. } => from.clone(),
-            Inbound::Command { sender, .. }
-            | Inbound::MalformedCommand { sender, .. }
-            | Inbound::Public { sender, .. } => sender.chat.clone(),
-        };
+        let chat = inbound.chat().clone();
         let bot = self.bot.clone();
         let failure = match tokio::task::spawn_blocking(move || bot.handle(inbound)).await {
             Ok(Ok(deliveries)) => return deliveries,

@@ -74,12 +74,10 @@ impl Inner {
     /// Hands a message to the core and sends what it says, in its order (the
     /// core puts emergency advice first).
     async fn converse(&self, bot: Arc<dyn Bot>, inbound: Inbound) {
-        let (chat, public) = match &inbound {
-            Inbound::Message { from, .. } => (from.clone(), None),
-            Inbound::Command { sender, .. } | Inbound::MalformedCommand { sender, .. } => {
-                (sender.chat.clone(), None)
-            }
-            Inbound::Public { sender, .. } => (sender.chat.clone(), Some(sender.clone())),
+        let chat = inbound.chat().clone();
+        let public = match &inbound {
+            Inbound::Public { sender, .. } => Some(sender.clone()),
+            _ => None,
         };
         let handled = tokio::task::spawn_blocking(move || bot.handle(inbound)).await;
         let deliveries = match handled {
