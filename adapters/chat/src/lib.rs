@@ -18,11 +18,13 @@
 //! the core passes it and answer `Ok` once the platform accepted it, or a
 //! [`DeliveryError`] to have it retried later.
 //!
-//! One small piece of adapter machinery lives here too, because every
-//! platform with buttons needs it and it needs nothing but std:
-//! [`LongReplies`], for button replies too long for the button itself.
+//! Two small pieces of machinery live here too, because core and adapters
+//! both need them and they need nothing but std: [`Backoff`], the one
+//! retry-wait formula, and [`LongReplies`], for button replies too long for
+//! the button itself.
 
 mod address;
+mod backoff;
 mod bot;
 mod case_id;
 mod command;
@@ -31,6 +33,7 @@ mod long_replies;
 mod outbound;
 
 pub use address::{Address, AddressError};
+pub use backoff::Backoff;
 pub use bot::{Bot, BotError, Delivery};
 pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};

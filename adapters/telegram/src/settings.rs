@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use carebot_chat::Backoff;
 use url::Url;
 
 use crate::TelegramError;
@@ -157,10 +158,14 @@ pub struct Retry {
 }
 
 impl Retry {
-    /// The wait after `failures` failed attempts (1 = the first).
+    /// The wait after `failures` failed attempts (1 = the first): carebot's
+    /// one back-off formula over `first` and `max`.
     pub fn wait(&self, failures: u32) -> Duration {
-        let doublings = failures.saturating_sub(1).min(20);
-        self.first.saturating_mul(1 << doublings).min(self.max)
+        Backoff {
+            first: self.first,
+            max: self.max,
+        }
+        .wait(failures)
     }
 }
 
