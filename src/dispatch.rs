@@ -14,6 +14,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long to wait before retrying a failed delivery. Defined in
+/// carebot-chat so the adapters' retry loops share its formula; re-exported
+/// here, where the dispatcher and `carebot serve` have always found it.
+pub use carebot_chat::Backoff;
 pub use carebot_chat::DeliveryError;
 use carebot_chat::{CaseId, Outbound, Purpose, Reply, ReplyKind};
 
@@ -39,33 +43,6 @@ where
         message: &Outbound,
     ) -> impl Future<Output = Result<(), DeliveryError>> + Send {
         self(message.clone())
-    }
-}
-
-/// How long to wait before retrying a failed delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    /// After the first failure.
-    pub first: Duration,
-    /// The longest wait, however many failures.
-    pub max: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Backoff {
-        Backoff {
-            first: Duration::from_secs(2),
-            max: Duration::from_secs(300),
-        }
-    }
-}
-
-impl Backoff {
-    /// The wait after `failures` failed attempts (1 = the first failure):
-    /// `first`, doubling each time, at most `max`.
-    pub fn wait(&self, failures: u32) -> Duration {
-        let doublings = failures.saturating_sub(1).min(30);
-        self.first.saturating_mul(1 << doublings).min(self.max)
     }
 }
 

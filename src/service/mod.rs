@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use carebot_chat::{Address, CaseId, Delivery, Inbound, Reply};
+use carebot_chat::{Address, CaseId, Delivery, Inbound, Level, Reply};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
@@ -125,6 +125,10 @@ impl Service {
     /// Patients' messages are counted against their rate limit first (see
     /// `limits.rs`); [`Service::patient_message`], for local tools such as the
     /// terminal chat, is not limited.
+    ///
+    /// Emergency advice comes first, before a first-contact notice or
+    /// anything else, so that every adapter sends it first: a patient who
+    /// stops reading after one message has read the one that matters.
     pub fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, ServiceError> {
         let to_chat = |chat: &Address, replies: Vec<Reply>| {
             replies
@@ -135,7 +139,7 @@ impl Service {
                 })
                 .collect()
         };
-        match inbound {
+        let mut deliveries = match inbound {
             // Clinicians talking among themselves in their channel are not
             // patients: only their commands are for the bot.
             Inbound::Message { from, .. }
@@ -168,7 +172,10 @@ impl Service {
                 Admission::SlowDown(notice) => Ok(to_chat(&sender.chat, vec![notice])),
                 Admission::Drop => Ok(Vec::new()),
             },
-        }
+        }?;
+        // Stable: otherwise in the order above (notice, reply, handoff).
+        deliveries.sort_by_key(|delivery| delivery.reply.level != Some(Level::Emergency));
+        Ok(deliveries)
     }
 
     /// The engine in use now.

@@ -38,6 +38,7 @@ impl std::error::Error for BotError {}
 /// returned here: they go through the durable outbox, which the `carebot`
 /// binary drains through each adapter's `deliver`.
 pub trait Bot: Send + Sync + 'static {
-    /// Handles one incoming message; returns what to send now, in order.
+    /// Handles one incoming message; returns what to send now, in order
+    /// (carebot puts emergency advice first, so adapters need not sort).
     fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, BotError>;
 }

@@ -44,6 +44,18 @@ impl Inbound {
             },
         }
     }
+
+    /// The chat the message came from, where an answer (or an apology when
+    /// carebot fails) goes by default: `from` for a patient's message,
+    /// `sender.chat` for the rest.
+    pub fn chat(&self) -> &Address {
+        match self {
+            Inbound::Message { from, .. } => from,
+            Inbound::Command { sender, .. }
+            | Inbound::MalformedCommand { sender, .. }
+            | Inbound::Public { sender, .. } => &sender.chat,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,9 +84,30 @@ mod tests {
         assert_eq!(
             Inbound::from_text(sender.clone(), "/agent"),
             Inbound::Message {
-                from: sender.chat,
+                from: sender.chat.clone(),
                 text: "/agent".to_string()
             }
         );
+    }
+
+    #[test]
+    fn the_chat_is_where_the_message_came_from() {
+        let sender = Sender {
+            user: Address::new("telegram", "7"),
+            chat: Address::new("telegram", "-100"),
+            name: "Kim".to_string(),
+        };
+        let public = Inbound::Public {
+            sender: sender.clone(),
+            text: "hello".to_string(),
+        };
+        assert_eq!(public.chat(), &sender.chat);
+        let command = Inbound::from_text(sender.clone(), "/claim C-0001");
+        assert_eq!(command.chat(), &sender.chat);
+        let message = Inbound::Message {
+            from: sender.user.clone(),
+            text: "hello".to_string(),
+        };
+        assert_eq!(message.chat(), &sender.user);
     }
 }

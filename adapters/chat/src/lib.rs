@@ -17,19 +17,28 @@
 //! the core and render the [`Reply`]s it returns; deliver each [`Outbound`]
 //! the core passes it and answer `Ok` once the platform accepted it, or a
 //! [`DeliveryError`] to have it retried later.
+//!
+//! Two small pieces of machinery live here too, because core and adapters
+//! both need them and they need nothing but std: [`Backoff`], the one
+//! retry-wait formula, and [`LongReplies`], for button replies too long for
+//! the button itself.
 
 mod address;
+mod backoff;
 mod bot;
 mod case_id;
 mod command;
 mod inbound;
+mod long_replies;
 mod outbound;
 
 pub use address::{Address, AddressError};
+pub use backoff::Backoff;
 pub use bot::{Bot, BotError, Delivery};
 pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
 pub use inbound::Inbound;
+pub use long_replies::LongReplies;
 pub use outbound::{DeliveryError, Outbound, OutboundId, Purpose};
 
 use serde::{Deserialize, Serialize};

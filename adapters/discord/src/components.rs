@@ -12,14 +12,11 @@
 //! | `h<n>:<hash>` | sends the text remembered under `hash`, for texts over the limit |
 //! | `m<n>:<command>` | opens a form; its answer is sent as `<command> <answer>` |
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use carebot_chat::LongReplies;
 
 /// Discord's limit on a `custom_id`.
 const CUSTOM_ID_LIMIT: usize = 100;
-/// Long button texts remembered at most; past this the memory starts afresh
+/// Long button texts remembered at most; past this the oldest are forgotten
 /// (an old button then asks the patient to type instead).
 const REMEMBERED: usize = 4096;
 /// The custom_id of a form, and of its one text field.
@@ -55,10 +52,19 @@ pub(crate) enum Clicked {
     Expired,
 }
 
-/// Makes and reads `custom_id`s; remembers the texts too long to carry.
-#[derive(Debug, Default)]
+/// Makes and reads `custom_id`s; remembers the texts too long to carry (see
+/// [`LongReplies`] for why their key is a hash of the text).
+#[derive(Debug)]
 pub(crate) struct ButtonIds {
-    long: Mutex<HashMap<u64, String>>,
+    long: LongReplies,
+}
+
+impl Default for ButtonIds {
+    fn default() -> ButtonIds {
+        ButtonIds {
+            long: LongReplies::new(REMEMBERED),
+        }
+    }
 }
 
 impl ButtonIds {
@@ -70,14 +76,7 @@ impl ButtonIds {
                 if id.chars().count() <= CUSTOM_ID_LIMIT {
                     return id;
                 }
-                let mut hasher = DefaultHasher::new();
-                text.hash(&mut hasher);
-                let hash = hasher.finish();
-                let mut long = self.long.lock().unwrap_or_else(|p| p.into_inner());
-                if long.len() >= REMEMBERED {
-                    long.clear();
-                }
-                long.insert(hash, text.clone());
+                let hash = self.long.remember(text);
                 format!("h{index}:{hash:016x}")
             }
             Action::Ask { command, .. } => {
@@ -102,12 +101,7 @@ impl ButtonIds {
             }),
             'h' => {
                 let hash = u64::from_str_radix(rest, 16).ok()?;
-                let long = self.long.lock().unwrap_or_else(|p| p.into_inner());
-                Some(
-                    long.get(&hash)
-                        .cloned()
-                        .map_or(Clicked::Expired, Clicked::Send),
-                )
+                Some(self.long.get(hash).map_or(Clicked::Expired, Clicked::Send))
             }
             _ => None,
         }

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use carebot_chat::{Address, Bot, Delivery, Inbound, Reply, ReplyKind};
+use carebot_chat::{Address, Backoff, Bot, Delivery, Inbound, Reply, ReplyKind};
 use serenity::all::{
     ActionRowComponent, ApplicationId, ChannelId, ClientBuilder, Command, CommandInteraction,
     CommandOptionType, ComponentInteraction, ConnectionStage, Context, CreateActionRow,
@@ -37,8 +37,12 @@ use crate::route::Origin;
 use crate::send::{components, describe, mentions};
 use crate::DiscordError;
 
-/// The longest wait between attempts to reach the gateway again.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long to wait before reaching the gateway again: 2 s after the first
+/// failure, doubling, at most a minute.
+const RECONNECT: Backoff = Backoff {
+    first: Duration::from_secs(2),
+    max: Duration::from_secs(60),
+};
 
 /// The gateway intents for `message_content`.
 pub(crate) fn intents(message_content: bool) -> GatewayIntents {
@@ -100,9 +104,7 @@ pub(crate) async fn run(
             Ok(()) => tracing::warn!("Discord gateway closed; reconnecting"),
         }
         failures = failures.saturating_add(1);
-        let wait = Duration::from_secs(1)
-            .saturating_mul(1 << failures.min(6))
-            .min(MAX_BACKOFF);
+        let wait = RECONNECT.wait(failures);
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             () = tokio::time::sleep(wait) => {}
@@ -216,12 +218,7 @@ impl Handler {
 
     /// Hands `inbound` to carebot (it may write to disk: a blocking call).
     async fn ask_bot(&self, inbound: Inbound) -> Vec<Delivery> {
-        let chat = match &inbound {
-            Inbound::Message { from, .. } => from.clone(),
-            Inbound::Command { sender, .. }
-            | Inbound::MalformedCommand { sender, .. }
-            | Inbound::Public { sender, .. } => sender.chat.clone(),
-        };
+        let chat = inbound.chat().clone();
         let bot = self.bot.clone();
         let failure = match tokio::task::spawn_blocking(move || bot.handle(inbound)).await {
             Ok(Ok(deliveries)) => return deliveries,

@@ -3,13 +3,13 @@
 //! clinician channel and role, and whether to ask for message content.
 
 use std::fmt;
-use std::path::Path;
 
 use url::Url;
 
 use crate::DiscordError;
 
-/// The environment variable the token is read from.
+/// The environment variable `carebot serve` reads the token from (the binary
+/// does the reading, in src/cli/config.rs); named here for error messages.
 pub const TOKEN_ENV: &str = "CAREBOT_DISCORD_TOKEN";
 
 /// Discord's REST base; serenity adds `/v10/...`.
@@ -38,28 +38,6 @@ impl Token {
             });
         }
         Ok(Token(token.to_string()))
-    }
-
-    /// The token in `CAREBOT_DISCORD_TOKEN`.
-    pub fn from_env() -> Result<Token, DiscordError> {
-        match std::env::var(TOKEN_ENV) {
-            Ok(text) => Token::new(text).map_err(|error| DiscordError::Token {
-                reason: format!("{TOKEN_ENV}: {error}"),
-            }),
-            Err(_) => Err(DiscordError::Token {
-                reason: format!("{TOKEN_ENV} is not set"),
-            }),
-        }
-    }
-
-    /// The token in a secrets file (its whole content, trimmed).
-    pub fn from_file(path: &Path) -> Result<Token, DiscordError> {
-        let text = std::fs::read_to_string(path).map_err(|error| DiscordError::Token {
-            reason: format!("cannot read {}: {error}", path.display()),
-        })?;
-        Token::new(text).map_err(|error| DiscordError::Token {
-            reason: format!("{}: {error}", path.display()),
-        })
     }
 
     /// The secret itself, for serenity only.

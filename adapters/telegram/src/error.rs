@@ -3,15 +3,12 @@
 //! HTTP stack passes through [`Token::redact`](crate::Token) first.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 /// Why the Telegram adapter could not start or keep running.
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
     #[error("the Telegram bot token is empty or has spaces in it; set ${var} or the token file to the token @BotFather gave you", var = crate::settings::TOKEN_VARIABLE)]
     BadToken,
-    #[error("cannot read the Telegram token file {}: {reason}", path.display())]
-    TokenFile { path: PathBuf, reason: String },
     #[error(
         "Telegram refused the bot token (check it with @BotFather, or whether it was revoked)"
     )]

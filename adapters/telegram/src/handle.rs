@@ -1,13 +1,14 @@
 //! One update in, the core's replies out: a message or a button tap becomes
 //! an [`Inbound`] (see `route.rs`), the core handles it on a blocking thread,
-//! and its deliveries are sent, emergency advice first. When the core moves a
-//! group conversation to a private chat that Telegram will not open (the
-//! person never started the bot), the group is told how to start it.
+//! and its deliveries are sent in the core's order (emergency advice first).
+//! When the core moves a group conversation to a private chat that Telegram
+//! will not open (the person never started the bot), the group is told how to
+//! start it.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use carebot_chat::{Address, Bot, Inbound, Level, Sender};
+use carebot_chat::{Address, Bot, Inbound, Sender};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
@@ -70,18 +71,16 @@ impl Inner {
         }
     }
 
-    /// Hands a message to the core and sends what it says, emergency advice
-    /// first.
+    /// Hands a message to the core and sends what it says, in its order (the
+    /// core puts emergency advice first).
     async fn converse(&self, bot: Arc<dyn Bot>, inbound: Inbound) {
-        let (chat, public) = match &inbound {
-            Inbound::Message { from, .. } => (from.clone(), None),
-            Inbound::Command { sender, .. } | Inbound::MalformedCommand { sender, .. } => {
-                (sender.chat.clone(), None)
-            }
-            Inbound::Public { sender, .. } => (sender.chat.clone(), Some(sender.clone())),
+        let chat = inbound.chat().clone();
+        let public = match &inbound {
+            Inbound::Public { sender, .. } => Some(sender.clone()),
+            _ => None,
         };
         let handled = tokio::task::spawn_blocking(move || bot.handle(inbound)).await;
-        let mut deliveries = match handled {
+        let deliveries = match handled {
             Ok(Ok(deliveries)) => deliveries,
             Ok(Err(error)) => {
                 tracing::error!(reason = %error, "carebot could not handle a message");
@@ -94,8 +93,6 @@ impl Inner {
                 return;
             }
         };
-        // Stable: otherwise in the core's order.
-        deliveries.sort_by_key(|delivery| delivery.reply.level != Some(Level::Emergency));
         let mut private_refused = false;
         for delivery in deliveries {
             let Some(to) = chat_id(&delivery.to) else {

@@ -4,32 +4,32 @@
 //! at 64 bytes; a longer reply is kept here and the button carries a short key
 //! to it instead.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-
-use carebot_chat::Button;
+use carebot_chat::{Button, LongReplies};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 /// Telegram's limit on callback data, in bytes.
 const CALLBACK_DATA_MAX: usize = 64;
-/// Marks callback data that is a key to a longer reply.
+/// Marks callback data that is a key to a longer reply (`cb#` and 16 hex
+/// digits: well under the limit).
 const KEY_PREFIX: &str = "cb#";
 /// How many long replies are remembered (older buttons then say "expired").
 const REMEMBERED: usize = 10_000;
 /// Buttons this short share one row (Yes / No / Not sure).
 const SHORT_LABEL: usize = 14;
 
-/// Long button replies, by key.
-#[derive(Debug, Default)]
+/// Long button replies, by key (see [`LongReplies`] for why a key is a hash
+/// of the text rather than a counter).
+#[derive(Debug)]
 pub struct Callbacks {
-    inner: Mutex<Remembered>,
+    long: LongReplies,
 }
 
-#[derive(Debug, Default)]
-struct Remembered {
-    next: u64,
-    replies: HashMap<u64, String>,
-    order: VecDeque<u64>,
+impl Default for Callbacks {
+    fn default() -> Callbacks {
+        Callbacks {
+            long: LongReplies::new(REMEMBERED),
+        }
+    }
 }
 
 impl Callbacks {
@@ -38,17 +38,8 @@ impl Callbacks {
         if reply.len() <= CALLBACK_DATA_MAX && !reply.starts_with(KEY_PREFIX) {
             return reply.to_string();
         }
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let key = inner.next;
-        inner.next += 1;
-        inner.replies.insert(key, reply.to_string());
-        inner.order.push_back(key);
-        while inner.order.len() > REMEMBERED {
-            if let Some(old) = inner.order.pop_front() {
-                inner.replies.remove(&old);
-            }
-        }
-        format!("{KEY_PREFIX}{key}")
+        let key = self.long.remember(reply);
+        format!("{KEY_PREFIX}{key:016x}")
     }
 
     /// What a tap with `data` says; `None` for a key this process no longer
@@ -57,9 +48,8 @@ impl Callbacks {
         let Some(key) = data.strip_prefix(KEY_PREFIX) else {
             return Some(data.to_string());
         };
-        let key: u64 = key.parse().ok()?;
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.replies.get(&key).cloned()
+        let key = u64::from_str_radix(key, 16).ok()?;
+        self.long.get(key)
     }
 }
 
@@ -142,5 +132,20 @@ mod tests {
         );
         assert_eq!(callbacks.reply_for("cb#999999"), None);
         assert_eq!(callbacks.reply_for("cb#x"), None);
+    }
+
+    #[test]
+    fn a_long_reply_keeps_its_key_across_retries_and_restarts() {
+        let long = "It started more than a week ago and has been getting worse every day since";
+        let callbacks = Callbacks::default();
+        let data = callbacks.data_for(long);
+        assert_eq!(callbacks.data_for(long), data, "an outbox retry");
+        // After a restart the new process stores other long replies first;
+        // an old button must not read as one of them.
+        let restarted = Callbacks::default();
+        restarted.data_for("Another answer, long enough not to fit in Telegram's 64 bytes");
+        assert_eq!(restarted.reply_for(&data), None);
+        restarted.data_for(long);
+        assert_eq!(restarted.reply_for(&data).as_deref(), Some(long));
     }
 }

@@ -32,7 +32,9 @@
 //! ## Running it
 //!
 //! ```ignore
-//! let token = Token::load(token_file.as_deref())?.context("no Telegram token")?;
+//! // The binary reads the token ($CAREBOT_TELEGRAM_TOKEN or its _FILE twin) in
+//! // src/cli/config.rs; the adapter only checks its shape.
+//! let token = Token::new(secret)?;
 //! let settings = TelegramSettings {
 //!     // The core's clinician channel, when it is a Telegram group.
 //!     clinician_group: handoff.clinician_channel.as_ref().and_then(carebot_telegram::chat_id),

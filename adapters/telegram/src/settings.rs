@@ -6,14 +6,15 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
+use carebot_chat::Backoff;
 use url::Url;
 
 use crate::TelegramError;
 
-/// The environment variable the token is read from.
+/// The environment variable `carebot serve` reads the token from (the binary
+/// does the reading, in src/cli/config.rs); named here for error messages.
 pub const TOKEN_VARIABLE: &str = "CAREBOT_TELEGRAM_TOKEN";
 
 /// The real Bot API.
@@ -75,33 +76,6 @@ impl Token {
             return Err(TelegramError::BadToken);
         }
         Ok(Token(token))
-    }
-
-    /// The token in `$CAREBOT_TELEGRAM_TOKEN`, if set.
-    pub fn from_env() -> Result<Option<Token>, TelegramError> {
-        match std::env::var(TOKEN_VARIABLE) {
-            Ok(text) if text.trim().is_empty() => Ok(None),
-            Ok(text) => Token::new(text).map(Some),
-            Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => Err(TelegramError::BadToken),
-        }
-    }
-
-    /// The token kept in a secrets file (its only content).
-    pub fn from_file(path: &Path) -> Result<Token, TelegramError> {
-        let text = std::fs::read_to_string(path).map_err(|error| TelegramError::TokenFile {
-            path: path.to_path_buf(),
-            reason: error.kind().to_string(),
-        })?;
-        Token::new(text)
-    }
-
-    /// The environment variable if set, else the secrets file if given.
-    pub fn load(file: Option<&Path>) -> Result<Option<Token>, TelegramError> {
-        if let Some(token) = Token::from_env()? {
-            return Ok(Some(token));
-        }
-        file.map(Token::from_file).transpose()
     }
 
     pub(crate) fn expose(&self) -> &str {
@@ -184,10 +158,14 @@ pub struct Retry {
 }
 
 impl Retry {
-    /// The wait after `failures` failed attempts (1 = the first).
+    /// The wait after `failures` failed attempts (1 = the first): carebot's
+    /// one back-off formula over `first` and `max`.
     pub fn wait(&self, failures: u32) -> Duration {
-        let doublings = failures.saturating_sub(1).min(20);
-        self.first.saturating_mul(1 << doublings).min(self.max)
+        Backoff {
+            first: self.first,
+            max: self.max,
+        }
+        .wait(failures)
     }
 }
 
@@ -253,20 +231,6 @@ mod tests {
         );
         assert!(Token::new("  ").is_err());
         assert!(Token::new("12 34").is_err());
-    }
-
-    #[test]
-    fn the_token_comes_from_a_secrets_file() {
-        let path = std::env::temp_dir().join(format!("carebot-token-{}", std::process::id()));
-        std::fs::write(&path, "123456:secret-from-file\n").unwrap();
-        let token = Token::from_file(&path).unwrap();
-        assert_eq!(token.expose(), "123456:secret-from-file");
-        std::fs::remove_file(&path).unwrap();
-        let error = Token::from_file(&path).unwrap_err().to_string();
-        assert!(
-            error.starts_with("cannot read the Telegram token file"),
-            "{error}"
-        );
     }
 
     #[test]

@@ -315,14 +315,13 @@ impl Metrics {
 
 /// The platform an incoming message came from, and its kind, for counting.
 fn describe(inbound: &Inbound) -> (String, &'static str) {
-    match inbound {
-        Inbound::Message { from, .. } => (from.platform.clone(), "message"),
-        Inbound::Command { sender, .. } => (sender.chat.platform.clone(), "command"),
-        Inbound::MalformedCommand { sender, .. } => {
-            (sender.chat.platform.clone(), "malformed_command")
-        }
-        Inbound::Public { sender, .. } => (sender.chat.platform.clone(), "public"),
-    }
+    let kind = match inbound {
+        Inbound::Message { .. } => "message",
+        Inbound::Command { .. } => "command",
+        Inbound::MalformedCommand { .. } => "malformed_command",
+        Inbound::Public { .. } => "public",
+    };
+    (inbound.chat().platform.clone(), kind)
 }
 
 /// The bot adapters call: the service, counted and timed.
