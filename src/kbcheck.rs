@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::engine::Engine;
-use crate::knowledge::{Origin, Problem, Review};
+use crate::knowledge::{Origin, Problem, Review, Severity};
 
 /// Settings for the warnings.
 #[derive(Debug, Clone, Copy)]
@@ -18,7 +18,7 @@ pub struct CheckSettings {
 }
 
 fn warn(origin: &Origin, message: String) -> Problem {
-    Problem::warning(&origin.file, origin.line, origin.column, message)
+    Problem::at(Severity::Warning, origin, message)
 }
 
 fn review_warnings(

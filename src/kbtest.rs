@@ -4,7 +4,7 @@
 //! files learns at once when an edit sends a message somewhere else.
 
 use crate::engine::Engine;
-use crate::knowledge::Origin;
+use crate::knowledge::{EntryTests, Origin};
 use crate::{Conversation, Reply, ReplyKind};
 
 /// What kind of test failed.
@@ -118,6 +118,30 @@ impl Runner<'_> {
             });
         }
     }
+
+    /// An entry's examples, counter-examples and dialogues, in that order
+    /// (FAQ entries and triage rules have the same kinds of tests).
+    fn check_tests(&mut self, entry: &str, origin: &Origin, tests: &EntryTests) {
+        for example in &tests.examples {
+            self.check(
+                entry,
+                origin,
+                TestKind::Example,
+                std::slice::from_ref(example),
+            );
+        }
+        for counter in &tests.counter_examples {
+            self.check(
+                entry,
+                origin,
+                TestKind::CounterExample,
+                std::slice::from_ref(counter),
+            );
+        }
+        for dialogue in &tests.dialogues {
+            self.check(entry, origin, TestKind::Dialogue, dialogue);
+        }
+    }
 }
 
 /// Runs every test of the knowledge base loaded in `engine`.
@@ -127,53 +151,19 @@ pub fn run(engine: &Engine) -> Report {
         report: Report::default(),
     };
     let knowledge = engine.knowledge();
-    let single = |text: &String| vec![text.clone()];
     for entry in &knowledge.faqs {
         for question in &entry.questions {
             runner.check(
                 &entry.id,
                 &entry.origin,
                 TestKind::Question,
-                &single(question),
+                std::slice::from_ref(question),
             );
         }
-        let tests = &entry.tests;
-        for example in &tests.examples {
-            runner.check(
-                &entry.id,
-                &entry.origin,
-                TestKind::Example,
-                &single(example),
-            );
-        }
-        for counter in &tests.counter_examples {
-            runner.check(
-                &entry.id,
-                &entry.origin,
-                TestKind::CounterExample,
-                &single(counter),
-            );
-        }
-        for dialogue in &tests.dialogues {
-            runner.check(&entry.id, &entry.origin, TestKind::Dialogue, dialogue);
-        }
+        runner.check_tests(&entry.id, &entry.origin, &entry.tests);
     }
     for rule in &knowledge.rules {
-        let tests = &rule.tests;
-        for example in &tests.examples {
-            runner.check(&rule.id, &rule.origin, TestKind::Example, &single(example));
-        }
-        for counter in &tests.counter_examples {
-            runner.check(
-                &rule.id,
-                &rule.origin,
-                TestKind::CounterExample,
-                &single(counter),
-            );
-        }
-        for dialogue in &tests.dialogues {
-            runner.check(&rule.id, &rule.origin, TestKind::Dialogue, dialogue);
-        }
+        runner.check_tests(&rule.id, &rule.origin, &rule.tests);
     }
     runner.report
 }

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::knowledge::{load_files, Knowledge, KnowledgeFile, Problem};
+use crate::knowledge::{load_files, toml_string, Knowledge, KnowledgeFile, Problem};
 
 /// A small, fast, seeded pseudo-random generator (SplitMix64). Not for
 /// anything secret; only for reproducible test data.
@@ -422,27 +422,8 @@ const GENERAL_FINDINGS: &[(&str, &[&str])] = &[
 
 const LEVELS: &[&str] = &["self_care", "routine", "urgent", "emergency"];
 
-/// A TOML basic string: the vocabulary has no quotes, but answers may some day.
-fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn quoted_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|item| quoted(item)).collect();
+    let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
     format!("[{}]", quoted.join(", "))
 }
 
@@ -528,7 +509,7 @@ pub fn knowledge_files(size: Size, seed: u64) -> Vec<KnowledgeFile> {
             let _ = writeln!(
                 concepts,
                 "[[concept]]\nid = {}\nwords = {}\n",
-                quoted(&id),
+                toml_string(&id),
                 quoted_list(&words)
             );
             local_ids.push(id);
@@ -539,7 +520,7 @@ pub fn knowledge_files(size: Size, seed: u64) -> Vec<KnowledgeFile> {
         let _ = writeln!(
             concepts,
             "[[concept]]\nid = {}\nwords = {}\n",
-            quoted(id),
+            toml_string(id),
             quoted_list(&words)
         );
     }
@@ -597,10 +578,10 @@ fn write_faq(
     let _ = writeln!(
         out,
         "[[faq]]\nid = \"gen-{number:05}\"\ntitle = {}\nquestions = {}\nkeywords = {}\nanswer = {}\nsources = [\"Synthetic practice policy\"]\nreviewed = 2026-11-01\nowner = \"Benchmark generator\"\n",
-        quoted(&title),
+        toml_string(&title),
         quoted_list(&questions),
         quoted_list(&keywords),
-        quoted(&answer),
+        toml_string(&answer),
     );
 }
 
@@ -655,7 +636,7 @@ fn write_rule(out: &mut String, rng: &mut Rng, number: usize, local_ids: &[Strin
         out,
         "handoff = {}\nadvice = {}\nsources = [\"Synthetic guideline\"]\nreviewed = 2026-11-01\nowner = \"Benchmark generator\"\n",
         level == "emergency" || level == "urgent",
-        quoted(&advice)
+        toml_string(&advice)
     );
     if let Some(first) = any.first() {
         if rng.chance(0.5) {

@@ -647,10 +647,10 @@ impl Config {
             ("discord", raw.discord.token.is_some()),
         ] {
             if token {
-                let upper = platform.to_ascii_uppercase();
+                let (variable, file_variable) = token_variables(platform);
                 check.problem(
                     &format!("{platform}.token"),
-                    format!("tokens do not belong in the configuration file: set $CAREBOT_{upper}_TOKEN, or put it in a file readable only by carebot and name that file in {platform}.token_file or $CAREBOT_{upper}_TOKEN_FILE"),
+                    format!("tokens do not belong in the configuration file: set ${variable}, or put it in a file readable only by carebot and name that file in {platform}.token_file or ${file_variable}"),
                 );
             }
         }
@@ -733,12 +733,12 @@ impl Config {
     /// runs `serve` rather than the terminal chat.
     pub fn wants_serve(&self, env: &impl Env) -> bool {
         let wanted = |platform: &str, enabled: Option<bool>, token_file: &Option<PathBuf>| {
-            let upper = platform.to_ascii_uppercase();
+            let (variable, file_variable) = token_variables(platform);
             enabled == Some(true)
                 || (enabled != Some(false)
                     && (token_file.is_some()
-                        || env.var(&format!("CAREBOT_{upper}_TOKEN")).is_some()
-                        || env.var(&format!("CAREBOT_{upper}_TOKEN_FILE")).is_some()))
+                        || env.var(&variable).is_some()
+                        || env.var(&file_variable).is_some()))
         };
         wanted("telegram", self.telegram.enabled, &self.telegram.token_file)
             || wanted("discord", self.discord.enabled, &self.discord.token_file)
@@ -842,6 +842,15 @@ impl Config {
     }
 }
 
+/// The environment variables that give `platform`'s token, by value and by
+/// file: `CAREBOT_<PLATFORM>_TOKEN` and `CAREBOT_<PLATFORM>_TOKEN_FILE`. One
+/// place spells them, so the error messages name the variables that are read.
+fn token_variables(platform: &str) -> (String, String) {
+    let variable = format!("CAREBOT_{}_TOKEN", platform.to_ascii_uppercase());
+    let file_variable = format!("{variable}_FILE");
+    (variable, file_variable)
+}
+
 /// The token for `platform`: `$CAREBOT_<PLATFORM>_TOKEN`, else the file named
 /// by `$CAREBOT_<PLATFORM>_TOKEN_FILE`, else the file named in the
 /// configuration. `None` when the adapter is not to run.
@@ -855,9 +864,7 @@ fn token(
     if enabled == Some(false) {
         return None;
     }
-    let upper = platform.to_ascii_uppercase();
-    let variable = format!("CAREBOT_{upper}_TOKEN");
-    let file_variable = format!("CAREBOT_{upper}_TOKEN_FILE");
+    let (variable, file_variable) = token_variables(platform);
     let mut problem = |key: &str, message: String| {
         problems.push(ConfigProblem {
             location: String::new(),

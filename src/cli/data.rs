@@ -80,27 +80,22 @@ fn user_data_dir() -> PathBuf {
     PathBuf::from("carebot-data")
 }
 
-fn fail(error: impl std::fmt::Display) -> ExitCode {
-    eprintln!("carebot: {error}");
-    ExitCode::FAILURE
-}
-
 /// Opens the store as the flags say.
 pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, ExitCode> {
     let dir = match (&args.data, without) {
         (Some(dir), _) => dir.clone(),
-        (None, WithoutData::Temporary) => return Store::temporary().map_err(fail),
+        (None, WithoutData::Temporary) => return Store::temporary().map_err(super::failed),
         (None, WithoutData::UserFolder) => {
             args.configured_data.clone().unwrap_or_else(user_data_dir)
         }
     };
     std::fs::create_dir_all(&dir).map_err(|error| {
-        fail(format!(
+        super::failed(format!(
             "cannot create the data folder {}: {error}",
             dir.display()
         ))
     })?;
-    Store::open(&dir).map_err(fail)
+    Store::open(&dir).map_err(super::failed)
 }
 
 /// The knowledge, the store and the settings, as one service.

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use carebot::knowledge::toml_string;
+
 /// One FAQ entry read from a CSV row.
 struct ImportedEntry {
     id: String,
@@ -38,10 +40,6 @@ fn slug(text: &str) -> String {
 /// Answers are templates: braces from a spreadsheet are literal text.
 fn escape_braces(text: &str) -> String {
     text.replace('{', "{{").replace('}', "}}")
-}
-
-fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
 }
 
 fn split_list(text: &str) -> Vec<String> {

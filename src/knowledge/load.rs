@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::practice::{Messages, OpeningHours, Practice, WEEKDAY_NAMES};
-use super::problem::{LineIndex, Problem};
+use super::practice::{Messages, OpeningHours, Practice, BUILTIN_PLACEHOLDERS, WEEKDAY_NAMES};
+use super::problem::{LineIndex, Problem, Severity};
 use super::quantity::{parse_duration_days, parse_temperature_celsius};
 use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPractice, RawRule, RawWhen};
 use super::template::{self, TemplateError};
@@ -148,12 +148,19 @@ impl Validator {
     }
 
     fn error_at(&mut self, source: Source, offset: usize, message: impl Into<String>) {
+        let at = Self::origin_at(source, offset);
         self.problems
-            .push(Problem::error_at(source.path, source.text, offset, message));
+            .push(Problem::at(Severity::Error, &at, message));
     }
 
     fn origin<T>(source: Source, at: &Spanned<T>) -> Origin {
-        let (line, column) = source.lines.line_column(source.text, at.span().start);
+        Self::origin_at(source, at.span().start)
+    }
+
+    /// Locates byte `offset` of the file with its line index: a file with
+    /// thousands of entries and problems is not scanned from the top for each.
+    fn origin_at(source: Source, offset: usize) -> Origin {
+        let (line, column) = source.lines.line_column(source.text, offset);
         Origin {
             file: source.path.to_path_buf(),
             line,
@@ -296,19 +303,8 @@ impl Validator {
         }
 
         let mut extra = BTreeMap::new();
-        let builtin = [
-            "name",
-            "phone",
-            "emergency_number",
-            "crisis_line",
-            "portal_url",
-            "address",
-            "after_hours_line",
-            "timezone",
-            "hours",
-        ];
         for (key, value) in &raw.extra {
-            if builtin.contains(&key.get_ref().as_str()) {
+            if BUILTIN_PLACEHOLDERS.contains(&key.get_ref().as_str()) {
                 self.error(
                     source,
                     key,
@@ -386,9 +382,8 @@ impl Validator {
             Err(error) => {
                 let (offset, message) = match error {
                     TemplateError::Unknown(unknown) => {
-                        let mut known: Vec<&str> =
-                            placeholders.keys().map(String::as_str).collect();
-                        known.sort();
+                        // A BTreeMap's keys come sorted.
+                        let known: Vec<&str> = placeholders.keys().map(String::as_str).collect();
                         (
                             unknown.offset,
                             format!(
@@ -497,16 +492,14 @@ impl Validator {
                 .iter()
                 .find(|c| c.id == cycle[0])
                 .expect("cycle member exists");
-            self.problems.push(Problem {
-                severity: super::Severity::Error,
-                file: concept.origin.file.clone(),
-                line: concept.origin.line,
-                column: concept.origin.column,
-                message: format!(
+            self.problems.push(Problem::at(
+                Severity::Error,
+                &concept.origin,
+                format!(
                     "concepts include each other in a circle: {}",
                     cycle.join(" → ")
                 ),
-            });
+            ));
         }
         concepts
     }
@@ -796,16 +789,13 @@ impl Validator {
     ) -> Option<Ask> {
         let raw = spanned.get_ref();
         let about_text = raw.about.get_ref().trim();
-        let about = match about_text {
-            "age" => AskAbout::Age,
-            "temperature" => AskAbout::Temperature,
-            "duration" => AskAbout::Duration,
-            "pregnancy" => AskAbout::Pregnancy,
-            id if concept_ids.contains(id) => AskAbout::Concept(id.to_string()),
-            id => {
+        // The names are the ones conversation state stores: one mapping for both.
+        let about = match AskAbout::from_name(about_text) {
+            AskAbout::Concept(id) if !concept_ids.contains(&id) => {
                 self.error(source, &raw.about, format!("`ask.about = \"{id}\"` is neither a concept nor one of age, temperature, duration, pregnancy"));
                 return None;
             }
+            about => about,
         };
         let used = match &about {
             AskAbout::Concept(id) => {

@@ -20,6 +20,7 @@ pub use load::{load_dir, load_files, KnowledgeFile};
 pub use practice::{Messages, OpeningHours, Practice};
 pub use problem::{Problem, Severity};
 pub use quantity::{parse_duration_days, parse_temperature_celsius};
+pub use raw::toml_string;
 
 /// Where an entry was defined, for messages that point the practice at it.
 #[derive(Debug, Clone, PartialEq, Eq)]

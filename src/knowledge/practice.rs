@@ -6,6 +6,21 @@ use std::collections::BTreeMap;
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 
+/// The placeholders the [practice] settings fill in, which `[practice.extra]`
+/// may therefore not define: one list for [`Practice::placeholders`] and the
+/// loader's check.
+pub const BUILTIN_PLACEHOLDERS: [&str; 9] = [
+    "name",
+    "phone",
+    "emergency_number",
+    "crisis_line",
+    "portal_url",
+    "address",
+    "after_hours_line",
+    "timezone",
+    "hours",
+];
+
 /// The settings every answer may refer to by placeholder.
 #[derive(Debug, Clone)]
 pub struct Practice {
@@ -32,19 +47,22 @@ impl Practice {
     /// The values of every placeholder answers may use.
     pub fn placeholders(&self) -> BTreeMap<String, String> {
         let mut values = self.extra.clone();
-        for (name, value) in [
-            ("name", &self.name),
-            ("phone", &self.phone),
-            ("emergency_number", &self.emergency_number),
-            ("crisis_line", &self.crisis_line),
-            ("portal_url", &self.portal_url),
-            ("address", &self.address),
-            ("after_hours_line", &self.after_hours_line),
-            ("timezone", &self.timezone),
-        ] {
-            values.insert(name.to_string(), value.clone());
+        // In the order of BUILTIN_PLACEHOLDERS; the array types make the
+        // lengths agree.
+        let builtin: [String; BUILTIN_PLACEHOLDERS.len()] = [
+            self.name.clone(),
+            self.phone.clone(),
+            self.emergency_number.clone(),
+            self.crisis_line.clone(),
+            self.portal_url.clone(),
+            self.address.clone(),
+            self.after_hours_line.clone(),
+            self.timezone.clone(),
+            self.hours.describe(),
+        ];
+        for (name, value) in BUILTIN_PLACEHOLDERS.iter().zip(builtin) {
+            values.insert(name.to_string(), value);
         }
-        values.insert("hours".to_string(), self.hours.describe());
         values
     }
 

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Origin;
+
 /// Whether a problem stops the knowledge base from loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -37,13 +39,13 @@ impl Problem {
         }
     }
 
-    /// A warning at a known line and column.
-    pub fn warning(file: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
+    /// A problem where an entry (or a value in it) was defined.
+    pub fn at(severity: Severity, origin: &Origin, message: impl Into<String>) -> Self {
         Problem {
-            severity: Severity::Warning,
-            file: file.to_path_buf(),
-            line,
-            column,
+            severity,
+            file: origin.file.clone(),
+            line: origin.line,
+            column: origin.column,
             message: message.into(),
         }
     }
@@ -70,17 +72,10 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// 1-based line and column (in characters) of byte `offset` in `source`.
+/// 1-based line and column (in characters) of byte `offset` in `source`. For
+/// one offset; to locate many in the same text, build a [`LineIndex`] once.
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-    let column = source[line_start..offset].chars().count() + 1;
-    (line, column)
+    LineIndex::new(source).line_column(source, offset)
 }
 
 /// Where each line of a file starts, so that locating every entry of a large
@@ -100,7 +95,9 @@ impl LineIndex {
         LineIndex { starts }
     }
 
-    /// [`line_column`] of `source`, the text this index was built from.
+    /// 1-based line and column (in characters) of byte `offset` in `source`,
+    /// the text this index was built from; an offset past the end is the end,
+    /// and one inside a character is that character.
     pub fn line_column(&self, source: &str, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(source.len());
         while !source.is_char_boundary(offset) {
@@ -128,6 +125,20 @@ mod tests {
         assert_eq!(line_column(source, 1000), (3, 1));
     }
 
+    /// Locating by scanning from the top: the obvious way, which the line
+    /// index must agree with.
+    fn scan_line_column(source: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &source[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+        let column = source[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
+
     #[test]
     fn the_line_index_agrees_with_scanning() {
         for source in ["a = 1\nbé = 2\n", "", "\n\n", "x", "é\nü\r\n\nend"] {
@@ -135,7 +146,7 @@ mod tests {
             for offset in 0..source.len() + 3 {
                 assert_eq!(
                     index.line_column(source, offset),
-                    line_column(source, offset),
+                    scan_line_column(source, offset),
                     "{source:?} at {offset}"
                 );
             }
