@@ -178,10 +178,6 @@ impl Engine {
         if text.chars().nth(self.limits.max_message_chars).is_some() {
             return self.notice(&self.knowledge.practice.messages.too_long);
         }
-        let answering = match &conversation.pending {
-            Some(Pending::FollowUp { about, .. }) => Some(AskAbout::from_name(about)),
-            _ => None,
-        };
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
         let statuses = self.matcher.statuses(&mentions);
@@ -200,12 +196,20 @@ impl Engine {
             statuses: &statuses,
             candidates: &explanation.candidates,
         };
+        // The message read as an answer to the question the bot asked, if it asked
+        // one: a bare "7 weeks" is then an age.
+        let mut answered = None;
         let continued = match conversation.pending.take() {
             Some(Pending::FollowUp {
                 rule,
                 about,
                 unclear,
-            }) => self.continue_follow_up(conversation, &message, &rule, &about, unclear),
+            }) => {
+                let about = AskAbout::from_name(&about);
+                let modifiers = modifiers::extract(&tokens, Some(&about));
+                answered = Some(modifiers);
+                self.continue_follow_up(conversation, &message, &rule, about, modifiers, unclear)
+            }
             Some(Pending::Choices { entries }) => self.pick_choice(&message, &entries),
             None => None,
         };
@@ -223,8 +227,8 @@ impl Engine {
             reply.text = format!("{warning}\n\n{}", reply.text);
         }
         // Explain the message as it was read: as an answer, if it answered a question.
-        if let Some(about) = answering {
-            explanation.modifiers = modifiers::extract(&tokens, Some(&about));
+        if let Some(modifiers) = answered {
+            explanation.modifiers = modifiers;
         }
         Outcome { reply, explanation }
     }
@@ -362,23 +366,23 @@ impl Engine {
         }
     }
 
-    /// Handles a message sent while the bot waits for a follow-up answer. Returns
+    /// Handles a message sent while the bot waits for a follow-up answer about
+    /// `about`; `answered_modifiers` is the message read as that answer. Returns
     /// `None` when the patient moved on to something else.
     fn continue_follow_up(
         &self,
         conversation: &mut Conversation,
         message: &Message,
         rule_id: &str,
-        about_name: &str,
+        about: AskAbout,
+        answered_modifiers: Modifiers,
         unclear: u8,
     ) -> Option<Reply> {
         // The knowledge base may have been reloaded without this rule or question.
         let rule = self.knowledge.rule(rule_id)?;
-        let about = AskAbout::from_name(about_name);
         let ask = rule.asks.iter().find(|ask| ask.about == about)?;
         let mut facts = self.load_facts(&conversation.episode);
         let answer = yes_no(message.tokens);
-        let answered_modifiers = modifiers::extract(message.tokens, Some(&about));
         let concept_index = |id: &str| self.matcher.index(id);
         let settles = match &about {
             AskAbout::Concept(id) => {
@@ -400,7 +404,8 @@ impl Engine {
             if unclear == 0 {
                 conversation.pending = Some(Pending::FollowUp {
                     rule: rule_id.to_string(),
-                    about: about_name.to_string(),
+                    // The stored name back: `from_name` and `name` round-trip.
+                    about: about.name(),
                     unclear: 1,
                 });
                 let prefix = &self.knowledge.practice.messages.followup_unclear;
@@ -533,13 +538,28 @@ pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
         (Answer::Yes, lexicon::YES),
     ] {
         for phrase in phrases {
-            let phrase_words: Vec<&str> = phrase.split(' ').collect();
-            if words.starts_with(&phrase_words)
-                && best.is_none_or(|(len, _)| phrase_words.len() > len)
-            {
-                best = Some((phrase_words.len(), answer));
+            // Compared word by word, without collecting the phrase's words: this
+            // runs for every phrase of the three lists on every follow-up answer.
+            let Some(length) = starts_with_phrase(&words, phrase) else {
+                continue;
+            };
+            if best.is_none_or(|(len, _)| length > len) {
+                best = Some((length, answer));
             }
         }
     }
     best.map(|(_, answer)| answer)
+}
+
+/// The number of words in `phrase` if `words` starts with them, as
+/// `words.starts_with(&phrase.split(' ').collect::<Vec<_>>())` would tell.
+fn starts_with_phrase(words: &[&str], phrase: &str) -> Option<usize> {
+    let mut length = 0;
+    for part in phrase.split(' ') {
+        if words.get(length) != Some(&part) {
+            return None;
+        }
+        length += 1;
+    }
+    Some(length)
 }

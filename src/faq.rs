@@ -146,20 +146,16 @@ enum TermRole {
     Synonym,
 }
 
-/// The index terms of a token sequence: content stems, adjacent stem pairs
-/// ("repeat prescript"), and the two words joined as one ("health care" →
-/// "healthcar"), so a compound the patient split still meets the entry's word.
-/// Numbers are left out: in a question about the practice, "3" or "123-45-6789"
-/// says nothing about the topic, and would only dilute the confidence.
+/// The index terms of a token sequence's [`content_tokens`]: their stems,
+/// adjacent stem pairs ("repeat prescript"), and the two words joined as one
+/// ("health care" → "healthcar"), so a compound the patient split still meets
+/// the entry's word. A joined word's stem never contains a space (words have
+/// none), so it cannot be mistaken for a pair.
 ///
 /// Joined words are only looked up, never indexed, so the index leaves them out
 /// (`joined` false): stemming every joined pair of a 10,000-entry knowledge base
 /// only to drop it was a good part of building the index.
-fn terms(tokens: &[Token], analyzer: &Analyzer, joined: bool) -> Vec<(String, TermRole)> {
-    let content: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| !is_stopword(&t.word) && t.number().is_none())
-        .collect();
+fn terms(content: &[&Token], analyzer: &Analyzer, joined: bool) -> Vec<(String, TermRole)> {
     let mut terms: Vec<(String, TermRole)> = content
         .iter()
         .map(|t| (t.stem.clone(), TermRole::Word))
@@ -177,6 +173,17 @@ fn terms(tokens: &[Token], analyzer: &Analyzer, joined: bool) -> Vec<(String, Te
         }
     }
     terms
+}
+
+/// The tokens that can be index terms, for [`terms`]. Numbers are left out: in a
+/// question about the practice, "3" or "123-45-6789" says nothing about the
+/// topic, and would only dilute the confidence. [`FaqIndex::rank`] also counts
+/// the unseen ones among these, so it picks them out once for both.
+fn content_tokens(tokens: &[Token]) -> Vec<&Token> {
+    tokens
+        .iter()
+        .filter(|t| !is_stopword(&t.word) && t.number().is_none())
+        .collect()
 }
 
 /// Orders a term's roles so that, for the same term, the strongest is kept.
@@ -232,12 +239,11 @@ impl FaqIndex {
             }
             texts.push((Field::Answer, without_placeholders(&entry.answer_template)));
             for (field, text) in texts {
-                let document_terms: Vec<String> =
-                    terms(&analyzer.analyze_exact(&text), analyzer, false)
-                        .into_iter()
-                        .filter(|(_, role)| *role != TermRole::Joined)
-                        .map(|(term, _)| term)
-                        .collect();
+                let tokens = analyzer.analyze_exact(&text);
+                let document_terms: Vec<String> = terms(&content_tokens(&tokens), analyzer, false)
+                    .into_iter()
+                    .map(|(term, _)| term)
+                    .collect();
                 if document_terms.is_empty() {
                     continue;
                 }
@@ -324,7 +330,8 @@ impl FaqIndex {
 
     /// The best entries for `tokens`, best first (at most `limit`).
     pub fn rank(&self, tokens: &[Token], analyzer: &Analyzer, limit: usize) -> Vec<Candidate> {
-        let mut query = terms(tokens, analyzer, true);
+        let content = content_tokens(tokens);
+        let mut query = terms(&content, analyzer, true);
         let words: Vec<String> = query
             .iter()
             .filter(|(_, role)| *role == TermRole::Word)
@@ -345,10 +352,7 @@ impl FaqIndex {
         // something the knowledge base doesn't cover. An everyday English word
         // ("pop", "usual") says less about that than a rare one ("passport").
         let mut unseen = 0f32;
-        for token in tokens
-            .iter()
-            .filter(|t| !is_stopword(&t.word) && t.number().is_none())
-        {
+        for token in &content {
             if !self.terms.contains_key(&token.stem) {
                 unseen += if analyzer.is_common_word(&token.word) {
                     COMMON_UNSEEN_SHARE * self.unseen_idf
@@ -389,9 +393,6 @@ impl FaqIndex {
             let Some(&term_id) = self.terms.get(term) else {
                 continue;
             };
-            if *role == TermRole::Joined && term.contains(' ') {
-                continue;
-            }
             let idf = self.idf[term_id as usize];
             let weight = match role {
                 TermRole::Word | TermRole::Joined => 1.0,

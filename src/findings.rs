@@ -193,11 +193,13 @@ const RESOLUTION_FOLLOWERS: &[&str] = &[
 /// In a concept phrase, `#` stands for any number ("taken # tablets").
 const NUMBER_WILDCARD: &str = "#";
 
+/// Whether `token` can stand for a `#` in a phrase. "a" and "an" are number words
+/// for durations ("an hour ago"), but as a wildcard they would fill it in front of
+/// nearly any noun.
 fn is_number(token: &Token) -> bool {
     token.number().is_some()
-        || lexicon::NUMBER_WORDS
-            .iter()
-            .any(|(word, _)| *word == token.word && word.len() > 2)
+        || (!matches!(token.word.as_str(), "a" | "an")
+            && lexicon::number_word(&token.word).is_some())
 }
 
 fn is_negation_word(word: &str) -> bool {
@@ -358,17 +360,20 @@ impl ConceptMatcher {
             phrase: u32,
         }
         let mut found: Vec<Found> = Vec::new();
+        // Phrases that start with `#` ("# weeks along"): any number may start them.
+        let wildcard_phrases = self.by_first_stem.get(NUMBER_WILDCARD);
         for start in 0..tokens.len() {
-            let mut candidates: Vec<u32> = Vec::new();
-            if let Some(list) = self.by_first_stem.get(&tokens[start].stem) {
-                candidates.extend(list);
-            }
-            if is_number(&tokens[start]) {
-                if let Some(list) = self.by_first_stem.get(NUMBER_WILDCARD) {
-                    candidates.extend(list);
-                }
-            }
-            for phrase_index in candidates {
+            let stem_phrases = self
+                .by_first_stem
+                .get(&tokens[start].stem)
+                .map_or(&[][..], Vec::as_slice);
+            let number_phrases = match wildcard_phrases {
+                Some(list) if is_number(&tokens[start]) => list.as_slice(),
+                _ => &[],
+            };
+            // The token's own phrases first, then the wildcard ones: the order
+            // mentions are found in, which later stages keep.
+            for &phrase_index in stem_phrases.iter().chain(number_phrases) {
                 let phrase = &self.phrases[phrase_index as usize];
                 if let Some(positions) = match_phrase(tokens, start, &phrase.stems) {
                     found.push(Found {

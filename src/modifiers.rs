@@ -8,8 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::knowledge::parse_temperature_celsius;
-use crate::knowledge::AskAbout;
+use crate::knowledge::{days_per_unit, is_body_temperature, to_celsius, AskAbout};
 use crate::text::{lexicon, Token};
 
 /// Days in a year, for age words.
@@ -41,16 +40,7 @@ impl Modifiers {
 }
 
 fn number_of(token: &Token) -> Option<f64> {
-    token.number().or_else(|| {
-        lexicon::NUMBER_WORDS
-            .iter()
-            .find(|(word, _)| *word == token.word)
-            .map(|(_, value)| *value)
-    })
-}
-
-fn days_per_unit(word: &str) -> Option<f64> {
-    crate::knowledge::parse_duration_days(&format!("1 {word}")).ok()
+    token.number().or_else(|| lexicon::number_word(&token.word))
 }
 
 fn word(tokens: &[Token], at: usize) -> &str {
@@ -168,21 +158,25 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
             next += 1;
         }
         let unit = match word(tokens, next) {
-            "c" | "celsius" | "centigrade" => Some("C"),
-            "f" | "fahrenheit" => Some("F"),
+            "c" | "celsius" | "centigrade" => Some('c'),
+            "f" | "fahrenheit" => Some('f'),
             _ => None,
         };
         if days_per_unit(word(tokens, at + 1)).is_some() {
             continue;
         }
-        let text = match unit {
-            Some(unit) => format!("{value} {unit}"),
-            None if answering || context(token.clause) || word(tokens, at + 1) == "degrees" => {
-                value.to_string()
-            }
-            None => continue,
-        };
-        if let Ok(celsius) = parse_temperature_celsius(&text) {
+        // A bare number is a temperature only where the message (or the question
+        // it answers) is about one: "room 38" is not.
+        let is_reading = unit.is_some()
+            || answering
+            || context(token.clause)
+            || word(tokens, at + 1) == "degrees";
+        if !is_reading {
+            continue;
+        }
+        // The same conversion and plausibility check as a rule's bound gets.
+        let celsius = to_celsius(value, unit);
+        if is_body_temperature(celsius) {
             return Some(celsius);
         }
     }

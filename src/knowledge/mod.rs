@@ -21,6 +21,8 @@ pub use practice::{Messages, OpeningHours, Practice};
 pub use problem::{Problem, Severity};
 pub use quantity::{parse_duration_days, parse_temperature_celsius};
 pub use raw::toml_string;
+// For reading quantities out of messages, which comes without a rule's text to parse.
+pub(crate) use quantity::{days_per_unit, is_body_temperature, to_celsius};
 
 /// Where an entry was defined, for messages that point the practice at it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -537,6 +537,14 @@ pub const NUMBER_WORDS: &[(&str, f64)] = &[
     ("half", 0.5),
 ];
 
+/// The value of a number word ("seven" → 7), if `word` is one of [`NUMBER_WORDS`].
+pub fn number_word(word: &str) -> Option<f64> {
+    NUMBER_WORDS
+        .iter()
+        .find(|(number, _)| *number == word)
+        .map(|(_, value)| *value)
+}
+
 /// The words of every table above, so the spelling corrector never "fixes" them.
 pub fn all_words() -> impl Iterator<Item = &'static str> {
     let pairs = CONTRACTIONS

@@ -188,7 +188,7 @@ impl Analyzer {
     }
 
     fn correction(&self, word: &str) -> Option<String> {
-        if self.known.contains(word) || common_words().contains(word) {
+        if self.is_common_word(word) {
             return None;
         }
         self.speller

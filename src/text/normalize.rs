@@ -121,13 +121,13 @@ fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
         }
         return;
     }
-    let chars: Vec<char> = chunk.chars().collect();
-    let mut i = 0;
+    // Each character is judged with its neighbours as written; peeking spares
+    // collecting every chunk into a `Vec<char>` first.
+    let mut chars = chunk.chars().peekable();
+    let mut prev = None;
     let mut current = String::new();
-    while i < chars.len() {
-        let c = chars[i];
-        let prev = if i > 0 { Some(chars[i - 1]) } else { None };
-        let next = chars.get(i + 1).copied();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
         let inner_apostrophe = c == '\''
             && prev.is_some_and(char::is_alphabetic)
             && next.is_some_and(char::is_alphabetic);
@@ -155,7 +155,7 @@ fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
                 *clause += 1;
             }
         }
-        i += 1;
+        prev = Some(c);
     }
     flush_word(&mut current, *clause, out);
 }
