@@ -589,6 +589,39 @@ impl ConceptMatcher {
     }
 }
 
+/// The context in which `sentence` mentions `target` (a phrase), or `None` if
+/// it does not mention it: ConText as the engine runs it, for one target term.
+/// This is how the context detection is measured on annotated corpora (the
+/// NegEx test set), where the targets are not the knowledge base's concepts.
+pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
+    let target_concept = Concept {
+        id: "target".to_string(),
+        words: vec![target.to_string()],
+        absent_words: Vec::new(),
+        includes: Vec::new(),
+        origin: crate::knowledge::Origin {
+            file: std::path::PathBuf::new(),
+            line: 0,
+            column: 0,
+        },
+    };
+    // Spelling correction needs a vocabulary; the target's own words are it.
+    let vocabulary = crate::text::normalize::words(&crate::text::normalize(target))
+        .into_iter()
+        .map(|word| (word.text, 1))
+        .collect();
+    let analyzer = Analyzer::new(&vocabulary);
+    let matcher = ConceptMatcher::new(std::slice::from_ref(&target_concept), &analyzer);
+    let tokens = analyzer.analyze(sentence);
+    let mentions = matcher.mentions(&tokens);
+    let contexts = mentions
+        .iter()
+        .filter(|(concept, _)| *concept == 0)
+        .map(|(_, mention)| mention.context);
+    // Several mentions: affirmed wins, as the engine's statuses do.
+    contexts.reduce(|a, b| if b == Context::Affirmed { b } else { a })
+}
+
 /// Matches `stems` at `start`, allowing up to [`MAX_GAP`] other words between
 /// phrase words within one clause, but never a negation word ("can walk" must not
 /// match "can not walk"). Returns the positions of the phrase's own words.

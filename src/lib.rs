@@ -23,6 +23,7 @@
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
 //! | limit how fast one patient may send messages | [`ratelimit`] |
 //! | run the knowledge base's own examples | [`kbtest`] |
+//! | score a labelled set of messages (agreement, emergencies caught) | [`evaluation`] |
 //! | warn about stale or unsourced entries | [`kbcheck`] |
 //! | generate knowledge bases and patient traffic for benchmarks and soak tests | [`synthetic`] |
 //!
@@ -63,6 +64,7 @@ pub mod clock;
 pub mod conversation;
 pub mod dispatch;
 pub mod engine;
+pub mod evaluation;
 pub mod faq;
 pub mod findings;
 pub mod handoff;

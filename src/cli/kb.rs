@@ -1,6 +1,7 @@
-//! `carebot kb check | test | import`: the practice's tools for its knowledge
-//! files. `check` validates and warns, `test` runs every example, and `import`
-//! turns a spreadsheet of FAQs (CSV) into a knowledge file to edit.
+//! `carebot kb check | test | eval | import`: the practice's tools for its
+//! knowledge files. `check` validates and warns, `test` runs every example,
+//! `eval` scores a labelled set of messages, and `import` turns a spreadsheet
+//! of FAQs (CSV) into a knowledge file to edit.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use carebot::kbcheck::{self, CheckSettings};
-use carebot::{kbtest, Engine};
+use carebot::{evaluation, kbtest, Engine};
 
 #[derive(Debug, Subcommand)]
 pub enum KbCommand {
@@ -18,6 +19,10 @@ pub enum KbCommand {
     Test(DirArg),
     /// Print every triage rule as a Markdown table (id, level, handoff, sources), for knowledge/README.md.
     Rules(DirArg),
+    /// Score the knowledge base on a labelled set of messages (JSON lines with
+    /// `text`, `expect_level`, `expect_entry`): agreement, emergencies caught,
+    /// under- and over-triage.
+    Eval(EvalArgs),
     /// Turn a CSV of FAQs (columns: question, answer, optional id, extra questions, keywords) into a knowledge file.
     Import(ImportArgs),
 }
@@ -38,6 +43,21 @@ pub struct CheckArgs {
     /// Fail on warnings too (for CI).
     #[arg(long)]
     strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The labelled messages, one JSON object per line.
+    file: PathBuf,
+    /// The knowledge folder (default: --knowledge, or ./knowledge).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Also list every under- and over-triaged message.
+    #[arg(long)]
+    misses: bool,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +84,10 @@ pub fn run(knowledge: &Path, command: KbCommand) -> Result<ExitCode, ExitCode> {
             let engine = super::load_engine(&pick(&args))?;
             print!("{}", carebot::kbcheck::rule_table(engine.knowledge()));
             Ok(ExitCode::SUCCESS)
+        }
+        KbCommand::Eval(args) => {
+            let dir = args.dir.clone().unwrap_or_else(|| knowledge.to_path_buf());
+            eval(&dir, &args)
         }
         KbCommand::Import(args) => super::kb_import::run(
             knowledge,
@@ -123,4 +147,34 @@ fn test(dir: &Path) -> Result<ExitCode, ExitCode> {
     } else {
         Err(ExitCode::FAILURE)
     }
+}
+
+fn eval(dir: &Path, args: &EvalArgs) -> Result<ExitCode, ExitCode> {
+    let engine: Engine = super::load_engine(dir)?;
+    let text = std::fs::read_to_string(&args.file).map_err(|error| {
+        eprintln!("carebot: cannot read {}: {error}", args.file.display());
+        ExitCode::FAILURE
+    })?;
+    let set = evaluation::parse(&text).map_err(|error| {
+        eprintln!("carebot: {}: {error}", args.file.display());
+        ExitCode::FAILURE
+    })?;
+    let scores = evaluation::score(&engine, &set);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&scores).expect("scores serialise")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.misses {
+        for miss in &scores.under_triage {
+            println!("under: {:?}: expected {}, got {}", miss.text, miss.expected, miss.got);
+        }
+        for miss in &scores.over_triage {
+            println!("over: {:?}: expected {}, got {}", miss.text, miss.expected, miss.got);
+        }
+    }
+    println!("{}", scores.summary());
+    Ok(ExitCode::SUCCESS)
 }
