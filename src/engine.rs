@@ -15,7 +15,8 @@ use carebot_chat::{Button, Level, Reply, ReplyKind};
 
 use crate::conversation::{Conversation, Episode, Pending};
 use crate::faq::{self, Candidate, FaqIndex, FaqOutcome, Thresholds};
-use crate::findings::{ConceptMatcher, Context, Mention, Status, PREGNANCY};
+use crate::findings::{ConceptMatcher, Context, Mention, Status, HEALTH_PROBLEM, PREGNANCY};
+use crate::health::HealthDetector;
 use crate::identifiers;
 use crate::knowledge::{Ask, AskAbout, FaqEntry, Knowledge, TriageRule};
 use crate::modifiers::{self, Modifiers};
@@ -69,6 +70,9 @@ pub struct Explanation {
     pub modifiers: Modifiers,
     /// The best FAQ entries for the message, best first.
     pub candidates: Vec<Candidate>,
+    /// The built-in words that made the message report a health problem now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problem_words: Vec<String>,
 }
 
 /// A reply and its explanation.
@@ -88,6 +92,8 @@ pub struct Engine {
     knowledge: Knowledge,
     analyzer: Analyzer,
     matcher: ConceptMatcher,
+    /// Whether a message reports a health problem now, rules or not.
+    health: HealthDetector,
     triage: Triage,
     faq: FaqIndex,
     limits: Limits,
@@ -127,10 +133,12 @@ impl Engine {
         let matcher = ConceptMatcher::new(&knowledge.concepts, &analyzer);
         let triage = Triage::new(&knowledge, &matcher);
         let faq = FaqIndex::new(&knowledge.faqs, &analyzer);
+        let health = HealthDetector::new(&analyzer);
         Engine {
             knowledge,
             analyzer,
             matcher,
+            health,
             triage,
             faq,
             limits,
@@ -180,7 +188,8 @@ impl Engine {
         }
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
-        let statuses = self.matcher.statuses(&mentions);
+        let mut statuses = self.matcher.statuses(&mentions);
+        self.mark_health_problem(&tokens, &mut statuses);
         let candidates = self.faq.rank(&tokens, &self.analyzer, EXPLAIN_CANDIDATES);
         let mut explanation = Explanation {
             findings: mentions
@@ -189,6 +198,7 @@ impl Engine {
                 .collect(),
             modifiers: modifiers::extract(&tokens, None),
             candidates,
+            problem_words: self.health.problem_words(&tokens),
         };
         let message = Message {
             text,
@@ -233,6 +243,30 @@ impl Engine {
         Outcome { reply, explanation }
     }
 
+    /// Sets the built-in health-problem finding when the message reports a
+    /// health problem now: the red-flag screen starts from it, and it keeps
+    /// the message from the FAQ.
+    fn mark_health_problem(&self, tokens: &[Token], statuses: &mut [Status]) {
+        let concepts = &self.knowledge.concepts;
+        let affirmed = statuses
+            .iter()
+            .zip(concepts)
+            .filter(|(status, _)| **status == Status::Present)
+            .map(|(_, concept)| concept);
+        if self.health.reports_problem(tokens, affirmed) {
+            if let Some(index) = self.matcher.index(HEALTH_PROBLEM) {
+                statuses[index] = Status::Present;
+            }
+        }
+    }
+
+    /// Whether `facts` hold a health problem happening now.
+    fn health_problem(&self, facts: &Facts) -> bool {
+        self.matcher
+            .index(HEALTH_PROBLEM)
+            .is_some_and(|index| facts.concepts[index] == Status::Present)
+    }
+
     fn notice(&self, text: &str) -> Outcome {
         Outcome {
             reply: Reply::plain(ReplyKind::Notice, text),
@@ -258,7 +292,16 @@ impl Engine {
                     about: ask.about.name(),
                     unclear: 0,
                 });
-                question(rule, ask, None)
+                self.question(rule, ask, None)
+            }
+            Decision::NoRule if self.health_problem(&facts) => {
+                // Fail safe: a health problem never gets an FAQ answer, even
+                // where the practice's files have no red-flag screen.
+                conversation.episode = Episode::default();
+                Reply::plain(
+                    ReplyKind::Fallback,
+                    self.knowledge.practice.messages.health_fallback.clone(),
+                )
             }
             Decision::NoRule => {
                 conversation.episode = Episode::default();
@@ -396,9 +439,15 @@ impl Engine {
             }
         };
         let new_symptoms = message.statuses.contains(&Status::Present);
+        // In a safety flow (an emergency or urgent rule, or the red-flag screen)
+        // every answer is read as an answer: "later today" or "I've got the
+        // tablets here" must never fall through to the FAQ.
+        let safety_flow = rule.screen || rule.level >= Level::Urgent;
         if answer.is_none() && !settles && !new_symptoms {
             // A clear question about something else ends the follow-up.
-            if faq::decide(message.candidates, self.thresholds) != FaqOutcome::NoMatch {
+            if !safety_flow
+                && faq::decide(message.candidates, self.thresholds) != FaqOutcome::NoMatch
+            {
                 return None;
             }
             if unclear == 0 {
@@ -409,7 +458,7 @@ impl Engine {
                     unclear: 1,
                 });
                 let prefix = &self.knowledge.practice.messages.followup_unclear;
-                return Some(question(rule, ask, Some(prefix)));
+                return Some(self.question(rule, ask, Some(prefix)));
             }
             // Twice unclear: take the safe side and move on.
         }
@@ -472,6 +521,21 @@ impl Engine {
         Some(reply)
     }
 
+    /// A follow-up question of `rule`. Questions of an emergency rule or of the
+    /// red-flag screen always name the emergency number: the patient may be
+    /// in danger while they read it.
+    fn question(&self, rule: &TriageRule, ask: &Ask, prefix: Option<&str>) -> Reply {
+        let practice = &self.knowledge.practice;
+        let needs_line = (rule.screen || rule.level == Level::Emergency)
+            && !ask.question.contains(&practice.emergency_number);
+        question(
+            rule,
+            ask,
+            prefix,
+            needs_line.then_some(practice.messages.safety_line.as_str()),
+        )
+    }
+
     /// Handles a message sent while choices are on offer: a number or a title
     /// picks one; anything else is a new message.
     fn pick_choice(&self, message: &Message, entries: &[String]) -> Option<Reply> {
@@ -500,11 +564,20 @@ struct Message<'a> {
     candidates: &'a [Candidate],
 }
 
-fn question(rule: &TriageRule, ask: &Ask, prefix: Option<&str>) -> Reply {
-    let text = match prefix {
+/// A follow-up question as the patient sees it.
+fn question(
+    rule: &TriageRule,
+    ask: &Ask,
+    prefix: Option<&str>,
+    safety_line: Option<&str>,
+) -> Reply {
+    let mut text = match prefix {
         Some(prefix) => format!("{prefix} {}", ask.question),
         None => ask.question.clone(),
     };
+    if let Some(line) = safety_line {
+        text = format!("{text}\n\n{line}");
+    }
     let buttons = match ask.about {
         AskAbout::Concept(_) | AskAbout::Pregnancy => ["Yes", "No", "Not sure"]
             .into_iter()
@@ -531,6 +604,15 @@ pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
         .take_while(|t| t.clause == first_clause)
         .map(|t| t.word.as_str())
         .collect();
+    // "I'm not sure", "honestly no idea": doubt anywhere in the answer's first
+    // clause counts as "not sure" (the safe side), not as the "I am not" it
+    // starts with.
+    let doubtful = lexicon::UNSURE.iter().any(|phrase| {
+        (0..words.len()).any(|start| starts_with_phrase(&words[start..], phrase).is_some())
+    });
+    if doubtful {
+        return Some(Answer::Unsure);
+    }
     let mut best: Option<(usize, Answer)> = None;
     for (answer, phrases) in [
         (Answer::Unsure, lexicon::UNSURE),

@@ -26,6 +26,10 @@ const POST_SCOPE: usize = 5;
 /// The id of the built-in pregnancy finding, behind `when.pregnant`. It cannot
 /// clash with a knowledge-base concept: ids there cannot contain `@`.
 pub const PREGNANCY: &str = "@pregnant";
+/// The id of the built-in finding "the message reports a health problem
+/// happening now" ([`crate::health`]), which the red-flag screen's rules start
+/// from (`when.all = ["@health_problem"]`).
+pub const HEALTH_PROBLEM: &str = "@health_problem";
 /// Phrases that say the person is pregnant now. Bare "pregnancy" is not one
 /// ("my last pregnancy" is history), nor "during pregnancy", which a phrase gap
 /// would let match "during my last pregnancy".
@@ -147,7 +151,8 @@ impl TriggerSet {
 /// Finds the knowledge base's concepts in messages.
 #[derive(Debug)]
 pub struct ConceptMatcher {
-    /// Concept ids by index; the built-in pregnancy finding is last.
+    /// Concept ids by index; the built-in pregnancy and health-problem findings
+    /// are last.
     ids: Vec<String>,
     index_of: HashMap<String, u32>,
     phrases: Vec<Phrase>,
@@ -155,11 +160,33 @@ pub struct ConceptMatcher {
     by_first_stem: HashMap<String, Vec<u32>>,
     /// For each concept, the concepts it includes.
     includes: Vec<Vec<u32>>,
+    /// For each concept, whether it is neutral (a qualifier or another sense
+    /// of a medical word, such as a vaccine "shot").
+    neutral: Vec<bool>,
     pre_negation: TriggerSet,
     post_negation: TriggerSet,
     historical: TriggerSet,
     hypothetical: TriggerSet,
     post_hypothetical: TriggerSet,
+    /// Hypothetical framings that a present anchor undoes.
+    weak_hypothetical: TriggerSet,
+    /// Words that anchor the message in the present.
+    now_anchors: TriggerSet,
+    /// ConText's pseudo-triggers: trigger words inside them are not triggers.
+    pseudo: TriggerSet,
+}
+
+/// What the context rules need to know about the whole message.
+struct Scan<'a> {
+    tokens: &'a [Token],
+    /// Positions of negation words that belong to other phrases.
+    used: &'a [usize],
+    /// Where mentions begin.
+    starts: &'a [usize],
+    /// Positions covered by a pseudo-trigger.
+    pseudo: Vec<bool>,
+    /// Whether something in the message says it is happening now.
+    now_anchored: bool,
 }
 
 /// Words that may follow a resolution trigger ("gone now", "stopped completely").
@@ -202,6 +229,11 @@ fn is_number(token: &Token) -> bool {
             && lexicon::number_word(&token.word).is_some())
 }
 
+/// Whether phrase positions follow each other with no word between.
+fn is_contiguous(positions: &[usize]) -> bool {
+    positions.windows(2).all(|pair| pair[1] == pair[0] + 1)
+}
+
 fn is_negation_word(word: &str) -> bool {
     matches!(word, "not" | "no" | "never" | "without" | "nor")
 }
@@ -239,6 +271,83 @@ fn starts_new_clause(tokens: &[Token], at: usize) -> bool {
         || (starts_subject(&tokens[at]) && at > 0 && is_and(&tokens[at - 1]))
 }
 
+/// Whether the historical trigger at `at` follows a duration, which makes it
+/// the onset of a present complaint: "a 2-hour history of chest pain", "3/7
+/// history", as clinicians write.
+fn is_onset(tokens: &[Token], at: usize) -> bool {
+    let unit = at.checked_sub(1).map(|i| &tokens[i]);
+    let number = at.checked_sub(2).map(|i| &tokens[i]);
+    unit.is_some_and(|unit| {
+        lexicon::ONSET_UNITS.contains(&unit.word.as_str())
+            && (unit.number().is_some() || number.is_some_and(is_number))
+    })
+}
+
+/// Most items a list may have before its head ("denies fever, chills, rigors,
+/// night sweats or weight loss").
+const MAX_LIST_ITEMS: usize = 6;
+/// Most words one list item may have.
+const MAX_LIST_ITEM_WORDS: usize = 4;
+
+/// For a mention in a comma-separated list that "or" or "nor" closes ("fever,
+/// chills or weight loss"; "and" is left out: "no fever, cough and a sore
+/// throat" may well report the cough), the first position of the list's head clause (the
+/// one holding the first item and whatever trigger precedes it). `None` when
+/// the mention is not in such a list: a comma alone never carries a negation
+/// ("no fever, chest pain since this morning" is two statements).
+fn list_head(tokens: &[Token], mention: usize) -> Option<usize> {
+    let clause_of = |at: usize| tokens[at].clause;
+    let bounds = |clause: u32| {
+        let first = tokens.iter().position(|t| t.clause == clause)?;
+        let last = tokens.iter().rposition(|t| t.clause == clause)?;
+        Some((first, last + 1))
+    };
+    let is_item = |(first, end): (usize, usize)| {
+        end - first <= MAX_LIST_ITEM_WORDS
+            && tokens[first].comma_opened
+            && (first..end)
+                .all(|at| !starts_new_clause(tokens, at) && !is_terminator(&tokens[at].word))
+    };
+    let closes = |(first, end): (usize, usize)| {
+        tokens[first..end]
+            .iter()
+            .any(|t| matches!(t.word.as_str(), "or" | "nor"))
+    };
+    let mut clause = clause_of(mention);
+    let item = bounds(clause)?;
+    if !is_item(item) {
+        return None;
+    }
+    // Closed by a conjunction in this item or a later one.
+    let mut closed = closes(item);
+    let mut later = clause;
+    for _ in 0..MAX_LIST_ITEMS {
+        if closed {
+            break;
+        }
+        later += 1;
+        match bounds(later) {
+            Some(next) if is_item(next) => closed = closes(next),
+            _ => break,
+        }
+    }
+    if !closed {
+        return None;
+    }
+    // Back to the head: the first clause not opened by a comma.
+    for _ in 0..MAX_LIST_ITEMS {
+        clause = clause.checked_sub(1)?;
+        let previous = bounds(clause)?;
+        if !tokens[previous.0].comma_opened {
+            return Some(previous.0);
+        }
+        if !is_item(previous) {
+            return None;
+        }
+    }
+    None
+}
+
 fn is_terminator(word: &str) -> bool {
     lexicon::SCOPE_TERMINATORS.contains(&word)
 }
@@ -247,6 +356,8 @@ impl ConceptMatcher {
     pub fn new(concepts: &[Concept], analyzer: &Analyzer) -> ConceptMatcher {
         let mut ids: Vec<String> = concepts.iter().map(|c| c.id.clone()).collect();
         ids.push(PREGNANCY.to_string());
+        // Set by the engine from [`crate::health`], never by a phrase.
+        ids.push(HEALTH_PROBLEM.to_string());
         let index_of: HashMap<String, u32> = ids
             .iter()
             .enumerate()
@@ -313,8 +424,11 @@ impl ConceptMatcher {
                 .filter_map(|id| index_of.get(id).copied())
                 .collect();
         }
+        let mut neutral: Vec<bool> = concepts.iter().map(|c| c.neutral).collect();
+        neutral.resize(ids.len(), false);
         ConceptMatcher {
             ids,
+            neutral,
             index_of,
             phrases,
             by_first_stem,
@@ -324,6 +438,9 @@ impl ConceptMatcher {
             historical: TriggerSet::new(lexicon::HISTORICAL, analyzer, false),
             hypothetical: TriggerSet::new(lexicon::HYPOTHETICAL, analyzer, true),
             post_hypothetical: TriggerSet::new(lexicon::POST_HYPOTHETICAL, analyzer, true),
+            weak_hypothetical: TriggerSet::new(lexicon::WEAK_HYPOTHETICAL, analyzer, true),
+            now_anchors: TriggerSet::new(lexicon::NOW_ANCHORS, analyzer, false),
+            pseudo: TriggerSet::new(lexicon::PSEUDO_TRIGGERS, analyzer, true),
         }
     }
 
@@ -397,9 +514,20 @@ impl ConceptMatcher {
                     let absent_over_present = outer_phrase.concept == inner_phrase.concept
                         && outer_phrase.absent
                         && !inner_phrase.absent;
-                    (other_concept || absent_over_present)
-                        && outer.positions.len() > inner.positions.len()
-                        && inner.positions.iter().all(|p| outer.positions.contains(p))
+                    let covers = outer.positions.len() > inner.positions.len()
+                        && inner.positions.iter().all(|p| outer.positions.contains(p));
+                    // Word sense: a phrase stretched over other words ("get
+                    // [a] flu") loses a word it shares with a neutral concept's
+                    // phrase written word for word ("flu shot"): the compound
+                    // says what the word means here.
+                    let sense = other_concept
+                        && self.neutral[outer_phrase.concept as usize]
+                        && outer.positions.len() > 1
+                        && is_contiguous(&outer.positions)
+                        && !is_contiguous(&inner.positions)
+                        && inner.positions.iter().any(|p| outer.positions.contains(p))
+                        && outer.positions.iter().any(|p| !inner.positions.contains(p));
+                    (other_concept || absent_over_present) && (covers || sense)
                 })
         };
         // Negation words that belong to a present phrase ("can't walk") are used up
@@ -414,12 +542,18 @@ impl ConceptMatcher {
             .collect();
         let kept: Vec<&Found> = found.iter().filter(|f| !hidden(f)).collect();
         let starts: Vec<usize> = kept.iter().map(|f| f.positions[0]).collect();
+        let scan = if kept.is_empty() {
+            None
+        } else {
+            Some(self.scan(tokens, &used, &starts))
+        };
         kept.iter()
             .map(|f| {
                 let phrase = &self.phrases[f.phrase as usize];
                 let start = f.positions[0];
                 let end = f.positions[f.positions.len() - 1] + 1;
-                let context = self.context(tokens, start, end, &used, &starts);
+                let scan = scan.as_ref().expect("built when anything was found");
+                let context = self.context(scan, start, end);
                 let words = tokens[start..end]
                     .iter()
                     .map(|t| t.word.as_str())
@@ -494,37 +628,64 @@ impl ConceptMatcher {
         }
     }
 
+    /// What the context rules need to know about the whole message.
+    fn scan<'a>(&self, tokens: &'a [Token], used: &'a [usize], starts: &'a [usize]) -> Scan<'a> {
+        let mut pseudo = vec![false; tokens.len()];
+        let mut now_anchored = false;
+        for at in 0..tokens.len() {
+            if let Some(length) = self.pseudo.starts_at(tokens, at, tokens.len()) {
+                pseudo[at..at + length].iter_mut().for_each(|p| *p = true);
+            }
+            now_anchored |= self
+                .now_anchors
+                .starts_at(tokens, at, tokens.len())
+                .is_some();
+        }
+        Scan {
+            tokens,
+            used,
+            starts,
+            pseudo,
+            now_anchored,
+        }
+    }
+
     /// How the mention at `start..end` is framed, from the triggers around it.
-    /// `used` are positions of negation words that belong to other phrases;
-    /// `starts` are where mentions begin: a trigger after a mention belongs to the
-    /// nearest mention before it ("my ankle isn't swollen anymore": the swelling
-    /// is gone, not the ankle).
-    fn context(
-        &self,
-        tokens: &[Token],
-        start: usize,
-        end: usize,
-        used: &[usize],
-        starts: &[usize],
-    ) -> Context {
-        let clause = tokens[start].clause;
+    /// A trigger after a mention belongs to the nearest mention before it ("my
+    /// ankle isn't swollen anymore": the swelling is gone, not the ankle).
+    fn context(&self, scan: &Scan, start: usize, end: usize) -> Context {
+        let tokens = scan.tokens;
+        let mut clause = tokens[start].clause;
         // Before the mention, nearest trigger first.
-        let earliest = start.saturating_sub(PRE_SCOPE);
+        let mut earliest = start.saturating_sub(PRE_SCOPE);
         let mut at = start;
         while at > earliest {
             at -= 1;
             let token = &tokens[at];
-            if token.clause != clause || is_terminator(&token.word) || starts_new_clause(tokens, at)
-            {
+            if token.clause != clause {
+                // A list carries the trigger before its first item to every
+                // item: "denies fever, chills or weight loss".
+                match list_head(tokens, start) {
+                    Some(head) if tokens[head].clause <= token.clause => {
+                        clause = token.clause;
+                        earliest = (at + 1).saturating_sub(PRE_SCOPE).max(head);
+                        at += 1;
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
+            if is_terminator(&token.word) || starts_new_clause(tokens, at) {
                 break;
             }
-            if used.contains(&at) {
+            if scan.used.contains(&at) || scan.pseudo[at] {
                 continue;
             }
-            if let Some(context) = self.trigger_at(tokens, at, start) {
+            if let Some(context) = self.trigger_at(scan, at, start) {
                 return context;
             }
         }
+        let clause = tokens[start].clause;
         // After the mention. A phrase that is itself negative ("don't want to be
         // alive", "can't walk") is not undone by "anymore": "I can't walk anymore"
         // still means they can't walk.
@@ -537,9 +698,14 @@ impl ConceptMatcher {
             if token.clause != clause
                 || is_terminator(&token.word)
                 || starts_new_clause(tokens, at)
-                || starts.contains(&at)
+                || scan.starts.contains(&at)
             {
                 break;
+            }
+            if scan.pseudo[at] {
+                // "it has not stopped", "not getting better": persistence, not
+                // resolution.
+                continue;
             }
             if self
                 .post_hypothetical
@@ -549,11 +715,14 @@ impl ConceptMatcher {
                 return Context::Hypothetical;
             }
             if let Some(length) = self.post_negation.starts_at(tokens, at, tokens.len()) {
+                // A negation right before the resolution word undoes it: "it has
+                // not stopped", "never went away".
+                let denied = at > 0 && is_negation_word(&tokens[at - 1].word);
                 // "the swelling has gone (now)" is resolved, but "he's gone drowsy"
                 // is a change for the worse: a resolution ends its clause.
                 let next = tokens.get(at + length).filter(|t| t.clause == clause);
                 let resolves = next.is_none_or(|t| RESOLUTION_FOLLOWERS.contains(&t.word.as_str()));
-                if resolves {
+                if resolves && !denied {
                     return Context::Negated;
                 }
             }
@@ -569,7 +738,8 @@ impl ConceptMatcher {
     }
 
     /// The context a trigger starting at `at` (and ending before `mention`) gives.
-    fn trigger_at(&self, tokens: &[Token], at: usize, mention: usize) -> Option<Context> {
+    fn trigger_at(&self, scan: &Scan, at: usize, mention: usize) -> Option<Context> {
+        let tokens = scan.tokens;
         if let Some(length) = self.pre_negation.starts_at(tokens, at, mention) {
             let next = tokens.get(at + length).map(|t| t.word.as_str());
             // "no I can't walk" answers a question; it does not negate what follows.
@@ -580,9 +750,17 @@ impl ConceptMatcher {
             }
         }
         if self.hypothetical.starts_at(tokens, at, mention).is_some() {
-            return Some(Context::Hypothetical);
+            // "what do I do about this bleeding, it's everywhere" asks for help
+            // now: a weak framing gives way to a present anchor.
+            let weak = self
+                .weak_hypothetical
+                .starts_at(tokens, at, mention)
+                .is_some();
+            if !(weak && scan.now_anchored) {
+                return Some(Context::Hypothetical);
+            }
         }
-        if self.historical.starts_at(tokens, at, mention).is_some() {
+        if self.historical.starts_at(tokens, at, mention).is_some() && !is_onset(tokens, at) {
             return Some(Context::Historical);
         }
         None
@@ -599,6 +777,7 @@ pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
         words: vec![target.to_string()],
         absent_words: Vec::new(),
         includes: Vec::new(),
+        neutral: false,
         origin: crate::knowledge::Origin {
             file: std::path::PathBuf::new(),
             line: 0,
@@ -679,6 +858,7 @@ mod tests {
             words: words.iter().map(|w| w.to_string()).collect(),
             absent_words: absent.iter().map(|w| w.to_string()).collect(),
             includes: Vec::new(),
+            neutral: false,
             origin: Origin {
                 file: "test.toml".into(),
                 line: 1,
@@ -906,9 +1086,15 @@ mod tests {
         let matcher = ConceptMatcher::new(&concepts, &analyzer);
         let tokens = analyzer.analyze("really bad back pain");
         let statuses = matcher.statuses(&matcher.mentions(&tokens));
+        // The two concepts, then the built-in pregnancy and health-problem findings.
         assert_eq!(
             statuses,
-            [Status::Present, Status::Present, Status::Unknown]
+            [
+                Status::Present,
+                Status::Present,
+                Status::Unknown,
+                Status::Unknown
+            ]
         );
     }
 

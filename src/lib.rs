@@ -18,7 +18,8 @@
 //! | spot identifiers (SSN, card numbers) to warn and redact | [`identifiers`] |
 //! | detect findings, with negation / history / hypothetical context | [`findings`] |
 //! | read age, temperature and duration | [`modifiers`] |
-//! | evaluate triage rules; pick advice or a follow-up question | [`triage`] |
+//! | decide whether the message reports a health problem now (the fail-safe) | [`health`] |
+//! | evaluate triage rules, then the red-flag screen; pick advice or a follow-up question | [`triage`] |
 //! | rank FAQ entries (inverted index, BM25) | [`faq`] |
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
 //! | limit how fast one patient may send messages | [`ratelimit`] |
@@ -68,6 +69,7 @@ pub mod evaluation;
 pub mod faq;
 pub mod findings;
 pub mod handoff;
+pub mod health;
 pub mod identifiers;
 pub mod kbcheck;
 pub mod kbtest;

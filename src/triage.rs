@@ -95,10 +95,24 @@ impl Triage {
     }
 
     /// Decides which rule applies to `facts`, or what to ask first.
+    ///
+    /// The red-flag screen's rules (`screen = true`) are considered only when no
+    /// other rule decides or asks: they are the fail-safe for a health problem in
+    /// words no rule anticipated, not a questionnaire for every message.
     pub fn decide(&self, knowledge: &Knowledge, facts: &Facts) -> Decision {
+        match self.decide_among(knowledge, facts, false) {
+            Decision::NoRule => self.decide_among(knowledge, facts, true),
+            decision => decision,
+        }
+    }
+
+    fn decide_among(&self, knowledge: &Knowledge, facts: &Facts, screen: bool) -> Decision {
         let mut best: Option<(Level, usize, usize)> = None;
         let mut undecided: Option<(Level, usize, usize)> = None;
         for (index, (compiled, rule)) in self.rules.iter().zip(&knowledge.rules).enumerate() {
+            if rule.screen != screen {
+                continue;
+            }
             match evaluate(compiled, rule, facts) {
                 Evaluation::Matches => {
                     let specificity = rule.when.count();

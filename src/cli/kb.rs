@@ -169,10 +169,16 @@ fn eval(dir: &Path, args: &EvalArgs) -> Result<ExitCode, ExitCode> {
     }
     if args.misses {
         for miss in &scores.under_triage {
-            println!("under: {:?}: expected {}, got {}", miss.text, miss.expected, miss.got);
+            println!(
+                "under: {:?}: expected {}, got {}",
+                miss.text, miss.expected, miss.got
+            );
         }
         for miss in &scores.over_triage {
-            println!("over: {:?}: expected {}, got {}", miss.text, miss.expected, miss.got);
+            println!(
+                "over: {:?}: expected {}, got {}",
+                miss.text, miss.expected, miss.got
+            );
         }
     }
     println!("{}", scores.summary());

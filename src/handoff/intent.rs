@@ -1,10 +1,12 @@
 //! The patient's own commands: ask for a person, see what is stored, delete it.
 //!
-//! Only short, explicit phrasings count. A longer message that mentions a
-//! nurse ("my nurse said to rest") must still reach triage, and general
-//! questions such as "can I speak to a human?" are answered by the practice's
-//! FAQ, which tells the patient to type **agent**: the practice decides that
-//! wording in its knowledge files, so it is not second-guessed here.
+//! "my data" and "forget me" count only as short, explicit phrasings. A request
+//! for a person counts wherever it stands in a message, with greetings,
+//! mentions, politeness and other sentences around it ("hi @carebot, can I
+//! talk to a nurse today please?"): after an emergency, a missed request for a
+//! human is the worst thing a bot can do. A message that only mentions a nurse
+//! or a doctor ("my nurse said to rest", "the doctor told me to talk to a
+//! physio") is not a request.
 
 use crate::text::normalize::{normalize, words};
 
@@ -56,6 +58,199 @@ const PHRASES: [(&str, PatientIntent); 20] = [
 /// Words that may frame a command without changing it ("agent please").
 const POLITE: [&str; 4] = ["please", "pls", "plz", "now"];
 
+/// Ways of asking to be put in touch, followed within a few words by a
+/// [`PERSON`]: "talk to", "speak with", "can I have a".
+const REQUEST_FRAMES: &[&str] = &[
+    "talk to",
+    "talk 2",
+    "talk with",
+    "speak to",
+    "speak 2",
+    "speak with",
+    "chat to",
+    "chat with",
+    "get me",
+    "put me through to",
+    "connect me to",
+    "connect me with",
+    "transfer me to",
+    "need a",
+    "want a",
+    "need to see a",
+    "get a",
+    "have a",
+    "reach",
+    "contact",
+    "message",
+    "ask a",
+    "ask the",
+    "get hold of",
+    "get through to",
+    "hear from",
+    "is there",
+];
+
+/// The people a patient may ask for.
+const PERSON: &[&str] = &[
+    "nurse",
+    "nurses",
+    "doctor",
+    "doctors",
+    "doc",
+    "gp",
+    "physician",
+    "clinician",
+    "clinicians",
+    "receptionist",
+    "reception",
+    "human",
+    "person",
+    "someone",
+    "somebody",
+    "anyone",
+    "anybody",
+    "staff",
+    "agent",
+    "practitioner",
+    "pharmacist",
+    "midwife",
+    "team",
+];
+
+/// Requests that name no one: "call me back", "can someone ring me".
+const BARE_REQUESTS: &[&str] = &[
+    "call me back",
+    "call me",
+    "ring me",
+    "ring me back",
+    "phone me",
+    "callback",
+    "call back",
+    "can someone call",
+    "can someone ring",
+    "have someone call",
+    "real person",
+    "actual person",
+    "a human",
+    "not a bot",
+    "not a robot",
+];
+
+/// Words that make what follows someone else's words, not a request: "my
+/// nurse said to talk to a doctor".
+const REPORTED: &[&str] = &[
+    "said",
+    "told",
+    "says",
+    "tells",
+    "advised",
+    "suggested",
+    "recommended",
+    "asked me",
+    "wants me",
+    "wanted me",
+];
+
+/// How many words may stand between a request frame and the person ("talk
+/// to *a real* nurse").
+const PERSON_REACH: usize = 3;
+
+/// Whether `text` asks for a person, wherever the request stands.
+pub fn asks_for_person(text: &str) -> bool {
+    let words: Vec<String> = words(&normalize(text))
+        .into_iter()
+        .map(|word| word.text)
+        .collect();
+    let starts = |at: usize, phrase: &str| {
+        phrase
+            .split(' ')
+            .enumerate()
+            .all(|(offset, part)| words.get(at + offset).is_some_and(|w| w == part))
+    };
+    let reported = |at: usize| {
+        // Reported speech a few words before: "the doctor said to talk to...".
+        (at.saturating_sub(4)..at).any(|before| REPORTED.iter().any(|r| starts(before, r)))
+    };
+    for at in 0..words.len() {
+        if reported(at) {
+            continue;
+        }
+        if BARE_REQUESTS.iter().any(|request| starts(at, request)) {
+            return true;
+        }
+        for frame in REQUEST_FRAMES {
+            if !starts(at, frame) {
+                continue;
+            }
+            let after = at + frame.split(' ').count();
+            let reach = (after..(after + PERSON_REACH + 1).min(words.len()))
+                .any(|i| PERSON.contains(&words[i].as_str()));
+            if reach {
+                return true;
+            }
+        }
+    }
+    // "agent", "human", "nurse please", "@carebot nurse": a person's name alone,
+    // with only greetings, mentions and politeness around it.
+    let content: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !FILLER.contains(w))
+        .collect();
+    content.len() == 1
+        && PERSON.contains(&content[0])
+        && !matches!(content[0], "team" | "anyone" | "anybody")
+}
+
+/// Greetings, mentions and politeness that never change what a message asks.
+const FILLER: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "yo",
+    "morning",
+    "good",
+    "afternoon",
+    "evening",
+    "please",
+    "pls",
+    "plz",
+    "thanks",
+    "thank",
+    "you",
+    "carebot",
+    "everyone",
+    "here",
+    "now",
+    "a",
+    "an",
+    "the",
+    "real",
+    "can",
+    "i",
+    "get",
+    "want",
+    "need",
+    "to",
+    "ok",
+    "okay",
+    "um",
+    "uh",
+    "today",
+    "asap",
+    "am",
+    "worried",
+    "urgently",
+    "soon",
+    "sorry",
+    "quick",
+    "one",
+    "bother",
+    "but",
+    "there",
+];
+
 /// The patient command `text` is, if it is one.
 pub fn patient_intent(text: &str) -> Option<PatientIntent> {
     let normalized = normalize(text);
@@ -79,6 +274,20 @@ pub fn patient_intent(text: &str) -> Option<PatientIntent> {
         .iter()
         .find(|(known, _)| *known == phrase)
         .map(|(_, intent)| *intent)
+        .or_else(|| asks_for_person(text).then_some(PatientIntent::Agent))
+}
+
+/// The message without a leading slash command ("/agent my dad passed out" →
+/// "my dad passed out"), for reading what else it says.
+pub fn without_command(text: &str) -> &str {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('/') {
+        trimmed
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, rest)| rest.trim())
+    } else {
+        trimmed
+    }
 }
 
 #[cfg(test)]
@@ -109,13 +318,128 @@ mod tests {
         assert_eq!(patient_intent("/mydata"), Some(PatientIntent::MyData));
         assert_eq!(patient_intent("Forget me"), Some(PatientIntent::Forget));
         assert_eq!(patient_intent("/forget"), Some(PatientIntent::Forget));
+        assert_eq!(
+            patient_intent("i want to speak to a human"),
+            Some(PatientIntent::Agent)
+        );
         // Left to the FAQ and triage:
-        assert_eq!(patient_intent("i want to speak to a human"), None);
         assert_eq!(
             patient_intent("my nurse said to talk to a doctor about my chest pain"),
             None
         );
         assert_eq!(patient_intent("pls delete all my chat data"), None);
         assert_eq!(patient_intent("what is an agent"), None);
+    }
+
+    /// Openers × requests × closers: every phrasing asks for a person.
+    #[test]
+    fn a_request_for_a_person_counts_however_it_is_phrased() {
+        let openers = [
+            "",
+            "hi, ",
+            "hello ",
+            "hey there! ",
+            "@carebot ",
+            "@everyone ",
+            "good morning. ",
+            "sorry to bother you but ",
+            "hi carebot, quick one: ",
+            "um ",
+        ];
+        let requests = [
+            "can I talk to a nurse",
+            "I want to talk to a nurse",
+            "can i speak with a doctor",
+            "I need to speak to someone",
+            "put me through to reception",
+            "can someone call me back",
+            "I'd like to speak to a real person",
+            "get me a human",
+            "can I talk to my GP",
+            "i wanna talk 2 a nurse",
+            "is there a doctor I can chat with",
+            "let me speak to the receptionist",
+            "nurse",
+            "agent please",
+            "can a nurse call me",
+            "I need to reach a clinician",
+            "could I talk to somebody",
+            "i'd like a callback",
+            "please call me",
+            "connect me with a practitioner",
+        ];
+        let closers = [
+            "",
+            " please",
+            " today?",
+            ". thanks",
+            " asap",
+            "!! thank you",
+            "? I'm worried",
+        ];
+        let mut count = 0;
+        for opener in openers {
+            for request in requests {
+                for closer in closers {
+                    let text = format!("{opener}{request}{closer}");
+                    assert_eq!(
+                        patient_intent(&text),
+                        Some(PatientIntent::Agent),
+                        "{text:?} asks for a person"
+                    );
+                    count += 1;
+                }
+            }
+        }
+        assert!(count >= 200);
+    }
+
+    #[test]
+    fn mentioning_a_nurse_or_doctor_is_not_asking_for_one() {
+        let subjects = [
+            "my nurse",
+            "the doctor",
+            "my GP",
+            "the nurse at the clinic",
+            "dr smith",
+            "my doctor",
+        ];
+        let reports = [
+            "said I should rest",
+            "told me to drink more water",
+            "gave me antibiotics last week",
+            "says it's a virus",
+            "prescribed an inhaler",
+            "wants me to come back in a month",
+            "was lovely yesterday",
+            "changed my dose",
+        ];
+        let mut count = 0;
+        for subject in subjects {
+            for report in reports {
+                let text = format!("{subject} {report}");
+                assert_eq!(patient_intent(&text), None, "{text:?} is not a request");
+                count += 1;
+            }
+        }
+        for text in [
+            "the doctor told me to talk to a physio",
+            "my nurse said to talk to a doctor about my chest pain",
+            "how do I become a nurse",
+        ] {
+            assert_eq!(patient_intent(text), None, "{text:?} is not a request");
+            count += 1;
+        }
+        assert!(count >= 50);
+    }
+
+    #[test]
+    fn a_slash_command_leaves_the_rest_of_the_message_to_read() {
+        assert_eq!(
+            without_command("/agent my dad passed out"),
+            "my dad passed out"
+        );
+        assert_eq!(without_command("/agent"), "");
+        assert_eq!(without_command("talk to a nurse"), "talk to a nurse");
     }
 }

@@ -16,7 +16,7 @@ mod intent;
 pub mod messages;
 mod settings;
 
-pub use intent::{patient_intent, PatientIntent};
+pub use intent::{patient_intent, without_command, PatientIntent};
 pub use settings::{Settings, SettingsError};
 
 use jiff::Timestamp;

@@ -197,7 +197,9 @@ impl Validator {
 
         let practice = self.practice(dir, practices);
         let concepts = self.concepts(concepts);
-        let concept_ids: HashSet<String> = concepts.iter().map(|c| c.id.clone()).collect();
+        let mut concept_ids: HashSet<String> = concepts.iter().map(|c| c.id.clone()).collect();
+        // The built-in finding a red-flag screen starts from.
+        concept_ids.insert(crate::findings::HEALTH_PROBLEM.to_string());
         let placeholders = practice
             .as_ref()
             .map(Practice::placeholders)
@@ -473,6 +475,7 @@ impl Validator {
                     .map(|w| w.get_ref().clone())
                     .collect(),
                 includes: raw.includes.iter().map(|w| w.get_ref().clone()).collect(),
+                neutral: raw.neutral,
                 origin,
             });
         }
@@ -694,11 +697,21 @@ impl Validator {
                 );
             }
         }
-        let asks: Vec<Ask> = raw
+        let mut asks: Vec<Ask> = raw
             .ask
             .iter()
             .filter_map(|ask| self.ask(source, ask, &when, concept_ids))
             .collect();
+        if asks.len() == raw.ask.len() {
+            // Questions may name the emergency number or the crisis line too.
+            for (ask, raw_ask) in asks.iter_mut().zip(&raw.ask) {
+                if let Some(question) =
+                    self.render(source, &raw_ask.get_ref().question, placeholders)
+                {
+                    ask.question = question.trim().to_string();
+                }
+            }
+        }
         let advice = self.render(source, &raw.advice, placeholders);
         let review = self.review(source, &raw.sources, &raw.reviewed, &raw.owner);
         let tests = Self::tests(&raw.examples, &raw.counter_examples, &raw.dialogues);
@@ -715,6 +728,7 @@ impl Validator {
             level: level?,
             when,
             handoff: raw.handoff,
+            screen: raw.screen,
             advice: advice?.trim().to_string(),
             asks,
             review: review?,

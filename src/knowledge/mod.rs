@@ -48,6 +48,10 @@ pub struct Concept {
     pub absent_words: Vec<String>,
     /// Other concepts that make this one present ("ankle_or_foot" ⊇ "ankle").
     pub includes: Vec<String>,
+    /// Says nothing is wrong on its own: a body part, a medicine, a time
+    /// course. A neutral finding alone does not make a message report a health
+    /// problem (see [`crate::health`]).
+    pub neutral: bool,
     pub origin: Origin,
 }
 
@@ -176,6 +180,9 @@ pub struct TriageRule {
     pub when: Conditions,
     /// Whether a clinician should be told about the conversation.
     pub handoff: bool,
+    /// A step of the red-flag screen: considered only for a message that
+    /// reports a health problem when no other rule decides about it.
+    pub screen: bool,
     /// The advice in Markdown, placeholders already filled in.
     pub advice: String,
     pub asks: Vec<Ask>,

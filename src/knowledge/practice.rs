@@ -156,6 +156,12 @@ pub struct Messages {
     pub choices_intro: String,
     pub identifier_warning: String,
     pub emergency_prefix: String,
+    /// Added to every question of an emergency rule or of the red-flag screen
+    /// that does not already name the emergency number.
+    pub safety_line: String,
+    /// For a health problem that neither a rule nor the red-flag screen could
+    /// place (a practice whose files have no screen): never the FAQ.
+    pub health_fallback: String,
     pub followup_unclear: String,
     pub too_long: String,
     pub empty: String,
@@ -178,6 +184,14 @@ impl Messages {
                 "⚠️ Please don't share social-security, card or ID numbers here — this chat isn't the place for them. For anything personal, use the patient portal ({portal_url}) or call {phone}.",
             ),
             ("emergency_prefix", "**Call {emergency_number} now.**"),
+            (
+                "safety_line",
+                "If anyone is in danger right now, call {emergency_number} — don't wait for my reply.",
+            ),
+            (
+                "health_fallback",
+                "I can't tell from that how urgent this is, so please don't wait on me. If it could be an emergency, call {emergency_number} now. Otherwise call us on {phone}, or type \"nurse\" and a clinician will look at your message.",
+            ),
             ("followup_unclear", "Sorry, I didn't catch that."),
             (
                 "too_long",
@@ -202,6 +216,8 @@ impl Messages {
             choices_intro: take("choices_intro"),
             identifier_warning: take("identifier_warning"),
             emergency_prefix: take("emergency_prefix"),
+            safety_line: take("safety_line"),
+            health_fallback: take("health_fallback"),
             followup_unclear: take("followup_unclear"),
             too_long: take("too_long"),
             empty: take("empty"),

@@ -66,6 +66,8 @@ pub struct RawConcept {
     pub absent_words: Vec<Spanned<String>>,
     #[serde(default)]
     pub includes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub neutral: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +100,8 @@ pub struct RawRule {
     pub when: Spanned<RawWhen>,
     #[serde(default)]
     pub handoff: bool,
+    #[serde(default)]
+    pub screen: bool,
     pub advice: Spanned<String>,
     #[serde(default)]
     pub ask: Vec<Spanned<RawAsk>>,

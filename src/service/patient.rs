@@ -373,17 +373,29 @@ impl Service {
             from_patient: false,
         });
         record.updated_at = now;
+        // A request that also describes a problem ("/agent my dad passed out
+        // and won't wake", "can I talk to a nurse, I have crushing chest pain")
+        // is triaged first: the patient gets the advice, the case its level.
+        let rest = crate::handoff::without_command(text);
+        let triage = Some(engine.reply(&mut crate::Conversation::default(), rest))
+            .filter(|reply| !rest.is_empty() && reply.kind == crate::ReplyKind::Triage);
         let escalation = Escalation {
             trigger: Trigger::PatientAsked,
-            level: None,
+            level: triage.as_ref().and_then(|reply| reply.level),
             messages: context,
             latest: said,
         };
         let (case, joined) = self.escalate(engine, from, record, escalation, now)?;
         let practice = &engine.knowledge().practice;
+        let mut reply =
+            messages::case_next_steps(practice, &case, practice.is_open_at(now), joined);
+        if let Some(advice) = triage {
+            reply.text = format!("{}\n\n{}", advice.text, reply.text);
+            reply.level = advice.level;
+        }
         Ok(Response {
             notice: None,
-            reply: messages::case_next_steps(practice, &case, practice.is_open_at(now), joined),
+            reply,
             handoff: None,
             case: Some(case.id),
             explanation: Explanation::default(),

@@ -25,6 +25,9 @@ pub struct Token {
     pub stem: String,
     /// Clause index: negation and phrase matches never cross a clause boundary.
     pub clause: u32,
+    /// Whether the word's clause was opened by a comma (see
+    /// [`normalize::RawWord::comma_opened`]).
+    pub comma_opened: bool,
     /// The word as written, when spelling correction changed it.
     pub corrected_from: Option<String>,
 }
@@ -181,6 +184,7 @@ impl Analyzer {
                     stem: self.stem(&word),
                     word,
                     clause: raw.clause,
+                    comma_opened: raw.comma_opened,
                     corrected_from,
                 }
             })

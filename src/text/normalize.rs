@@ -18,6 +18,9 @@ pub struct RawWord {
     pub text: String,
     /// Index of the clause the word belongs to; punctuation starts a new clause.
     pub clause: u32,
+    /// Whether the word's clause was opened by a comma ("fever, chills or
+    /// rash"): a list may carry a negation across it, a full stop never does.
+    pub comma_opened: bool,
 }
 
 /// Canonical form of a message: Unicode NFKC, lower case, typographic quotes
@@ -31,7 +34,27 @@ pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         fold(text.chars().map(|c| c.to_ascii_lowercase()), text.len())
     } else {
-        fold(text.nfkc().flat_map(char::to_lowercase).nfkc(), text.len())
+        // Quote-like characters are folded before NFKC, which would turn the
+        // acute accent people type for an apostrophe ("can´t") into a space
+        // and a combining mark.
+        fold(
+            text.chars()
+                .map(fold_quote)
+                .nfkc()
+                .flat_map(char::to_lowercase)
+                .nfkc(),
+            text.len(),
+        )
+    }
+}
+
+/// Typographic apostrophes and quotes, and the accents people type for them,
+/// as plain ASCII quotes.
+fn fold_quote(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '`' | '\u{00B4}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
+        c => c,
     }
 }
 
@@ -40,9 +63,7 @@ fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
     let mut out = String::with_capacity(capacity);
     let mut last_was_space = true;
     for c in chars {
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '`' | '\u{00B4}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
+        let c = match fold_quote(c) {
             c if c.is_control() || c.is_whitespace() => ' ',
             c => c,
         };
@@ -99,14 +120,21 @@ fn is_clause_break(c: char) -> bool {
 pub fn words(text: &str) -> Vec<RawWord> {
     let mut out = Vec::new();
     let mut clause = 0u32;
+    // Clauses opened by a comma, in increasing order.
+    let mut comma_clauses = Vec::new();
     for chunk in text.split(' ') {
-        scan_chunk(chunk, &mut clause, &mut out);
+        scan_chunk(chunk, &mut clause, &mut comma_clauses, &mut out);
+    }
+    if !comma_clauses.is_empty() {
+        for word in &mut out {
+            word.comma_opened = comma_clauses.binary_search(&word.clause).is_ok();
+        }
     }
     out
 }
 
 /// Scans one white-space separated chunk ("ankle,", "38.4c", "w/o", "it's").
-fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
+fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: &mut Vec<RawWord>) {
     // Whole-chunk abbreviations that contain punctuation ("w/o", "y/o").
     let trimmed = chunk.trim_end_matches(|c: char| is_clause_break(c) && c != '/');
     // (`contains` first: it spares a table lookup for nearly every chunk.)
@@ -145,14 +173,22 @@ fn scan_chunk(chunk: &str, clause: &mut u32, out: &mut Vec<RawWord>) {
                 out.push(RawWord {
                     text: "degrees".into(),
                     clause: *clause,
+                    comma_opened: false,
                 });
             } else if c == '&' || c == '+' {
                 out.push(RawWord {
                     text: "and".into(),
                     clause: *clause,
+                    comma_opened: false,
                 });
             } else if is_clause_break(c) || (c == '-' && chunk.len() == 1) {
                 *clause += 1;
+                if c == ',' {
+                    comma_clauses.push(*clause);
+                } else if comma_clauses.last() == Some(clause) {
+                    // ",." or ", -": the stronger break wins.
+                    comma_clauses.pop();
+                }
             }
         }
         prev = Some(c);
@@ -164,6 +200,7 @@ fn push_expansion(expansion: &str, clause: u32, out: &mut Vec<RawWord>) {
     out.extend(expansion.split(' ').map(|word| RawWord {
         text: word.to_string(),
         clause,
+        comma_opened: false,
     }));
 }
 
@@ -181,7 +218,11 @@ fn flush_word(current: &mut String, clause: u32, out: &mut Vec<RawWord>) {
     // single part below and was just looked up: push it as it is.
     if !word.contains('\'') && !word.bytes().any(|b| b.is_ascii_digit()) {
         if !is_ordinal_suffix(&word) {
-            out.push(RawWord { text: word, clause });
+            out.push(RawWord {
+                text: word,
+                clause,
+                comma_opened: false,
+            });
         }
         return;
     }
@@ -195,6 +236,7 @@ fn flush_word(current: &mut String, clause: u32, out: &mut Vec<RawWord>) {
             out.push(RawWord {
                 text: part.to_string(),
                 clause,
+                comma_opened: false,
             });
         }
     }
