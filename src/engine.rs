@@ -439,10 +439,11 @@ impl Engine {
             }
         };
         let new_symptoms = message.statuses.contains(&Status::Present);
-        // In a safety flow (an emergency or urgent rule, or the red-flag screen)
-        // every answer is read as an answer: "later today" or "I've got the
-        // tablets here" must never fall through to the FAQ.
-        let safety_flow = rule.screen || rule.level >= Level::Urgent;
+        // In a safety flow (an emergency rule's question, such as the crisis
+        // flow's, or the red-flag screen) every answer is read as an answer:
+        // "later today" or "I've got the tablets here" must never fall through
+        // to the FAQ. Below that, a clear practical question may leave.
+        let safety_flow = rule.screen || rule.level == Level::Emergency;
         if answer.is_none() && !settles && !new_symptoms {
             // A clear question about something else ends the follow-up.
             if !safety_flow

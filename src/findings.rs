@@ -840,6 +840,19 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<
             if is_negation_word(&token.word) || (after_negation && !is_adverb(&token.word)) {
                 break;
             }
+            // "is *this* normal?" asks; it does not say "is normal".
+            let copula = matches!(
+                tokens[next - 1].word.as_str(),
+                "is" | "are" | "was" | "were"
+            );
+            if copula
+                && matches!(
+                    token.word.as_str(),
+                    "this" | "that" | "it" | "these" | "they"
+                )
+            {
+                break;
+            }
         }
         position = found?;
         positions.push(position);

@@ -19,6 +19,7 @@ mod handoff_cli;
 mod handoff_support;
 mod heldout;
 mod knowledge_errors;
+mod metamorphic;
 mod properties;
 mod public;
 mod rate_limit;
