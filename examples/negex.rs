@@ -28,6 +28,7 @@
 //!    "Abdomen soft, nontender, nondistended" or "Neck - Supple, no
 //!    lymphadenopathy"; ConText places a target by where it starts, so the
 //!    start of the concept ("abdomen soft", "neck") stands in for it.
+//!
 //! Targets still not found are reported as `not_found`, counted as affirmed for
 //! the metrics, and counted separately in the summary.
 

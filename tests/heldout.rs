@@ -38,7 +38,7 @@ fn held_out_emergencies_are_all_caught_and_nothing_is_under_triaged() {
     );
     assert!(
         scores.under_triage.is_empty(),
-        "under-triaged:\n{}",
-        format!("{:#?}", scores.under_triage)
+        "under-triaged:\n{:#?}",
+        scores.under_triage
     );
 }
