@@ -659,6 +659,8 @@ impl ConceptMatcher {
         // Before the mention, nearest trigger first.
         let mut earliest = start.saturating_sub(PRE_SCOPE);
         let mut at = start;
+        // The first question or history framing found, if no negation precedes it.
+        let mut framed = None;
         while at > earliest {
             at -= 1;
             let token = &tokens[at];
@@ -681,9 +683,19 @@ impl ConceptMatcher {
             if scan.used.contains(&at) || scan.pseudo[at] {
                 continue;
             }
-            if let Some(context) = self.trigger_at(scan, at, start) {
-                return context;
+            match self.trigger_at(scan, at, start) {
+                // "no signs of", "no clinical signs or symptoms of", "no
+                // history of": a negation before a question or history
+                // framing negates both, so keep looking for one.
+                Some(context @ (Context::Hypothetical | Context::Historical)) => {
+                    framed.get_or_insert(context);
+                }
+                Some(context) => return context,
+                None => {}
             }
+        }
+        if let Some(context) = framed {
+            return context;
         }
         let clause = tokens[start].clause;
         // After the mention. A phrase that is itself negative ("don't want to be
