@@ -292,6 +292,19 @@ async fn symptoms_mentioned_in_a_server_channel_move_to_a_dm() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_greeting_before_asking_for_a_nurse_still_opens_a_case() {
+    let app = spawn_app().await;
+    let mark = app.fake.mark();
+    app.fake
+        .dm(&patient(), "hello @carebot can I talk to a nurse please");
+    app.fake.message_in(mark, patient().dm(), "C-0001").await;
+    app.fake
+        .message_in(mark, CLINICIANS, "New case C-0001")
+        .await;
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_goes_round_the_clinician_channel() {
     let app = spawn_app().await;
     let fake = &app.fake;

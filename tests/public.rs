@@ -103,3 +103,40 @@ fn patient_commands_in_public_are_taken_up_privately() {
         "{to:?}"
     );
 }
+
+#[test]
+fn asking_for_a_person_in_a_group_opens_a_case_in_private() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Sam");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "hi @carebot can I talk to a nurse today?".into(),
+        })
+        .unwrap();
+    let public: Vec<_> = deliveries.iter().filter(|d| d.to == sender.chat).collect();
+    assert_eq!(public.len(), 1, "{deliveries:#?}");
+    assert!(public[0].reply.text.contains("private message"));
+    assert!(
+        deliveries
+            .iter()
+            .any(|d| d.to == sender.user && d.reply.text.contains("C-0001")),
+        "the case is opened and told in private: {deliveries:#?}"
+    );
+    assert_eq!(service.store().cases().unwrap().len(), 1);
+}
+
+#[test]
+fn a_health_problem_no_rule_knows_moves_to_private_too() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Sam");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "my husband has been feeling really awful since this morning".into(),
+        })
+        .unwrap();
+    let public: Vec<_> = deliveries.iter().filter(|d| d.to == sender.chat).collect();
+    assert_eq!(public.len(), 1, "{deliveries:#?}");
+    assert_eq!(public[0].reply.kind, ReplyKind::Notice);
+}

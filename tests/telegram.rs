@@ -382,6 +382,22 @@ async fn a_group_member_who_never_started_the_bot_is_told_how() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_greeting_before_asking_for_a_nurse_still_opens_a_case() {
+    let app = spawn_app().await;
+    let pat = Person::new(9016, "Pat");
+    app.fake
+        .private_text(&pat, "hi @carebot, can I talk to a nurse today please?");
+    let sent = app.fake.wait_for_messages(pat.id, 2, WAIT).await;
+    let case = case_in(&sent[1].text);
+    let group = app.fake.wait_for_messages(CLINICIAN_GROUP, 1, WAIT).await;
+    assert!(
+        group[0].text.contains(&format!("New case {case}")),
+        "{group:#?}"
+    );
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handoff_round_trip() {
     let app = spawn_app().await;
     let pat = Person::new(9006, "Pat");
