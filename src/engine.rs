@@ -189,7 +189,8 @@ impl Engine {
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
         let mut statuses = self.matcher.statuses(&mentions);
-        self.mark_health_problem(&tokens, &mut statuses);
+        let problems = self.health.problems(&tokens);
+        self.mark_health_problem(&problems, &mut statuses);
         let candidates = self.faq.rank(&tokens, &self.analyzer, EXPLAIN_CANDIDATES);
         let mut explanation = Explanation {
             findings: mentions
@@ -198,13 +199,15 @@ impl Engine {
                 .collect(),
             modifiers: modifiers::extract(&tokens, None),
             candidates,
-            problem_words: self.health.problem_words(&tokens),
+            problem_words: problems.iter().map(|p| p.mention.words.clone()).collect(),
         };
         let message = Message {
             text,
             tokens: &tokens,
             statuses: &statuses,
             candidates: &explanation.candidates,
+            mentions: &mentions,
+            problems: &problems,
         };
         // The message read as an answer to the question the bot asked, if it asked
         // one: a bare "7 weeks" is then an age.
@@ -246,14 +249,14 @@ impl Engine {
     /// Sets the built-in health-problem finding when the message reports a
     /// health problem now: the red-flag screen starts from it, and it keeps
     /// the message from the FAQ.
-    fn mark_health_problem(&self, tokens: &[Token], statuses: &mut [Status]) {
+    fn mark_health_problem(&self, problems: &[crate::health::Problem], statuses: &mut [Status]) {
         let concepts = &self.knowledge.concepts;
-        let affirmed = statuses
+        let mut affirmed = statuses
             .iter()
             .zip(concepts)
             .filter(|(status, _)| **status == Status::Present)
             .map(|(_, concept)| concept);
-        if self.health.reports_problem(tokens, affirmed) {
+        if !problems.is_empty() || affirmed.any(|concept| !concept.neutral) {
             if let Some(index) = self.matcher.index(HEALTH_PROBLEM) {
                 statuses[index] = Status::Present;
             }
@@ -280,20 +283,24 @@ impl Engine {
         match self.triage.decide(&self.knowledge, &facts) {
             Decision::Advise { rule } => {
                 let rule = &self.knowledge.rules[rule];
+                // Self-care or a routine appointment only when the rule accounts
+                // for everything the patient reported: "throwing up, and my
+                // helmet cracked when the car hit me" is not an upset stomach.
+                // Otherwise the red-flag screen's first question comes first.
+                if rule.level <= Level::Routine
+                    && !rule.screen
+                    && !self.screened(&facts)
+                    && self.unexplained(&facts, message)
+                {
+                    if let Decision::Ask { rule, ask } = self.triage.screen(&self.knowledge, &facts)
+                    {
+                        return self.ask(conversation, &facts, rule, ask);
+                    }
+                }
                 self.store_facts(conversation, &facts);
                 self.advice(rule, message)
             }
-            Decision::Ask { rule, ask } => {
-                let rule = &self.knowledge.rules[rule];
-                let ask = &rule.asks[ask];
-                self.store_facts(conversation, &facts);
-                conversation.pending = Some(Pending::FollowUp {
-                    rule: rule.id.clone(),
-                    about: ask.about.name(),
-                    unclear: 0,
-                });
-                self.question(rule, ask, None)
-            }
+            Decision::Ask { rule, ask } => self.ask(conversation, &facts, rule, ask),
             Decision::NoRule if self.health_problem(&facts) => {
                 // Fail safe: a health problem never gets an FAQ answer, even
                 // where the practice's files have no red-flag screen.
@@ -308,6 +315,56 @@ impl Engine {
                 self.faq_reply(conversation, message.candidates)
             }
         }
+    }
+
+    /// Asks rule number `rule`'s follow-up question number `ask`.
+    fn ask(&self, conversation: &mut Conversation, facts: &Facts, rule: usize, ask: usize) -> Reply {
+        let rule = &self.knowledge.rules[rule];
+        let ask = &rule.asks[ask];
+        self.store_facts(conversation, facts);
+        conversation.pending = Some(Pending::FollowUp {
+            rule: rule.id.clone(),
+            about: ask.about.name(),
+            unclear: 0,
+        });
+        self.question(rule, ask, None)
+    }
+
+    /// Whether the red-flag screen has already asked its questions in this
+    /// episode.
+    fn screened(&self, facts: &Facts) -> bool {
+        self.knowledge
+            .rules
+            .iter()
+            .filter(|rule| rule.screen)
+            .flat_map(|rule| &rule.asks)
+            .any(|ask| facts.asked.contains(&ask.about))
+    }
+
+    /// Whether the message reports a problem that the knowledge base did not
+    /// recognise at all: a built-in problem word outside every finding the
+    /// message affirms ("helmet cracked", "bulging"). Generic words ("pain",
+    /// "sore") are accounted for by any finding. A rule that decides on part of
+    /// a message must not send a patient home with the rest unread.
+    fn unexplained(&self, facts: &Facts, message: &Message) -> bool {
+        let recognised: Vec<&std::ops::Range<usize>> = message
+            .mentions
+            .iter()
+            .filter(|(_, mention)| mention.affirmed() || mention.absent_phrase)
+            .map(|(_, mention)| &mention.span)
+            .collect();
+        // Any finding, a body part included ("my ankle aches"), in this message
+        // or earlier in the episode ("I'm having a hypo" → "just shaky").
+        let concepts = self.knowledge.concepts.len();
+        let any_finding = message.mentions.iter().any(|(_, mention)| mention.affirmed())
+            || facts.concepts[..concepts].contains(&Status::Present);
+        message.problems.iter().any(|problem| {
+            let span = &problem.mention.span;
+            let overlaps = recognised
+                .iter()
+                .any(|other| span.start < other.end && other.start < span.end);
+            !overlaps && !(problem.generic && any_finding)
+        })
     }
 
     fn store_facts(&self, conversation: &mut Conversation, facts: &Facts) {
@@ -563,6 +620,10 @@ struct Message<'a> {
     tokens: &'a [Token],
     statuses: &'a [Status],
     candidates: &'a [Candidate],
+    /// The knowledge base's findings, where they stand.
+    mentions: &'a [(u32, Mention)],
+    /// The built-in problem words the message affirms.
+    problems: &'a [crate::health::Problem],
 }
 
 /// A follow-up question as the patient sees it.

@@ -76,6 +76,16 @@ pub struct Mention {
     pub context: Context,
     /// Whether the phrase was one of the concept's `absent_words`.
     pub absent_phrase: bool,
+    /// Where the phrase's words lie in the message's tokens (end exclusive).
+    #[serde(skip)]
+    pub span: std::ops::Range<usize>,
+}
+
+impl Mention {
+    /// Whether the mention reports its finding as there now.
+    pub fn affirmed(&self) -> bool {
+        self.context == Context::Affirmed && !self.absent_phrase
+    }
 }
 
 /// A phrase to look for, in stems.
@@ -458,6 +468,24 @@ impl ConceptMatcher {
         self.index_of.get(id).map(|&index| index as usize)
     }
 
+    /// Whether finding `inner` counts as `outer` (the same concept, or one that
+    /// `outer` includes, directly or through others).
+    pub fn covers(&self, outer: usize, inner: usize) -> bool {
+        fn walk(matcher: &ConceptMatcher, outer: usize, inner: usize, depth: u8) -> bool {
+            outer == inner
+                || (depth < 8
+                    && matcher.includes[outer]
+                        .iter()
+                        .any(|&next| walk(matcher, next as usize, inner, depth + 1)))
+        }
+        walk(self, outer, inner, 0)
+    }
+
+    /// Whether concept number `index` is neutral.
+    pub fn is_neutral(&self, index: usize) -> bool {
+        self.neutral[index]
+    }
+
     /// The id of concept number `index`.
     pub fn id(&self, index: usize) -> &str {
         &self.ids[index]
@@ -566,6 +594,7 @@ impl ConceptMatcher {
                         words,
                         context,
                         absent_phrase: phrase.absent,
+                        span: start..end,
                     },
                 )
             })

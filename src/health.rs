@@ -16,7 +16,7 @@
 //! as for findings: "no chest pain", "my dad had a stroke last year" and "what
 //! are the signs of sepsis" report no problem now.
 
-use crate::findings::{ConceptMatcher, Context};
+use crate::findings::{ConceptMatcher, Mention};
 use crate::knowledge::{Concept, Origin};
 use crate::text::{Analyzer, Token};
 
@@ -25,25 +25,11 @@ use crate::text::{Analyzer, Token};
 /// life.
 const PROBLEM_WORDS: &[&str] = &[
     // Pain and discomfort.
-    "pain",
-    "painful",
-    "hurt",
-    "hurts",
-    "hurting",
-    "ache",
-    "aching",
-    "aches",
-    "sore",
     "agony",
     "cramp",
     "cramps",
-    "tender",
     "throbbing",
     "stabbing pain",
-    "burning",
-    "stinging",
-    "discomfort",
-    "killing me",
     // Bleeding, swelling, skin.
     "bleed",
     "bleeding",
@@ -159,9 +145,6 @@ const PROBLEM_WORDS: &[&str] = &[
     "fitting",
     "having a fit",
     "had a fit",
-    "shaking",
-    "shaky",
-    "trembling",
     "blurry",
     "blurred",
     "double vision",
@@ -191,11 +174,7 @@ const PROBLEM_WORDS: &[&str] = &[
     "temp of",
     "high temp",
     "chills",
-    "shivering",
-    "shivery",
     "clammy",
-    "sweaty",
-    "sweating",
     "pale",
     "floppy",
     "lethargic",
@@ -295,9 +274,6 @@ const PROBLEM_WORDS: &[&str] = &[
     "burnt",
     "scald",
     "scalded",
-    "bitten",
-    "bite",
-    "sting",
     "stung",
     "electric shock",
     "electrocuted",
@@ -341,11 +317,80 @@ const PROBLEM_WORDS: &[&str] = &[
     "labour",
     "labor",
     "emergency",
+    "bulging",
+    "irritable",
+    "mottled",
+    "grunting",
+    "limp",
+    "floppy baby",
+    "mumbling",
+    "staggering",
+    "drooling",
+    "purple",
+    "fighting for air",
+    "not feeding",
+    "will not feed",
+    "won't feed",
+    "not eating or drinking",
+    "can not keep anything down",
+    "pulseless",
+    "foaming at the mouth",
+    "ice cold",
+    "freezing cold",
+    "cold to touch",
+    "burning up",
+    "boiling hot",
+    "seeing double",
+    "can not feel",
+    "no feeling",
+    "dead arm",
+    "dead leg",
+    "left side",
+    "right side",
+    "lost consciousness",
+    "loss of consciousness",
+    "passing out",
+    "black stools",
+    "tarry",
+    "coffee grounds",
+    "green vomit",
+    "projectile",
+    "stiff neck",
+    "rigid",
+    "swollen tongue",
+    "swollen throat",
+    "can not swallow",
+    "hoarse",
+    "stridor",
+    "croaky",
+    "wheezy",
+    "barking cough",
+    "blood pressure of",
+    "bp of",
+    "sugar is",
+    "sugars are",
+    "ketones",
+    "overdosed",
+    "empty bottle",
+    "empty packet",
+    "whole pack",
+    "whole packet",
+    "necked",
+];
+
+/// Words that say something hurts without saying what: a problem on their
+/// own, but accounted for by any finding of the knowledge base in the same
+/// message ("shingles on my back, it's really painful").
+const GENERIC_WORDS: &[&str] = &[
+    "pain", "painful", "hurt", "hurts", "hurting", "ache", "aching", "aches", "sore", "tender",
+    "burning", "stinging", "discomfort", "uncomfortable", "killing me", "itchy", "itching",
+    "shaky", "shaking", "trembling", "sweaty", "sweating", "shivery", "shivering",
 ];
 
 /// Phrases that hide a problem word inside them: admin and everyday uses of
 /// medical words ("sick note", "flu shot", "blood test", "fall asleep").
 const NOT_A_PROBLEM: &[&str] = &[
+    "burns when", "burns wen", "burning when", "stings when",
     "sick note",
     "sick notes",
     "sick leave",
@@ -420,8 +465,13 @@ const NOT_A_PROBLEM: &[&str] = &[
     "labour day",
 ];
 
-/// The built-in concepts' id.
-const PROBLEM: &str = "problem";
+/// One built-in problem word found in a message.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub mention: Mention,
+    /// A word such as "pain" that any finding of the knowledge base accounts for.
+    pub generic: bool,
+}
 
 /// Decides whether a message reports a health problem now.
 #[derive(Debug)]
@@ -431,9 +481,9 @@ pub struct HealthDetector {
 
 impl HealthDetector {
     pub fn new(analyzer: &Analyzer) -> HealthDetector {
-        let concept = Concept {
-            id: PROBLEM.to_string(),
-            words: PROBLEM_WORDS.iter().map(|w| w.to_string()).collect(),
+        let concept = |id: &str, words: &[&str]| Concept {
+            id: id.to_string(),
+            words: words.iter().map(|w| w.to_string()).collect(),
             absent_words: NOT_A_PROBLEM.iter().map(|w| w.to_string()).collect(),
             includes: Vec::new(),
             neutral: false,
@@ -443,8 +493,13 @@ impl HealthDetector {
                 column: 0,
             },
         };
+        // Concept 0 is the specific problems, 1 the generic words.
+        let concepts = [
+            concept("problem", PROBLEM_WORDS),
+            concept("generic", GENERIC_WORDS),
+        ];
         HealthDetector {
-            matcher: ConceptMatcher::new(std::slice::from_ref(&concept), analyzer),
+            matcher: ConceptMatcher::new(&concepts, analyzer),
         }
     }
 
@@ -457,17 +512,28 @@ impl HealthDetector {
         tokens: &[Token],
         mut affirmed_findings: impl Iterator<Item = &'a Concept>,
     ) -> bool {
-        affirmed_findings.any(|concept| !concept.neutral) || !self.problem_words(tokens).is_empty()
+        affirmed_findings.any(|concept| !concept.neutral) || !self.problems(tokens).is_empty()
     }
 
     /// The built-in problem words the message affirms, as written after
     /// correction (for `--explain`).
     pub fn problem_words(&self, tokens: &[Token]) -> Vec<String> {
+        self.problems(tokens)
+            .into_iter()
+            .map(|problem| problem.mention.words)
+            .collect()
+    }
+
+    /// The built-in problem words the message affirms, where they stand.
+    pub fn problems(&self, tokens: &[Token]) -> Vec<Problem> {
         self.matcher
             .mentions(tokens)
             .into_iter()
-            .filter(|(_, mention)| mention.context == Context::Affirmed && !mention.absent_phrase)
-            .map(|(_, mention)| mention.words)
+            .filter(|(_, mention)| mention.affirmed())
+            .map(|(concept, mention)| Problem {
+                mention,
+                generic: concept == 1,
+            })
             .collect()
     }
 }

@@ -106,6 +106,11 @@ impl Triage {
         }
     }
 
+    /// The red-flag screen's decision alone.
+    pub fn screen(&self, knowledge: &Knowledge, facts: &Facts) -> Decision {
+        self.decide_among(knowledge, facts, true)
+    }
+
     fn decide_among(&self, knowledge: &Knowledge, facts: &Facts, screen: bool) -> Decision {
         let mut best: Option<(Level, usize, usize)> = None;
         let mut undecided: Option<(Level, usize, usize)> = None;
