@@ -318,7 +318,13 @@ impl Engine {
     }
 
     /// Asks rule number `rule`'s follow-up question number `ask`.
-    fn ask(&self, conversation: &mut Conversation, facts: &Facts, rule: usize, ask: usize) -> Reply {
+    fn ask(
+        &self,
+        conversation: &mut Conversation,
+        facts: &Facts,
+        rule: usize,
+        ask: usize,
+    ) -> Reply {
         let rule = &self.knowledge.rules[rule];
         let ask = &rule.asks[ask];
         self.store_facts(conversation, facts);
@@ -356,7 +362,10 @@ impl Engine {
         // Any finding, a body part included ("my ankle aches"), in this message
         // or earlier in the episode ("I'm having a hypo" → "just shaky").
         let concepts = self.knowledge.concepts.len();
-        let any_finding = message.mentions.iter().any(|(_, mention)| mention.affirmed())
+        let any_finding = message
+            .mentions
+            .iter()
+            .any(|(_, mention)| mention.affirmed())
             || facts.concepts[..concepts].contains(&Status::Present);
         message.problems.iter().any(|problem| {
             let span = &problem.mention.span;

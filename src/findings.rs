@@ -173,6 +173,8 @@ pub struct ConceptMatcher {
     /// For each concept, whether it is neutral (a qualifier or another sense
     /// of a medical word, such as a vaccine "shot").
     neutral: Vec<bool>,
+    /// For each concept, whether it is an overlay (never hides other phrases).
+    overlay: Vec<bool>,
     pre_negation: TriggerSet,
     post_negation: TriggerSet,
     historical: TriggerSet,
@@ -436,9 +438,12 @@ impl ConceptMatcher {
         }
         let mut neutral: Vec<bool> = concepts.iter().map(|c| c.neutral).collect();
         neutral.resize(ids.len(), false);
+        let mut overlay: Vec<bool> = concepts.iter().map(|c| c.overlay).collect();
+        overlay.resize(ids.len(), false);
         ConceptMatcher {
             ids,
             neutral,
+            overlay,
             index_of,
             phrases,
             by_first_stem,
@@ -536,6 +541,11 @@ impl ConceptMatcher {
             inner_phrase.concept != pregnancy
                 && found.iter().any(|outer| {
                     let outer_phrase = &self.phrases[outer.phrase as usize];
+                    if self.overlay[outer_phrase.concept as usize]
+                        && outer_phrase.concept != inner_phrase.concept
+                    {
+                        return false;
+                    }
                     let other_concept = outer_phrase.concept != inner_phrase.concept
                         && !self.includes[outer_phrase.concept as usize]
                             .contains(&inner_phrase.concept);
@@ -819,6 +829,7 @@ pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
         absent_words: Vec::new(),
         includes: Vec::new(),
         neutral: false,
+        overlay: false,
         origin: crate::knowledge::Origin {
             file: std::path::PathBuf::new(),
             line: 0,
@@ -913,6 +924,7 @@ mod tests {
             absent_words: absent.iter().map(|w| w.to_string()).collect(),
             includes: Vec::new(),
             neutral: false,
+            overlay: false,
             origin: Origin {
                 file: "test.toml".into(),
                 line: 1,

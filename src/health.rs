@@ -382,15 +382,39 @@ const PROBLEM_WORDS: &[&str] = &[
 /// own, but accounted for by any finding of the knowledge base in the same
 /// message ("shingles on my back, it's really painful").
 const GENERIC_WORDS: &[&str] = &[
-    "pain", "painful", "hurt", "hurts", "hurting", "ache", "aching", "aches", "sore", "tender",
-    "burning", "stinging", "discomfort", "uncomfortable", "killing me", "itchy", "itching",
-    "shaky", "shaking", "trembling", "sweaty", "sweating", "shivery", "shivering",
+    "pain",
+    "painful",
+    "hurt",
+    "hurts",
+    "hurting",
+    "ache",
+    "aching",
+    "aches",
+    "sore",
+    "tender",
+    "burning",
+    "stinging",
+    "discomfort",
+    "uncomfortable",
+    "killing me",
+    "itchy",
+    "itching",
+    "shaky",
+    "shaking",
+    "trembling",
+    "sweaty",
+    "sweating",
+    "shivery",
+    "shivering",
 ];
 
 /// Phrases that hide a problem word inside them: admin and everyday uses of
 /// medical words ("sick note", "flu shot", "blood test", "fall asleep").
 const NOT_A_PROBLEM: &[&str] = &[
-    "burns when", "burns wen", "burning when", "stings when",
+    "burns when",
+    "burns wen",
+    "burning when",
+    "stings when",
     "sick note",
     "sick notes",
     "sick leave",
@@ -487,6 +511,7 @@ impl HealthDetector {
             absent_words: NOT_A_PROBLEM.iter().map(|w| w.to_string()).collect(),
             includes: Vec::new(),
             neutral: false,
+            overlay: false,
             origin: Origin {
                 file: "built-in".into(),
                 line: 0,

