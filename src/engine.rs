@@ -280,7 +280,26 @@ impl Engine {
     /// Runs triage on `facts` and replies with advice, a question, or the FAQ.
     fn decide(&self, conversation: &mut Conversation, facts: Facts, message: &Message) -> Reply {
         conversation.episode.messages.push(message.text.to_string());
-        match self.triage.decide(&self.knowledge, &facts) {
+        let mut decision = self.triage.decide(&self.knowledge, &facts);
+        // Emergencies always win: when the patient's own words already answer
+        // the screen's life-threatening question ("not responding when I shake
+        // him"), no other rule's lower advice or question may stand in front of
+        // the emergency advice.
+        // The words must be ones the deciding rule has not weighed itself: a
+        // rule about chest pain that is not cardiac has considered "chest pain".
+        let decided = match decision {
+            Decision::Advise { rule } | Decision::Ask { rule, .. } => Some(rule),
+            Decision::NoRule => None,
+        };
+        if !self.is_emergency_advice(&decision)
+            && decided.is_none_or(|rule| self.life_threat_unweighed(&self.knowledge.rules[rule], message))
+        {
+            let screened = self.triage.screen(&self.knowledge, &facts);
+            if self.is_emergency_advice(&screened) {
+                decision = screened;
+            }
+        }
+        match decision {
             Decision::Advise { rule } => {
                 let rule = &self.knowledge.rules[rule];
                 // Self-care or a routine appointment only when the rule accounts
@@ -315,6 +334,48 @@ impl Engine {
                 self.faq_reply(conversation, message.candidates)
             }
         }
+    }
+
+    /// Whether the message says something the screen's emergency rules look
+    /// for that `rule` does not name: an affirmed mention of a screen sign
+    /// outside every finding of the rule's own conditions.
+    fn life_threat_unweighed(&self, rule: &TriageRule, message: &Message) -> bool {
+        let concept_indexes = |rule: &TriageRule| -> Vec<usize> {
+            rule.when
+                .all
+                .iter()
+                .chain(&rule.when.any)
+                .filter(|id| id.as_str() != HEALTH_PROBLEM)
+                .filter_map(|id| self.matcher.index(id))
+                .collect()
+        };
+        let signs: Vec<usize> = self
+            .knowledge
+            .rules
+            .iter()
+            .filter(|r| r.screen && r.level == Level::Emergency)
+            .flat_map(concept_indexes)
+            .collect();
+        let named = concept_indexes(rule);
+        let weighed: Vec<&std::ops::Range<usize>> = message
+            .mentions
+            .iter()
+            .filter(|(concept, mention)| {
+                mention.affirmed() && named.iter().any(|&n| self.matcher.covers(n, *concept as usize))
+            })
+            .map(|(_, mention)| &mention.span)
+            .collect();
+        message.mentions.iter().any(|(concept, mention)| {
+            mention.affirmed()
+                && signs.contains(&(*concept as usize))
+                && !weighed
+                    .iter()
+                    .any(|other| mention.span.start < other.end && other.start < mention.span.end)
+        })
+    }
+
+    fn is_emergency_advice(&self, decision: &Decision) -> bool {
+        matches!(decision, Decision::Advise { rule } if self.knowledge.rules[*rule].level == Level::Emergency)
     }
 
     /// Asks rule number `rule`'s follow-up question number `ask`.

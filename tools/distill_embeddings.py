@@ -144,10 +144,14 @@ The SIF weights use token frequencies estimated from the English word list of
 wordfreq 3.1.1 by Robyn Speer (https://github.com/rspeer/wordfreq, PyPI
 package `wordfreq`; code Apache-2.0). wordfreq's data is distributed under the
 Creative Commons Attribution-ShareAlike 4.0 International licence
-(https://creativecommons.org/licenses/by-sa/4.0/) and contains data derived
-from Google Books Ngrams, SUBTLEX (Brysbaert & New et al.), OPUS
-OpenSubtitles 2018, Wikipedia, ParaCrawl, the Leeds Internet Corpus, Reddit
-and Twitter word counts; see wordfreq's README for the full attributions.
+(https://creativecommons.org/licenses/by-sa/4.0/). As wordfreq's README asks,
+its sources are credited here: Google Books Ngrams
+(http://books.google.com/ngrams); the Leeds Internet Corpus (University of
+Leeds Centre for Translation Studies); Wikipedia; ParaCrawl; OPUS OpenSubtitles
+2018, from the OpenSubtitles project (http://www.opensubtitles.org/); the
+SUBTLEX word lists by Marc Brysbaert et al. (SUBTLEX is freely available data,
+http://crr.ugent.be/programs-data/subtitle-frequencies); Reddit and Twitter
+word statistics.
 Only the per-token weights derive from that data (each word's frequency was
 added to the WordPiece tokens it splits into, then turned into the weight
 1e-4 / (1e-4 + p)); no words or counts are stored.
