@@ -292,7 +292,8 @@ impl Engine {
             Decision::NoRule => None,
         };
         if !self.is_emergency_advice(&decision)
-            && decided.is_none_or(|rule| self.life_threat_unweighed(&self.knowledge.rules[rule], message))
+            && decided
+                .is_none_or(|rule| self.life_threat_unweighed(&self.knowledge.rules[rule], message))
         {
             let screened = self.triage.screen(&self.knowledge, &facts);
             if self.is_emergency_advice(&screened) {
@@ -361,7 +362,10 @@ impl Engine {
             .mentions
             .iter()
             .filter(|(concept, mention)| {
-                mention.affirmed() && named.iter().any(|&n| self.matcher.covers(n, *concept as usize))
+                mention.affirmed()
+                    && named
+                        .iter()
+                        .any(|&n| self.matcher.covers(n, *concept as usize))
             })
             .map(|(_, mention)| &mention.span)
             .collect();

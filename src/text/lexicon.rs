@@ -78,6 +78,55 @@ pub const CONTRACTIONS: &[(&str, &str)] = &[
 ];
 
 /// Chat abbreviations and text-speak, expanded to the words they stand for.
+/// Clinical words as clinicians, carers and nurses write them, in the lay
+/// words patients use (and the knowledge base's concepts know): "a 68F with
+/// acute dysarthria" reads as "sudden slurred speech".
+pub const CLINICAL_TERMS: &[(&str, &str)] = &[
+    ("dysarthria", "slurred speech"),
+    ("dysphasia", "can not find words"),
+    ("aphasia", "can not find words"),
+    ("diplopia", "double vision"),
+    ("haemoptysis", "coughing up blood"),
+    ("hemoptysis", "coughing up blood"),
+    ("haematemesis", "vomiting blood"),
+    ("hematemesis", "vomiting blood"),
+    ("melaena", "black stool"),
+    ("melena", "black stool"),
+    ("syncope", "fainted"),
+    ("syncopal", "fainted"),
+    ("presyncope", "nearly fainted"),
+    ("presyncopal", "nearly fainted"),
+    ("diaphoretic", "sweating"),
+    ("diaphoresis", "sweating"),
+    ("paraesthesia", "pins and needles"),
+    ("paresthesia", "pins and needles"),
+    ("dyspnoea", "short of breath"),
+    ("dyspnea", "short of breath"),
+    ("sob", "short of breath"),
+    ("soboe", "short of breath"),
+    ("loc", "lost consciousness"),
+    ("unresp", "unresponsive"),
+    ("obtunded", "unresponsive"),
+    ("pyrexial", "fever"),
+    ("pyrexia", "fever"),
+    ("febrile", "fever"),
+    ("tachypnoeic", "breathing fast"),
+    ("tachypneic", "breathing fast"),
+    ("hypotensive", "fainting"),
+    ("ataxia", "can not walk straight"),
+    ("ataxic", "can not walk straight"),
+    ("vertigo", "dizzy"),
+    ("cp", "chest pain"),
+    ("abdo", "abdominal"),
+    ("n&v", "nausea and vomiting"),
+    ("pv", "vaginal"),
+    ("od", "overdose"),
+    ("o/d", "overdose"),
+    ("sx", "symptoms"),
+    ("pt", "patient"),
+    ("x1h", "for 1 hour"),
+];
+
 pub const TEXT_SPEAK: &[(&str, &str)] = &[
     ("u", "you"),
     ("ya", "you"),

@@ -89,6 +89,7 @@ fn expansions() -> &'static HashMap<&'static str, &'static str> {
         lexicon::CONTRACTIONS
             .iter()
             .chain(lexicon::TEXT_SPEAK)
+            .chain(lexicon::CLINICAL_TERMS)
             .copied()
             .collect()
     })
@@ -137,6 +138,15 @@ pub fn words(text: &str) -> Vec<RawWord> {
 fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: &mut Vec<RawWord>) {
     // Whole-chunk abbreviations that contain punctuation ("w/o", "y/o").
     let trimmed = chunk.trim_end_matches(|c: char| is_clause_break(c) && c != '/');
+    // Clinical time notation: "3/52" three weeks, "5/7" five days, "35/40"
+    // weeks of pregnancy, "4/12" four months.
+    if let Some(expansion) = clinical_duration(trimmed) {
+        push_expansion(&expansion, *clause, out);
+        if trimmed.len() < chunk.len() {
+            *clause += 1;
+        }
+        return;
+    }
     // (`contains` first: it spares a table lookup for nearly every chunk.)
     if let Some(expansion) = trimmed
         .contains('/')
@@ -194,6 +204,23 @@ fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: 
         prev = Some(c);
     }
     flush_word(&mut current, *clause, out);
+}
+
+/// "3/52" → "3 weeks", "5/7" → "5 days", "35/40" → "35 weeks pregnant",
+/// "4/12" → "4 months".
+fn clinical_duration(chunk: &str) -> Option<String> {
+    let (count, unit) = chunk.split_once('/')?;
+    if count.is_empty() || count.len() > 2 || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let unit = match unit {
+        "52" => "weeks",
+        "7" => "days",
+        "40" => "weeks pregnant",
+        "12" => "months",
+        _ => return None,
+    };
+    Some(format!("{count} {unit}"))
 }
 
 fn push_expansion(expansion: &str, clause: u32, out: &mut Vec<RawWord>) {
@@ -325,6 +352,18 @@ mod tests {
         assert_eq!(texts("my 7wk old"), ["my", "7", "week", "old"]);
         assert_eq!(texts("my 2yo"), ["my", "2", "year", "old"]);
         assert_eq!(texts("the 3rd day"), ["the", "3", "day"]);
+    }
+
+    #[test]
+    fn clinical_notation_reads_as_patients_write() {
+        assert_eq!(texts("3/52 old infant"), ["3", "weeks", "old", "infant"]);
+        assert_eq!(texts("5/7 postpartum"), ["5", "days", "postpartum"]);
+        assert_eq!(
+            texts("35/40, headache"),
+            ["35", "weeks", "pregnant", "headache"]
+        );
+        assert_eq!(texts("acute dysarthria"), ["acute", "slurred", "speech"]);
+        assert_eq!(texts("a 1/2 hour"), ["a", "1", "2", "hour"]);
     }
 
     #[test]
