@@ -538,7 +538,9 @@ impl ConceptMatcher {
             let inner_phrase = &self.phrases[inner.phrase as usize];
             // Built-in findings stand apart from the knowledge base's concepts: a
             // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
+            // An overlay restates other concepts' words: it is never hidden either.
             inner_phrase.concept != pregnancy
+                && !self.overlay[inner_phrase.concept as usize]
                 && found.iter().any(|outer| {
                     let outer_phrase = &self.phrases[outer.phrase as usize];
                     if self.overlay[outer_phrase.concept as usize]

@@ -125,6 +125,7 @@ pub const CLINICAL_TERMS: &[(&str, &str)] = &[
     ("sx", "symptoms"),
     ("pt", "patient"),
     ("x1h", "for 1 hour"),
+    ("lkw", "last known well"),
 ];
 
 pub const TEXT_SPEAK: &[(&str, &str)] = &[
