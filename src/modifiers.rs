@@ -109,7 +109,16 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
     let pregnancy = tokens.iter().any(|t| {
         matches!(
             t.word.as_str(),
-            "pregnant" | "pregnancy" | "midwife" | "kicks" | "gestation"
+            "pregnant"
+                | "pregnancy"
+                | "midwife"
+                | "kicks"
+                | "gestation"
+                | "postpartum"
+                | "postnatal"
+                | "birth"
+                | "delivered"
+                | "section"
         )
     });
     for token in tokens {
@@ -126,8 +135,101 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
         };
         return Some(range);
     }
+    // Only when no child is named: an adult named by who they are ("my dad",
+    // "my wife", "a woman"), or a patient writing about themselves, is no
+    // baby, so a question about a baby's age would not fit.
+    let adult = tokens.iter().any(|t| ADULTS.contains(&t.word.as_str()));
+    let about_a_child = tokens.iter().any(|t| CHILDREN.contains(&t.word.as_str()));
+    let about_someone_else = tokens.iter().any(|t| {
+        matches!(
+            t.word.as_str(),
+            "he" | "she" | "him" | "her" | "they" | "them"
+        )
+    });
+    let about_themselves = tokens
+        .iter()
+        .any(|t| matches!(t.word.as_str(), "i" | "me" | "im"));
+    if !about_a_child && (adult || (about_themselves && !about_someone_else) || pregnancy) {
+        return Some((ADULT_FROM, 120.0 * YEAR));
+    }
     None
 }
+
+/// The youngest an adult named by who they are, or a patient writing about
+/// themselves, is taken to be.
+const ADULT_FROM: f64 = 12.0 * YEAR;
+
+/// People whom a message names by who they are to the writer, who are adults.
+const ADULTS: &[&str] = &[
+    "husband",
+    "wife",
+    "dad",
+    "father",
+    "mum",
+    "mom",
+    "mother",
+    "grandad",
+    "grandpa",
+    "granddad",
+    "grandma",
+    "granny",
+    "nan",
+    "nana",
+    "grandmother",
+    "grandfather",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "flatmate",
+    "roommate",
+    "colleague",
+    "coworker",
+    "neighbour",
+    "neighbor",
+    "fiance",
+    "fiancee",
+    "man",
+    "woman",
+    "lady",
+    "gentleman",
+    "adult",
+    "patient",
+    "resident",
+    "uncle",
+    "aunt",
+    "auntie",
+    "landlord",
+    "boss",
+];
+
+/// Words that name a child.
+const CHILDREN: &[&str] = &[
+    "son",
+    "daughter",
+    "child",
+    "children",
+    "kid",
+    "kids",
+    "boy",
+    "girl",
+    "baby",
+    "babies",
+    "infant",
+    "toddler",
+    "newborn",
+    "little",
+    "lo",
+    "grandson",
+    "granddaughter",
+    "nephew",
+    "niece",
+    "pupil",
+    "student",
+    "teen",
+    "teenager",
+    "yo",
+    "year",
+];
 
 fn exact(days: f64) -> (f64, f64) {
     (days, days)
@@ -267,14 +369,24 @@ mod tests {
         );
         assert_eq!(modifiers("my newborn").age_days, Some((0.0, 28.0)));
         assert_eq!(modifiers("my baby is hot").age_days, Some((0.0, YEAR)));
-        assert_eq!(modifiers("I'm 30 weeks pregnant").age_days, None);
+        // The pregnant patient is an adult; "30 weeks" is not her age.
+        let adult = Some((ADULT_FROM, 120.0 * YEAR));
+        assert_eq!(modifiers("I'm 30 weeks pregnant").age_days, adult);
         assert_eq!(modifiers("cough for 3 weeks").age_days, None);
         assert_eq!(
             modifiers("my baby is 10 weeks and hot").age_days,
             Some((70.0, 70.0))
         );
         assert_eq!(modifiers("it is 3 weeks now").age_days, None);
-        assert_eq!(modifiers("im 34 weeks and tired").age_days, None);
+        assert_eq!(modifiers("im 34 weeks and tired").age_days, adult);
+        // Someone named as an adult, or writing about themselves, is no baby.
+        assert_eq!(modifiers("my dad has a fever").age_days, adult);
+        assert_eq!(modifiers("I've had a fever since Monday").age_days, adult);
+        assert_eq!(
+            modifiers("my dad says the baby is hot").age_days,
+            Some((0.0, YEAR))
+        );
+        assert_eq!(modifiers("she has a fever").age_days, None);
         assert_eq!(
             modifiers("30 weeks pregnant and the baby is quiet").age_days,
             None
