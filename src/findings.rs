@@ -283,6 +283,16 @@ fn starts_new_clause(tokens: &[Token], at: usize) -> bool {
         || (starts_subject(&tokens[at]) && at > 0 && is_and(&tokens[at - 1]))
 }
 
+/// Whether "in 2019" starts at `at`: a finding dated to an earlier year is
+/// history ("had a heart attack in 2019").
+fn is_past_year(tokens: &[Token], at: usize) -> bool {
+    tokens[at].word == "in"
+        && tokens
+            .get(at + 1)
+            .and_then(Token::number)
+            .is_some_and(|year| year.fract() == 0.0 && (1900.0..=2025.0).contains(&year))
+}
+
 /// Whether the historical trigger at `at` follows a duration, which makes it
 /// the onset of a present complaint: "a 2-hour history of chest pain", "3/7
 /// history", as clinicians write.
@@ -783,6 +793,7 @@ impl ConceptMatcher {
                 .historical
                 .starts_at(tokens, at, tokens.len())
                 .is_some()
+                || is_past_year(tokens, at)
             {
                 return Context::Historical;
             }
@@ -813,7 +824,9 @@ impl ConceptMatcher {
                 return Some(Context::Hypothetical);
             }
         }
-        if self.historical.starts_at(tokens, at, mention).is_some() && !is_onset(tokens, at) {
+        if (self.historical.starts_at(tokens, at, mention).is_some() && !is_onset(tokens, at))
+            || is_past_year(tokens, at)
+        {
             return Some(Context::Historical);
         }
         None
@@ -1142,6 +1155,89 @@ mod tests {
             matcher.statuses(&matcher.mentions(&tokens))[0],
             Status::Absent
         );
+    }
+
+    /// ConText-grade context, one class of defect per assertion group.
+    #[test]
+    fn context_reads_chat_and_clinical_wording() {
+        let context = |sentence: &str, target: &str| {
+            context_of(sentence, target).unwrap_or_else(|| panic!("{target:?} in {sentence:?}"))
+        };
+        use Context::*;
+        // Pseudo-triggers negate nothing.
+        for opening in [
+            "not sure why but",
+            "idk, no idea what's going on, but",
+            "nobody is picking up and",
+            "never had this before,",
+            "can't explain it but",
+            "no reason,",
+        ] {
+            let sentence = format!("{opening} my chest hurts");
+            assert_eq!(context(&sentence, "chest hurts"), Affirmed, "{sentence}");
+        }
+        // A list closed by "or" carries its negation to every item; a comma alone does not.
+        for item in ["fever", "chills", "weight loss"] {
+            assert_eq!(
+                context("denies fever, chills or weight loss", item),
+                Negated,
+                "{item}"
+            );
+        }
+        assert_eq!(
+            context("no fever, chest pain since this morning", "chest pain"),
+            Affirmed
+        );
+        // Persistence is not resolution; resolution still is.
+        assert_eq!(
+            context(
+                "my nose is bleeding and it still hasn't stopped",
+                "bleeding"
+            ),
+            Affirmed
+        );
+        assert_eq!(
+            context("the bleeding never went away", "bleeding"),
+            Affirmed
+        );
+        assert_eq!(context("the bleeding has stopped now", "bleeding"), Negated);
+        // A duration before "history of" is the onset of a present complaint.
+        assert_eq!(
+            context("58 year old woman, 2 hour history of headache", "headache"),
+            Affirmed
+        );
+        assert_eq!(context("3/7 hx of vomiting", "vomiting"), Affirmed);
+        assert_eq!(context("history of headache", "headache"), Historical);
+        // A dated past is history.
+        assert_eq!(
+            context("had a heart attack in 2019", "heart attack"),
+            Historical
+        );
+        // A weak question framing gives way to "I have it now"; a strong one does not.
+        assert_eq!(
+            context("advice for chest pain please, I have it now", "chest pain"),
+            Affirmed
+        );
+        assert_eq!(
+            context("what does chest pain mean", "chest pain"),
+            Hypothetical
+        );
+        assert_eq!(
+            context("what are the signs of a stroke", "stroke"),
+            Hypothetical
+        );
+        assert_eq!(
+            context("what should you do if someone is choking", "choking"),
+            Hypothetical
+        );
+        // A negation before a question or history framing wins.
+        assert_eq!(context("no signs of infection", "infection"), Negated);
+        assert_eq!(
+            context("no history of heart problems", "heart problems"),
+            Negated
+        );
+        // Odd apostrophes and capitals.
+        assert_eq!(context("I CAN´T BREATHE", "can not breathe"), Affirmed);
     }
 
     #[test]

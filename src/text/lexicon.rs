@@ -418,6 +418,13 @@ pub const HISTORICAL: &[&str] = &[
 
 /// Triggers that make a finding hypothetical: asking about it, not reporting it.
 pub const HYPOTHETICAL: &[&str] = &[
+    "what should you do if",
+    "should you do if",
+    "what do you do if",
+    "do you do if",
+    "what to do if",
+    "want to be prepared",
+    "how do you help someone",
     "signs of",
     "sign of",
     "symptoms of",
@@ -464,6 +471,7 @@ pub const HYPOTHETICAL: &[&str] = &[
 /// [`HYPOTHETICAL`] triggers ("signs of", "what if", "risk of") keep their
 /// meaning whatever else the message says.
 pub const WEAK_HYPOTHETICAL: &[&str] = &[
+    "what to do if",
     "what does",
     "information about",
     "learn about",
