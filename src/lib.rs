@@ -77,6 +77,7 @@ pub mod knowledge;
 pub mod modifiers;
 pub mod ratelimit;
 pub mod report;
+pub mod semantic;
 pub mod service;
 pub mod store;
 pub mod synthetic;
