@@ -292,8 +292,9 @@ impl Engine {
             Decision::NoRule => None,
         };
         if !self.is_emergency_advice(&decision)
-            && decided
-                .is_none_or(|rule| self.life_threat_unweighed(&self.knowledge.rules[rule], message))
+            && decided.is_none_or(|rule| {
+                self.screen_sign_unweighed(&self.knowledge.rules[rule], message, Level::Emergency)
+            })
         {
             let screened = self.triage.screen(&self.knowledge, &facts);
             if self.is_emergency_advice(&screened) {
@@ -310,7 +311,8 @@ impl Engine {
                 if rule.level <= Level::Routine
                     && !rule.screen
                     && !self.screened(&facts)
-                    && self.unexplained(&facts, message)
+                    && (self.unexplained(&facts, message)
+                        || self.screen_sign_unweighed(rule, message, Level::Urgent))
                 {
                     if let Decision::Ask { rule, ask } = self.triage.screen(&self.knowledge, &facts)
                     {
@@ -337,10 +339,10 @@ impl Engine {
         }
     }
 
-    /// Whether the message says something the screen's emergency rules look
-    /// for that `rule` does not name: an affirmed mention of a screen sign
-    /// outside every finding of the rule's own conditions.
-    fn life_threat_unweighed(&self, rule: &TriageRule, message: &Message) -> bool {
+    /// Whether the message says something the screen's rules of level `from`
+    /// or above look for that `rule` does not name: an affirmed mention of a
+    /// screen sign outside every finding of the rule's own conditions.
+    fn screen_sign_unweighed(&self, rule: &TriageRule, message: &Message, from: Level) -> bool {
         let concept_indexes = |rule: &TriageRule| -> Vec<usize> {
             rule.when
                 .all
@@ -354,7 +356,7 @@ impl Engine {
             .knowledge
             .rules
             .iter()
-            .filter(|r| r.screen && r.level == Level::Emergency)
+            .filter(|r| r.screen && r.level >= from)
             .flat_map(concept_indexes)
             .collect();
         let named = concept_indexes(rule);
