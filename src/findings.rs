@@ -40,6 +40,8 @@ const PREGNANCY_WORDS: &[&str] = &[
     "weeks gone",
     "i am # weeks",
     "# weeks along",
+    "positive pregnancy test",
+    "positive test",
 ];
 
 /// How a mention of a finding is framed in the message.
