@@ -995,3 +995,14 @@ fn alerts_about_carebot_go_where_notifications_go_and_survive_forget_me() {
     assert_eq!(alone.alert_clinicians(alert).unwrap(), 0);
     assert!(alone.store().outbox().unwrap().is_empty());
 }
+
+#[test]
+fn a_slash_command_carrying_an_emergency_gets_the_advice_and_a_case_with_its_level() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let response = service
+        .patient_message(&patient(7), "/agent my dad passed out and won't wake")
+        .unwrap();
+    assert!(response.reply.text.contains("911"), "{}", response.reply.text);
+    let case = service.store().case(response.case.unwrap()).unwrap().unwrap();
+    assert_eq!(case.level, Some(Level::Emergency));
+}

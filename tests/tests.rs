@@ -10,6 +10,7 @@ mod crash;
 #[cfg(feature = "discord")]
 mod discord;
 mod engine;
+mod fail_safe;
 #[cfg(feature = "discord")]
 mod fake_discord;
 #[cfg(feature = "telegram")]

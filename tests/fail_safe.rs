@@ -1,0 +1,165 @@
+//! The fail-safe under triage, on the shipped knowledge: a message about a
+//! health problem happening now never gets an FAQ answer or a bare fallback,
+//! the red-flag screen names the emergency number in every reply, "not sure"
+//! counts as yes, and answers inside a safety flow stay in it.
+
+use carebot::{Level, ReplyKind};
+
+use crate::harness::{converse, shipped_engine};
+
+#[test]
+fn a_health_problem_in_words_no_rule_knows_never_gets_an_faq_answer() {
+    let engine = shipped_engine();
+    for text in [
+        "my husband has been shot",
+        "what do I do about this bleeding, it's everywhere",
+        "the pain never went away and now it's worse",
+        "idk what's going on, she's gone really pale and clammy",
+        "my jaw is locked and it's killing me",
+        "I feel terrible, something is wrong, can you help",
+        "parking is a nightmare but anyway my son has a rash all over",
+        "thrush keeps coming back, 4th time this year",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert!(
+            matches!(reply.kind, ReplyKind::Triage | ReplyKind::Question),
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+        assert!(
+            reply.text.contains("911") || reply.kind == ReplyKind::Triage,
+            "{text:?}: {}",
+            reply.text
+        );
+    }
+}
+
+#[test]
+fn admin_questions_and_what_is_not_happening_now_still_reach_the_faq() {
+    let engine = shipped_engine();
+    for (text, entry) in [
+        ("can I get a flu shot?", "flu-vaccine"),
+        ("I need a sick note for work", "forms-sick-notes"),
+        ("the portal app keeps crashing", "portal-not-working"),
+        ("do you close for labor day", "holiday-hours"),
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_eq!(
+            reply.entry.as_deref(),
+            Some(entry),
+            "{text:?}: {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+}
+
+#[test]
+fn every_reply_of_the_screen_names_the_emergency_number_and_not_sure_counts_as_yes() {
+    let engine = shipped_engine();
+    let replies = converse(
+        &engine,
+        &[
+            "my son is really poorly, something is wrong",
+            "I'm not sure",
+        ],
+    );
+    assert_eq!(replies[0].kind, ReplyKind::Question);
+    assert_eq!(replies[0].entry.as_deref(), Some("screen-life-threatening"));
+    assert!(replies[0].text.contains("911"), "{}", replies[0].text);
+    assert_eq!(
+        replies[1].level,
+        Some(Level::Emergency),
+        "{}",
+        replies[1].text
+    );
+
+    let replies = converse(
+        &engine,
+        &["my son is really poorly, something is wrong", "no", "no"],
+    );
+    assert!(replies[1].text.contains("911"), "{}", replies[1].text);
+    assert_eq!(replies[2].level, Some(Level::Routine));
+    assert!(replies[2].text.contains("911"), "{}", replies[2].text);
+}
+
+#[test]
+fn a_message_that_already_answers_the_screen_is_an_emergency_at_once() {
+    let engine = shipped_engine();
+    for text in [
+        "HELP my dad is fighting for air and his lips are purple",
+        "found my flatmate passed out on the floor, not responding when I shake him",
+        "68F, acute onset facial droop and dysarthria 40 min ago",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_eq!(
+            reply.level,
+            Some(Level::Emergency),
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+}
+
+#[test]
+fn the_crisis_flow_names_the_crisis_line_and_keeps_its_answers() {
+    let engine = shipped_engine();
+    let replies = converse(
+        &engine,
+        &[
+            "I want to end my life",
+            "what time do you open?",
+            "later today",
+        ],
+    );
+    for reply in &replies {
+        assert!(reply.text.contains("988"), "{}", reply.text);
+        assert!(reply.text.contains("911"), "{}", reply.text);
+        assert_ne!(reply.kind, ReplyKind::Answer, "{}", reply.text);
+    }
+    assert_eq!(replies[2].level, Some(Level::Emergency));
+    let replies = converse(
+        &engine,
+        &["I want to end my life", "I have got the tablets here"],
+    );
+    assert_eq!(replies[1].level, Some(Level::Emergency));
+}
+
+#[test]
+fn self_care_waits_for_the_screen_when_something_unrecognised_is_said() {
+    let engine = shipped_engine();
+    // The upset-stomach rule knows the vomiting, nothing knows the bulging.
+    let reply = &converse(
+        &engine,
+        &["the soft spot on my babys head is bulging and shes vomiting"],
+    )[0];
+    assert_ne!(
+        reply.level,
+        Some(Level::SelfCare),
+        "{}",
+        carebot::kbtest::describe(reply)
+    );
+    // An ordinary self-care message is still answered as self-care.
+    let reply = &converse(&engine, &["bit of acid reflux tonight, any tips?"])[0];
+    assert_eq!(
+        reply.level,
+        Some(Level::SelfCare),
+        "{}",
+        carebot::kbtest::describe(reply)
+    );
+}
+
+#[test]
+fn a_baby_age_is_not_asked_of_an_adult() {
+    let engine = shipped_engine();
+    for text in [
+        "my dad has a temperature of 39 and is shivering",
+        "I've had a fever of 38.5 since Monday",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert!(
+            !(reply.kind == ReplyKind::Question && reply.text.contains("How old")),
+            "{text:?}: {}",
+            reply.text
+        );
+    }
+}
