@@ -21,6 +21,7 @@
 //! | decide whether the message reports a health problem now (the fail-safe) | [`health`] |
 //! | evaluate triage rules, then the red-flag screen; pick advice or a follow-up question | [`triage`] |
 //! | rank FAQ entries (inverted index, BM25) | [`faq`] |
+//! | static sentence embeddings (groundwork for a semantic layer; decides nothing yet) | [`semantic`] |
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
 //! | limit how fast one patient may send messages | [`ratelimit`] |
 //! | run the knowledge base's own examples | [`kbtest`] |

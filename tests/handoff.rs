@@ -1002,7 +1002,15 @@ fn a_slash_command_carrying_an_emergency_gets_the_advice_and_a_case_with_its_lev
     let response = service
         .patient_message(&patient(7), "/agent my dad passed out and won't wake")
         .unwrap();
-    assert!(response.reply.text.contains("911"), "{}", response.reply.text);
-    let case = service.store().case(response.case.unwrap()).unwrap().unwrap();
+    assert!(
+        response.reply.text.contains("911"),
+        "{}",
+        response.reply.text
+    );
+    let case = service
+        .store()
+        .case(response.case.unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(case.level, Some(Level::Emergency));
 }
