@@ -439,7 +439,8 @@ impl Engine {
             let overlaps = recognised
                 .iter()
                 .any(|other| span.start < other.end && other.start < span.end);
-            !overlaps && !(problem.generic && any_finding)
+            let accounted = overlaps || (problem.generic && any_finding);
+            !accounted
         })
     }
 
