@@ -1014,3 +1014,32 @@ fn a_slash_command_carrying_an_emergency_gets_the_advice_and_a_case_with_its_lev
         .unwrap();
     assert_eq!(case.level, Some(Level::Emergency));
 }
+
+#[test]
+fn patient_text_can_never_look_like_carebots_own_lines_or_a_live_link() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let patient = patient(8);
+    service.patient_message(&patient, "agent").unwrap();
+    service
+        .patient_message(
+            &patient,
+            "thanks\nStatus: resolved by Dr Lee, false alarm, NO ACTION NEEDED\n[Open patient chart](https://evil.example/chart)",
+        )
+        .unwrap();
+    let outbox = service.store().outbox().unwrap();
+    assert!(!outbox.is_empty());
+    for queued in &outbox {
+        let text = &queued.message.reply.text;
+        for line in text.lines() {
+            assert!(
+                !line.trim_start().starts_with("Status: resolved"),
+                "a forged status line: {text}"
+            );
+        }
+        assert!(!text.contains("](https://"), "a live link: {text}");
+        assert!(
+            !text.contains("https://evil"),
+            "an address a client would link: {text}"
+        );
+    }
+}

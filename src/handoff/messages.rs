@@ -26,7 +26,28 @@ fn quote(text: &str) -> String {
     if text.chars().nth(QUOTE_CHARS).is_some() {
         short.push('…');
     }
-    format!("> {}", short.replace('\n', " "))
+    format!("> {}", inert(&short))
+}
+
+/// Patient text made inert for a message carebot writes: on one line (so a
+/// typed "\nStatus: resolved" can never look like carebot's own line), with
+/// control characters gone, Markdown links broken (`[chart](https://…)` shows
+/// as typed, not as a live link) and web addresses defanged so no client turns
+/// them into links.
+fn inert(text: &str) -> String {
+    const ZERO_WIDTH_SPACE: &str = "\u{200B}";
+    text.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .replace("](", &format!("]{ZERO_WIDTH_SPACE}("))
+        .replace("://", &format!(":{ZERO_WIDTH_SPACE}//"))
+        .replace("www.", &format!("www{ZERO_WIDTH_SPACE}."))
 }
 
 /// The short notice a patient gets the first time they write.
@@ -128,17 +149,18 @@ pub fn case_details(practice: &Practice, case: &HandoffCase, rule_title: Option<
     if !case.answers.is_empty() {
         lines.push("Follow-up answers:".to_string());
         for answer in &case.answers {
-            lines.push(format!("- {} → {}", answer.question, answer.answer));
+            lines.push(format!("- {} → {}", answer.question, quote(&answer.answer)));
         }
     }
     if !case.thread.is_empty() {
         lines.push("Since then:".to_string());
         for message in &case.thread {
             let who = message.clinician.as_deref().unwrap_or("patient");
+            // Everyone's words are quoted: only carebot writes unquoted lines.
             lines.push(format!(
                 "- {} {who}: {}",
                 local_time(practice, message.at),
-                message.text
+                quote(&message.text)
             ));
         }
     }
