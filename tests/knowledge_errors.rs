@@ -127,7 +127,11 @@ fn bad_practice_settings_and_non_utf8_files_are_reported() {
         dir.path().join("practice.toml"),
         practice
             .replace("Europe/London", "Mars/Olympus")
-            .replace("08:00-18:00", "8 till 6"),
+            .replace("08:00-18:00", "8 till 6")
+            .replace(
+                "emergency_number = \"999\"",
+                "emergency_number = \"call us tomorrow\"",
+            ),
     )
     .unwrap();
     std::fs::write(dir.path().join("bad.toml"), b"id = \"caf\xe9\"\n").unwrap();
@@ -152,6 +156,12 @@ fn bad_practice_settings_and_non_utf8_files_are_reported() {
         problems
             .iter()
             .any(|p| p.contains("error: `8 till 6` is not a time range")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains(
+            "error: practice `emergency_number` is `call us tomorrow`: it must be a number to dial"
+        )),
         "{problems:?}"
     );
 }

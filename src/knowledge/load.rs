@@ -269,6 +269,21 @@ impl Validator {
         let name = required(&raw.name, "name", self);
         let phone = required(&raw.phone, "phone", self);
         let emergency_number = required(&raw.emergency_number, "emergency_number", self);
+        // Patients read "Call {emergency_number} now": it must be a number to dial.
+        let dialable = emergency_number
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')' | '.'));
+        let digits = emergency_number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count();
+        if !emergency_number.is_empty() && !(dialable && (2..=15).contains(&digits)) {
+            self.error(
+                source,
+                &raw.emergency_number,
+                format!("practice `emergency_number` is `{emergency_number}`: it must be a number to dial (digits, spaces, `-`, `+`, `(`, `)`), such as \"911\", \"999\" or \"112\""),
+            );
+        }
         let crisis_line = required(&raw.crisis_line, "crisis_line", self);
         let portal_url = required(&raw.portal_url, "portal_url", self);
         let address = required(&raw.address, "address", self);
