@@ -369,3 +369,30 @@ fn an_overlong_message_is_not_stored_whole() {
         "3000 characters and an ellipsis"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_its_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    // A folder another user could read, as a 022 umask or a careless mkdir leaves it.
+    let wide = parent.path().join("wide");
+    std::fs::create_dir(&wide).unwrap();
+    std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fresh = parent.path().join("fresh").join("data");
+    for dir in [&wide, &fresh] {
+        let store = Store::open(dir).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        // Reopening narrows anything sled created with the umask's mode since.
+        drop(Store::open(dir).unwrap());
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let metadata = entry.metadata().unwrap();
+            let mode = metadata.permissions().mode() & 0o777;
+            let expected = if metadata.is_dir() { 0o700 } else { 0o600 };
+            assert_eq!(mode, expected, "{}", entry.path().display());
+        }
+    }
+}

@@ -101,6 +101,7 @@ impl Store {
     /// Opens (or creates) the store in `dir`. Only one process may have a
     /// store open at a time.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        restrict_to_owner(dir);
         let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open().map_err(|source| {
             let locked = matches!(&source, sled::Error::Io(error)
                 if error.kind() == std::io::ErrorKind::WouldBlock || error.to_string().contains("lock"));
@@ -115,6 +116,7 @@ impl Store {
                 }
             }
         })?;
+        restrict_files_to_owner(dir);
         Store::with_db(db, Some(dir.to_path_buf()))
     }
 
@@ -217,4 +219,66 @@ fn from_transaction(error: TransactionError<StoreError>) -> StoreError {
         TransactionError::Abort(error) => error,
         TransactionError::Storage(error) => StoreError::Storage(error),
     }
+}
+
+/// Creates the data folder readable by its owner only (0700), or narrows an
+/// existing one, whatever the umask: it holds health data, and no other local
+/// user may list or read it. A folder found wider is reported.
+fn restrict_to_owner(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if !dir.exists() {
+            // Errors surface when sled opens the folder.
+            let _ = std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir);
+        }
+        if let Ok(metadata) = std::fs::metadata(dir) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    mode = format!("{mode:o}"),
+                    "the data folder was readable by other users; narrowing it to 0700"
+                );
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Narrows every file in the data folder to 0600 (sled creates them with the
+/// umask's mode).
+fn restrict_files_to_owner(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(folder) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(metadata) = entry.metadata() else {
+                    continue;
+                };
+                let mode = metadata.permissions().mode() & 0o777;
+                if metadata.is_dir() {
+                    if mode & 0o077 != 0 {
+                        let _ =
+                            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700));
+                    }
+                    pending.push(path);
+                } else if mode & 0o077 != 0 {
+                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
