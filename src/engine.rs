@@ -183,7 +183,10 @@ impl Engine {
         if text.trim().is_empty() {
             return self.notice(&self.knowledge.practice.messages.empty);
         }
-        if text.chars().nth(self.limits.max_message_chars).is_some() {
+        // Counted before and after Unicode normalisation, which can expand a
+        // character eighteenfold ("ﷺ"): the limit bounds the work, not the bytes.
+        let too_long = |text: &str| text.chars().nth(self.limits.max_message_chars).is_some();
+        if too_long(text) || (!text.is_ascii() && too_long(&crate::text::normalize(text))) {
             return self.notice(&self.knowledge.practice.messages.too_long);
         }
         let tokens = self.analyzer.analyze(text);

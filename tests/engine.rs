@@ -257,4 +257,9 @@ fn hostile_input_never_panics_and_always_replies() {
     let too_long = &converse(&engine, &[&"a".repeat(10_000)])[0];
     assert_eq!(too_long.kind, ReplyKind::Notice);
     assert!(too_long.text.contains("short") && too_long.text.contains("999"));
+    // Under the limit as typed, eighteen times over it once normalised.
+    let expanding = "\u{FDFA}".repeat(2_000);
+    let too_long = &converse(&engine, &[&expanding])[0];
+    assert_eq!(too_long.kind, ReplyKind::Notice);
+    assert!(too_long.text.contains("short"), "{}", too_long.text);
 }
