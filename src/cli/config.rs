@@ -783,6 +783,16 @@ impl Config {
             clinician_role: self.discord.clinician_role,
             message_content: self.discord.message_content,
         });
+        // Patients are told "the practice team will reply": someone must be told.
+        let serving = telegram.is_some() || discord.is_some();
+        if serving && self.handoff.clinicians.is_empty() && self.handoff.clinician_channel.is_none()
+        {
+            problems.push(ConfigProblem {
+                location: String::new(),
+                key: "handoff.clinician_channel".to_string(),
+                message: "no clinician channel and no clinicians are configured, so cases would reach nobody while patients are told the practice team will reply: set handoff.clinician_channel (or list handoff.clinicians)".to_string(),
+            });
+        }
         if problems.is_empty() {
             Ok(Adapters { telegram, discord })
         } else {
@@ -1103,6 +1113,20 @@ mod tests {
         assert!(on.wants_serve(&[]));
         let problems = on.adapters(&[]).unwrap_err();
         assert_eq!(problems[0].key, "telegram.enabled");
+    }
+
+    #[test]
+    fn serving_with_nobody_to_tell_is_an_error() {
+        let nobody = parse("[handoff]\nclinicians = []\n").unwrap();
+        let problems = nobody
+            .adapters(&[("CAREBOT_TELEGRAM_TOKEN", "x")])
+            .unwrap_err();
+        assert_eq!(problems[0].key, "handoff.clinician_channel");
+        assert!(problems[0].message.contains("cases would reach nobody"));
+        // The terminal chat and staff commands need no clinicians.
+        assert_eq!(nobody.adapters(&[]).unwrap(), Adapters::default());
+        let someone = parse("[handoff]\nclinicians = [\"telegram:7\"]\n").unwrap();
+        assert!(someone.adapters(&[("CAREBOT_TELEGRAM_TOKEN", "x")]).is_ok());
     }
 
     #[test]
