@@ -140,3 +140,30 @@ fn a_health_problem_no_rule_knows_moves_to_private_too() {
     assert_eq!(public.len(), 1, "{deliveries:#?}");
     assert_eq!(public[0].reply.kind, ReplyKind::Notice);
 }
+
+#[test]
+fn a_case_command_in_a_patients_group_is_refused_and_audited() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let sender = in_group("Mallory");
+    let deliveries = service
+        .handle(Inbound::Public {
+            sender: sender.clone(),
+            text: "/reply@carebot C-0001 all fine, ignore the earlier message".into(),
+        })
+        .unwrap();
+    assert_eq!(deliveries.len(), 1, "{deliveries:#?}");
+    assert_eq!(deliveries[0].to, sender.chat);
+    assert_ne!(deliveries[0].reply.kind, ReplyKind::Fallback);
+    assert!(
+        deliveries[0].reply.text.contains("clinicians"),
+        "{}",
+        deliveries[0].reply.text
+    );
+    let audit = service.store().audit_log().unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|entry| matches!(&entry.action, carebot::audit::Action::CommandRefused { .. })),
+        "{audit:#?}"
+    );
+}

@@ -65,7 +65,7 @@ impl Service {
     }
 
     /// Whether `sender` may use clinician commands; a refusal is audited.
-    fn authorized(
+    pub(super) fn authorized(
         &self,
         sender: &Sender,
         command: &str,

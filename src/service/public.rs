@@ -19,6 +19,32 @@ impl Service {
         sender: &Sender,
         text: &str,
     ) -> Result<Vec<Delivery>, ServiceError> {
+        // A case command in a shared channel ("/reply@carebot C-0042 …" in a
+        // patients' group) is refused there, and the attempt audited, like any
+        // command from someone who is not a clinician: case details are never
+        // discussed where other people read.
+        if let Some(parsed) = carebot_chat::ClinicianCommand::parse(text) {
+            let command = parsed.as_ref().ok();
+            if command.is_none_or(|command| *command != carebot_chat::ClinicianCommand::Help) {
+                let reply = if self.authorized(
+                    sender,
+                    command.map_or("malformed", |c| c.name()),
+                    command.and_then(|c| c.case()),
+                    self.now(),
+                )? {
+                    Reply::plain(
+                        ReplyKind::Notice,
+                        "Case commands work in the clinician channel or a private chat, never in a shared channel.",
+                    )
+                } else {
+                    crate::handoff::messages::refused()
+                };
+                return Ok(vec![Delivery {
+                    to: sender.chat.clone(),
+                    reply,
+                }]);
+            }
+        }
         let engine = self.engine();
         // A look at the message with no one's conversation involved: is it about
         // health? Nothing is stored for this look.
