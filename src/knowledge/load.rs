@@ -277,7 +277,8 @@ impl Validator {
             .chars()
             .filter(char::is_ascii_digit)
             .count();
-        if !emergency_number.is_empty() && !(dialable && (2..=15).contains(&digits)) {
+        let valid = dialable && (2..=15).contains(&digits);
+        if !emergency_number.is_empty() && !valid {
             self.error(
                 source,
                 &raw.emergency_number,
