@@ -8,6 +8,7 @@
 //! and leaves storage, handoff and delivery to its callers.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -94,6 +95,9 @@ pub struct Engine {
     matcher: ConceptMatcher,
     /// Whether a message reports a health problem now, rules or not.
     health: HealthDetector,
+    /// The red-flag screen's signs and questions, read once from its rules:
+    /// every message that is not an emergency is checked against them.
+    screen: Screen,
     triage: Triage,
     faq: FaqIndex,
     limits: Limits,
@@ -134,11 +138,13 @@ impl Engine {
         let triage = Triage::new(&knowledge, &matcher);
         let faq = FaqIndex::new(&knowledge.faqs, &analyzer);
         let health = HealthDetector::new(&analyzer);
+        let screen = Screen::new(&knowledge, &matcher);
         Engine {
             knowledge,
             analyzer,
             matcher,
             health,
+            screen,
             triage,
             faq,
             limits,
@@ -254,12 +260,12 @@ impl Engine {
     /// the message from the FAQ.
     fn mark_health_problem(&self, problems: &[crate::health::Problem], statuses: &mut [Status]) {
         let concepts = &self.knowledge.concepts;
-        let mut affirmed = statuses
+        let affirmed = statuses
             .iter()
             .zip(concepts)
             .filter(|(status, _)| **status == Status::Present)
             .map(|(_, concept)| concept);
-        if !problems.is_empty() || affirmed.any(|concept| !concept.neutral) {
+        if crate::health::reports_problem(problems, affirmed) {
             if let Some(index) = self.matcher.index(HEALTH_PROBLEM) {
                 statuses[index] = Status::Present;
             }
@@ -346,24 +352,8 @@ impl Engine {
     /// or above look for that `rule` does not name: an affirmed mention of a
     /// screen sign outside every finding of the rule's own conditions.
     fn screen_sign_unweighed(&self, rule: &TriageRule, message: &Message, from: Level) -> bool {
-        let concept_indexes = |rule: &TriageRule| -> Vec<usize> {
-            rule.when
-                .all
-                .iter()
-                .chain(&rule.when.any)
-                .filter(|id| id.as_str() != HEALTH_PROBLEM)
-                .filter_map(|id| self.matcher.index(id))
-                .collect()
-        };
-        let signs: Vec<usize> = self
-            .knowledge
-            .rules
-            .iter()
-            .filter(|r| r.screen && r.level >= from)
-            .flat_map(concept_indexes)
-            .collect();
-        let named = concept_indexes(rule);
-        let weighed: Vec<&std::ops::Range<usize>> = message
+        let named = named_concepts(rule, &self.matcher);
+        let weighed: Vec<&Range<usize>> = message
             .mentions
             .iter()
             .filter(|(concept, mention)| {
@@ -376,10 +366,8 @@ impl Engine {
             .collect();
         message.mentions.iter().any(|(concept, mention)| {
             mention.affirmed()
-                && signs.contains(&(*concept as usize))
-                && !weighed
-                    .iter()
-                    .any(|other| mention.span.start < other.end && other.start < mention.span.end)
+                && self.screen.is_sign(*concept as usize, from)
+                && !weighed.iter().any(|other| overlap(&mention.span, other))
         })
     }
 
@@ -409,12 +397,10 @@ impl Engine {
     /// Whether the red-flag screen has already asked its questions in this
     /// episode.
     fn screened(&self, facts: &Facts) -> bool {
-        self.knowledge
-            .rules
+        self.screen
+            .asks
             .iter()
-            .filter(|rule| rule.screen)
-            .flat_map(|rule| &rule.asks)
-            .any(|ask| facts.asked.contains(&ask.about))
+            .any(|about| facts.asked.contains(about))
     }
 
     /// Whether the message reports a problem that the knowledge base did not
@@ -423,7 +409,7 @@ impl Engine {
     /// "sore") are accounted for by any finding. A rule that decides on part of
     /// a message must not send a patient home with the rest unread.
     fn unexplained(&self, facts: &Facts, message: &Message) -> bool {
-        let recognised: Vec<&std::ops::Range<usize>> = message
+        let recognised: Vec<&Range<usize>> = message
             .mentions
             .iter()
             .filter(|(_, mention)| mention.affirmed() || mention.absent_phrase)
@@ -439,9 +425,7 @@ impl Engine {
             || facts.concepts[..concepts].contains(&Status::Present);
         message.problems.iter().any(|problem| {
             let span = &problem.mention.span;
-            let overlaps = recognised
-                .iter()
-                .any(|other| span.start < other.end && other.start < span.end);
+            let overlaps = recognised.iter().any(|other| overlap(span, other));
             let accounted = overlaps || (problem.generic && any_finding);
             !accounted
         })
@@ -692,6 +676,60 @@ impl Engine {
             ..Reply::plain(ReplyKind::Answer, entry.answer.clone())
         })
     }
+}
+
+/// What the red-flag screen's rules (`screen = true`) look for and ask.
+#[derive(Debug)]
+struct Screen {
+    /// Each concept a screen rule names (but the built-in health problem), with
+    /// the rule's level.
+    signs: Vec<(usize, Level)>,
+    /// What the screen's questions ask about.
+    asks: Vec<AskAbout>,
+}
+
+impl Screen {
+    fn new(knowledge: &Knowledge, matcher: &ConceptMatcher) -> Screen {
+        let rules = knowledge.rules.iter().filter(|rule| rule.screen);
+        Screen {
+            signs: rules
+                .clone()
+                .flat_map(|rule| {
+                    named_concepts(rule, matcher)
+                        .into_iter()
+                        .map(move |concept| (concept, rule.level))
+                })
+                .collect(),
+            asks: rules
+                .flat_map(|rule| &rule.asks)
+                .map(|ask| ask.about.clone())
+                .collect(),
+        }
+    }
+
+    /// Whether `concept` is a sign of a screen rule of level `from` or above.
+    fn is_sign(&self, concept: usize, from: Level) -> bool {
+        self.signs
+            .iter()
+            .any(|&(sign, level)| sign == concept && level >= from)
+    }
+}
+
+/// The concepts a rule's conditions name (`when.all` and `when.any`), the
+/// built-in health problem aside.
+fn named_concepts(rule: &TriageRule, matcher: &ConceptMatcher) -> Vec<usize> {
+    rule.when
+        .all
+        .iter()
+        .chain(&rule.when.any)
+        .filter(|id| id.as_str() != HEALTH_PROBLEM)
+        .filter_map(|id| matcher.index(id))
+        .collect()
+}
+
+/// Whether two spans of tokens share a token.
+fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
 }
 
 /// A message as the stages see it.

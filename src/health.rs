@@ -613,27 +613,6 @@ impl HealthDetector {
         }
     }
 
-    /// Whether `tokens` report a health problem happening now: a built-in
-    /// problem word or a knowledge-base finding that is not neutral, affirmed
-    /// (not denied, past or hypothetical). `affirmed_findings` are the
-    /// knowledge base's concepts found affirmed in the message.
-    pub fn reports_problem<'a>(
-        &self,
-        tokens: &[Token],
-        mut affirmed_findings: impl Iterator<Item = &'a Concept>,
-    ) -> bool {
-        affirmed_findings.any(|concept| !concept.neutral) || !self.problems(tokens).is_empty()
-    }
-
-    /// The built-in problem words the message affirms, as written after
-    /// correction (for `--explain`).
-    pub fn problem_words(&self, tokens: &[Token]) -> Vec<String> {
-        self.problems(tokens)
-            .into_iter()
-            .map(|problem| problem.mention.words)
-            .collect()
-    }
-
     /// The built-in problem words the message affirms, where they stand.
     pub fn problems(&self, tokens: &[Token]) -> Vec<Problem> {
         self.matcher
@@ -648,6 +627,17 @@ impl HealthDetector {
     }
 }
 
+/// Whether a message reports a health problem happening now: a built-in
+/// problem word (`problems`, from [`HealthDetector::problems`]) or a finding
+/// of the knowledge base that is not neutral, affirmed (not denied, past or
+/// hypothetical).
+pub fn reports_problem<'a>(
+    problems: &[Problem],
+    mut affirmed_findings: impl Iterator<Item = &'a Concept>,
+) -> bool {
+    !problems.is_empty() || affirmed_findings.any(|concept| !concept.neutral)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,7 +646,10 @@ mod tests {
     fn reports(text: &str) -> bool {
         let analyzer = Analyzer::new(&HashMap::new());
         let detector = HealthDetector::new(&analyzer);
-        detector.reports_problem(&analyzer.analyze(text), std::iter::empty())
+        reports_problem(
+            &detector.problems(&analyzer.analyze(text)),
+            std::iter::empty(),
+        )
     }
 
     #[test]
