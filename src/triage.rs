@@ -112,7 +112,7 @@ impl Triage {
     }
 
     fn decide_among(&self, knowledge: &Knowledge, facts: &Facts, screen: bool) -> Decision {
-        let mut best: Option<(Level, usize, usize)> = None;
+        let mut best: Option<(Level, (bool, usize), usize)> = None;
         let mut undecided: Option<(Level, usize, usize)> = None;
         for (index, (compiled, rule)) in self.rules.iter().zip(&knowledge.rules).enumerate() {
             if rule.screen != screen {
@@ -120,7 +120,8 @@ impl Triage {
             }
             match evaluate(compiled, rule, facts) {
                 Evaluation::Matches => {
-                    let specificity = rule.when.count();
+                    // Topic rules before general ones, then the more conditions the better.
+                    let specificity = (!rule.general, rule.when.count());
                     let better = best.is_none_or(|(level, best_specificity, _)| {
                         (rule.level, specificity) > (level, best_specificity)
                     });
@@ -198,16 +199,24 @@ fn and(truths: impl IntoIterator<Item = Truth>) -> Truth {
     result
 }
 
-fn or(truths: impl IntoIterator<Item = Truth>) -> Truth {
-    let mut result = Truth::No;
+/// At least `count` of `truths` hold: yes once `count` are yes, no once too few
+/// could still be, unknown in between. With a count of 1 this is `or`.
+fn at_least(count: usize, truths: impl IntoIterator<Item = Truth>) -> Truth {
+    let (mut yes, mut unknown) = (0, 0);
     for truth in truths {
         match truth {
-            Truth::Yes => return Truth::Yes,
-            Truth::Unknown => result = Truth::Unknown,
+            Truth::Yes => yes += 1,
+            Truth::Unknown => unknown += 1,
             Truth::No => {}
         }
     }
-    result
+    if yes >= count {
+        Truth::Yes
+    } else if yes + unknown >= count {
+        Truth::Unknown
+    } else {
+        Truth::No
+    }
 }
 
 /// A bound on a value the message may not give. `unknown` is the truth when the
@@ -265,11 +274,14 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
     let any = if when.any.is_empty() {
         Truth::Yes
     } else {
-        or(compiled
-            .any
-            .iter()
-            .zip(&when.any)
-            .map(|(&i, id)| concept(i, id)))
+        at_least(
+            when.any_at_least,
+            compiled
+                .any
+                .iter()
+                .zip(&when.any)
+                .map(|(&i, id)| concept(i, id)),
+        )
     };
     let none = and(compiled
         .none
@@ -451,6 +463,30 @@ absent_words = ["can walk"]
 [[concept]]
 id = "fever"
 words = ["fever"]
+[[concept]]
+id = "confused"
+words = ["confused"]
+[[concept]]
+id = "clammy"
+words = ["clammy"]
+
+[[rule]]
+id = "two-signs-of-serious-illness"
+level = "emergency"
+general = true
+when.any = ["fever", "confused", "clammy"]
+when.at_least = 2
+advice = "call {emergency_number}"
+reviewed = 2026-11-01
+owner = "T"
+
+[[rule]]
+id = "feverish-and-confused"
+level = "emergency"
+when.all = ["fever", "confused"]
+advice = "call {emergency_number}, topic advice"
+reviewed = 2026-11-01
+owner = "T"
 
 [[rule]]
 id = "ottawa"
@@ -620,6 +656,54 @@ question = "How old?"
         assert_eq!(
             triage.decide(&knowledge, &f),
             Decision::Ask { rule: baby, ask: 0 }
+        );
+    }
+
+    #[test]
+    fn a_scored_rule_needs_as_many_signs_as_it_names() {
+        let (knowledge, matcher, triage) = setup();
+        let scored = rule_index(&knowledge, "two-signs-of-serious-illness");
+        let one = facts(&matcher, &[("confused", Status::Present)]);
+        assert_eq!(
+            triage.evaluate(&knowledge, scored, &one),
+            Evaluation::DoesNotMatch
+        );
+        let two = facts(
+            &matcher,
+            &[("confused", Status::Present), ("clammy", Status::Present)],
+        );
+        assert_eq!(
+            triage.decide(&knowledge, &two),
+            Decision::Advise { rule: scored }
+        );
+        // A denied sign does not count towards the score.
+        let denied = facts(
+            &matcher,
+            &[("confused", Status::Present), ("clammy", Status::Absent)],
+        );
+        assert_eq!(
+            triage.evaluate(&knowledge, scored, &denied),
+            Evaluation::DoesNotMatch
+        );
+    }
+
+    #[test]
+    fn a_topic_rule_gives_its_advice_before_a_general_rule_of_the_same_level() {
+        let (knowledge, matcher, triage) = setup();
+        let all_three = facts(
+            &matcher,
+            &[
+                ("fever", Status::Present),
+                ("confused", Status::Present),
+                ("clammy", Status::Present),
+            ],
+        );
+        // The general rule states three signs, the topic rule two: the topic wins.
+        assert_eq!(
+            triage.decide(&knowledge, &all_three),
+            Decision::Advise {
+                rule: rule_index(&knowledge, "feverish-and-confused")
+            }
         );
     }
 }

@@ -120,6 +120,20 @@ fn conditions_and_follow_ups_are_validated() {
 }
 
 #[test]
+fn a_score_of_signs_must_fit_the_signs_it_counts() {
+    let too_many = format!("{RULE_HEAD}when.any = [\"fever\", \"swelling\"]\nwhen.at_least = 3\n");
+    assert_eq!(
+        problems(&[("r.toml", &too_many)]),
+        ["r.toml:8:17: error: `when.at_least = 3` must be between 1 and the 2 concepts of `when.any`"]
+    );
+    let nothing_to_count = format!("{RULE_HEAD}when.all = [\"fever\"]\nwhen.at_least = 2\n");
+    assert_eq!(
+        problems(&[("r.toml", &nothing_to_count)]),
+        ["r.toml:8:17: error: `when.at_least` counts the concepts of `when.any`: list them there"]
+    );
+}
+
+#[test]
 fn bad_practice_settings_and_non_utf8_files_are_reported() {
     let dir = temp_knowledge(&[("x.toml", "")]);
     let practice = std::fs::read_to_string(dir.path().join("practice.toml")).unwrap();

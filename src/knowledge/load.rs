@@ -746,6 +746,7 @@ impl Validator {
             when,
             handoff: raw.handoff,
             screen: raw.screen,
+            general: raw.general,
             advice: advice?.trim().to_string(),
             asks,
             review: review?,
@@ -779,6 +780,32 @@ impl Validator {
         let all = concepts(&raw.all, self);
         let any = concepts(&raw.any, self);
         let none = concepts(&raw.none, self);
+        let any_at_least = match &raw.at_least {
+            None => 1,
+            Some(count) if raw.any.is_empty() => {
+                self.error(
+                    source,
+                    count,
+                    "`when.at_least` counts the concepts of `when.any`: list them there",
+                );
+                1
+            }
+            Some(count) => match usize::try_from(*count.get_ref()) {
+                Ok(n) if (1..=any.len()).contains(&n) => n,
+                _ => {
+                    self.error(
+                        source,
+                        count,
+                        format!(
+                            "`when.at_least = {}` must be between 1 and the {} concepts of `when.any`",
+                            count.get_ref(),
+                            any.len()
+                        ),
+                    );
+                    1
+                }
+            },
+        };
         let duration = |value: &Option<Spanned<String>>, this: &mut Self| {
             let value = value.as_ref()?;
             parse_duration_days(value.get_ref())
@@ -800,6 +827,7 @@ impl Validator {
         Conditions {
             all,
             any,
+            any_at_least,
             none,
             age_below_days,
             age_at_least_days,

@@ -102,12 +102,14 @@ pub struct FaqEntry {
 }
 
 /// What a triage rule needs to be true of the message (and follow-up answers).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Conditions {
     /// Every one of these concepts present.
     pub all: Vec<String>,
-    /// At least one of these present (ignored when empty).
+    /// At least `any_at_least` of these present (ignored when empty).
     pub any: Vec<String>,
+    /// How many of `any` must be present: 1 unless the rule scores several signs.
+    pub any_at_least: usize,
     /// None of these present.
     pub none: Vec<String>,
     /// Age bounds in days.
@@ -127,7 +129,11 @@ impl Conditions {
     /// more specific, which breaks ties between rules of the same level.
     pub fn count(&self) -> usize {
         self.all.len()
-            + usize::from(!self.any.is_empty())
+            + if self.any.is_empty() {
+                0
+            } else {
+                self.any_at_least
+            }
             + self.none.len()
             + [
                 self.age_below_days,
@@ -188,6 +194,9 @@ pub struct TriageRule {
     /// A step of the red-flag screen: considered only for a message that
     /// reports a health problem when no other rule decides about it.
     pub screen: bool,
+    /// A rule across topics (signs of serious illness, whatever the cause): at the
+    /// same level, a topic rule that also matches gives its more specific advice.
+    pub general: bool,
     /// The advice in Markdown, placeholders already filled in.
     pub advice: String,
     pub asks: Vec<Ask>,

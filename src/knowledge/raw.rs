@@ -104,6 +104,8 @@ pub struct RawRule {
     pub handoff: bool,
     #[serde(default)]
     pub screen: bool,
+    #[serde(default)]
+    pub general: bool,
     pub advice: Spanned<String>,
     #[serde(default)]
     pub ask: Vec<Spanned<RawAsk>>,
@@ -128,6 +130,9 @@ pub struct RawWhen {
     pub any: Vec<Spanned<String>>,
     #[serde(default)]
     pub none: Vec<Spanned<String>>,
+    /// How many of `any` must be present (1 when not given): a score of signs,
+    /// such as two signs of serious illness from different body systems.
+    pub at_least: Option<Spanned<i64>>,
     pub age_below: Option<Spanned<String>>,
     pub age_at_least: Option<Spanned<String>>,
     pub temperature_at_least: Option<Spanned<String>>,
