@@ -447,6 +447,8 @@ pub const HYPOTHETICAL: &[&str] = &[
     "learn about",
     "worried about getting",
     "what causes",
+    "cause",
+    "causes",
     "what is a",
     "what is an",
     "what happens when",
@@ -485,6 +487,8 @@ pub const WEAK_HYPOTHETICAL: &[&str] = &[
     "how to stop",
     "tips on",
     "tips for",
+    "cause",
+    "causes",
 ];
 
 /// Words that anchor a message in the present, as happening now: they undo a
