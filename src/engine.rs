@@ -198,7 +198,7 @@ impl Engine {
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
         let mut statuses = self.matcher.statuses(&mentions);
-        let problems = self.health.problems(&tokens);
+        let problems = self.everyday_senses_removed(self.health.problems(&tokens), &mentions);
         self.mark_health_problem(&problems, &mut statuses);
         let candidates = self.faq.rank(&tokens, &self.analyzer, EXPLAIN_CANDIDATES);
         let mut explanation = Explanation {
@@ -253,6 +253,31 @@ impl Engine {
             explanation.modifiers = modifiers;
         }
         Outcome { reply, explanation }
+    }
+
+    /// Word sense for the built-in problem words: a problem word inside a longer
+    /// phrase of a neutral concept ("confused about my bill") has that phrase's
+    /// everyday meaning, as the practice wrote it, and is not a problem.
+    fn everyday_senses_removed(
+        &self,
+        problems: Vec<crate::health::Problem>,
+        mentions: &[(u32, Mention)],
+    ) -> Vec<crate::health::Problem> {
+        problems
+            .into_iter()
+            .filter(|problem| {
+                let word = &problem.mention.span;
+                !mentions.iter().any(|(concept, mention)| {
+                    let phrase = &mention.span;
+                    self.matcher.is_neutral(*concept as usize)
+                        && !self.matcher.is_overlay(*concept as usize)
+                        && mention.affirmed()
+                        && phrase.len() > word.len()
+                        && phrase.start <= word.start
+                        && word.end <= phrase.end
+                })
+            })
+            .collect()
     }
 
     /// Sets the built-in health-problem finding when the message reports a

@@ -503,6 +503,11 @@ impl ConceptMatcher {
         self.neutral[index]
     }
 
+    /// Whether concept number `index` is an overlay (restates other concepts' words).
+    pub fn is_overlay(&self, index: usize) -> bool {
+        self.overlay[index]
+    }
+
     /// The id of concept number `index`.
     pub fn id(&self, index: usize) -> &str {
         &self.ids[index]

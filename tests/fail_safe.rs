@@ -163,3 +163,37 @@ fn a_baby_age_is_not_asked_of_an_adult() {
         );
     }
 }
+
+#[test]
+fn two_signs_of_serious_illness_from_different_body_systems_are_an_emergency() {
+    let engine = shipped_engine();
+    for text in [
+        "not sure what's going on but I'm breathless and clammy all of a sudden",
+        "my grandad has a water infection and today he's muddled and not making sense, temp 38.6",
+        "she's gone ice cold and is mumbling, we found her on the kitchen floor",
+        "blood in my poo this morning and I nearly fainted on the loo",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_eq!(
+            reply.level,
+            Some(Level::Emergency),
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+    // One sign alone, or a sign in its everyday sense, is not scored.
+    for text in [
+        "I've been a bit breathless on hills for a few months",
+        "I'm confused about my bill, can someone explain the charges?",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_ne!(
+            reply.level,
+            Some(Level::Emergency),
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+    let reply = &converse(&engine, &["I'm confused about my bill"])[0];
+    assert_eq!(reply.entry.as_deref(), Some("billing-questions"));
+}

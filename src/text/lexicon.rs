@@ -126,6 +126,12 @@ pub const CLINICAL_TERMS: &[(&str, &str)] = &[
     ("pt", "patient"),
     ("x1h", "for 1 hour"),
     ("lkw", "last known well"),
+    ("c/o", "complains of"),
+    ("n/v", "nausea and vomiting"),
+    ("lbp", "low back pain"),
+    ("bilat", "both sides"),
+    ("ams", "confused"),
+    ("cva", "stroke"),
 ];
 
 pub const TEXT_SPEAK: &[(&str, &str)] = &[
