@@ -197,3 +197,38 @@ fn two_signs_of_serious_illness_from_different_body_systems_are_an_emergency() {
     let reply = &converse(&engine, &["I'm confused about my bill"])[0];
     assert_eq!(reply.entry.as_deref(), Some("billing-questions"));
 }
+
+#[test]
+fn readings_from_a_home_monitor_or_clinical_notes_are_read_by_their_band() {
+    let engine = shipped_engine();
+    for (text, level) in [
+        (
+            "my oximeter says 87% and I feel rough",
+            Some(Level::Emergency),
+        ),
+        ("62F, T1DM, BM 1.8, GCS 12", Some(Level::Emergency)),
+        (
+            "bp 188/126 and my left arm feels weak",
+            Some(Level::Emergency),
+        ),
+        (
+            "home monitor says 184/112, I feel fine",
+            Some(Level::Urgent),
+        ),
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_eq!(
+            reply.level,
+            level,
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+    // A normal reading is no finding at all.
+    let reply = &converse(
+        &engine,
+        &["my bp was 124/78 at the pharmacy, when is my review due?"],
+    )[0];
+    assert_ne!(reply.level, Some(Level::Emergency));
+    assert_ne!(reply.level, Some(Level::Urgent));
+}

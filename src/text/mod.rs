@@ -8,6 +8,7 @@
 pub mod lexicon;
 pub mod normalize;
 pub mod spelling;
+pub mod vitals;
 
 use std::collections::{HashMap, HashSet};
 
@@ -168,7 +169,7 @@ impl Analyzer {
     }
 
     fn tokens(&self, text: &str, correct: bool) -> Vec<Token> {
-        normalize::words(&normalize(text))
+        normalize::words(&vitals::annotate(&normalize(text)))
             .into_iter()
             .map(|raw| {
                 let corrected = if correct {

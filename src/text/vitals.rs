@@ -1,0 +1,316 @@
+//! Readings patients and carers copy from home monitors and clinical notes
+//! ("BP 186/124", "sats 89%", "pulse 140", "BM 1.9", "GCS 13"), put into words
+//! a knowledge file can name: "blood pressure reading very high", "oxygen
+//! reading very low". The number alone means nothing to a phrase matcher; the
+//! words placed right after it do, and they share its clause, so "my sats were
+//! 88 last week" is read as past like any other finding.
+//!
+//! The bands follow NEWS2 (Royal College of Physicians, 2017) for oxygen,
+//! pulse, breathing rate and consciousness, NICE NG136 for blood pressure and
+//! the NHS / ADA hypoglycaemia thresholds for blood sugar. They only name a
+//! band; what each band leads to is written by clinicians in `knowledge/`.
+
+/// The words each kind of reading is introduced by.
+const BLOOD_PRESSURE: &[&str] = &["bp", "b/p", "pressure", "pressures", "bloodpressure"];
+const OXYGEN: &[&str] = &[
+    "sats",
+    "sat",
+    "spo2",
+    "sp02",
+    "o2",
+    "oxygen",
+    "saturation",
+    "saturations",
+    "oximeter",
+];
+const PULSE: &[&str] = &["pulse", "hr", "rate", "heartrate"];
+const BREATHING_RATE: &[&str] = &["rr", "resps", "respirations"];
+const SUGAR: &[&str] = &[
+    "bm",
+    "bms",
+    "sugar",
+    "sugars",
+    "glucose",
+    "bg",
+    "cbg",
+    "glucometer",
+];
+const CONSCIOUSNESS: &[&str] = &["gcs"];
+
+/// How many words a reading may follow its cue by ("sats are only 89").
+const CUE_REACH: usize = 3;
+
+/// `text` (already normalised) with the words for each reading placed after it.
+pub fn annotate(text: &str) -> String {
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let chunks: Vec<&str> = text.split(' ').collect();
+    let mut out = String::with_capacity(text.len() + 32);
+    for (index, chunk) in chunks.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        let (body, punctuation) = split_trailing_punctuation(chunk);
+        out.push_str(body);
+        if let Some(words) = reading(&chunks, index, body) {
+            out.push(' ');
+            out.push_str(words);
+        }
+        out.push_str(punctuation);
+    }
+    out
+}
+
+/// The words for the reading `body` (chunk number `index`), if it is one.
+fn reading(chunks: &[&str], index: usize, body: &str) -> Option<&'static str> {
+    if let Some((systolic, diastolic)) = pressure(body) {
+        // A "168/112" is a blood pressure without a cue; "12/05" (a date) and
+        // "35/40" (weeks of pregnancy) are not in the range.
+        return blood_pressure_band(systolic, diastolic);
+    }
+    let cue = cue_before(chunks, index);
+    let value = number(body)?;
+    let unit = chunks
+        .get(index + 1)
+        .map(|next| split_trailing_punctuation(next).0);
+    // "150 bpm" needs no cue before it.
+    if unit == Some("bpm") || cue == Some(Cue::Pulse) {
+        return pulse_band(value);
+    }
+    match cue? {
+        Cue::Oxygen => oxygen_band(value),
+        Cue::BreathingRate => breathing_rate_band(value),
+        Cue::Sugar => sugar_band(value, unit == Some("mg/dl") || unit == Some("mg")),
+        Cue::Consciousness => consciousness_band(value),
+        Cue::Pulse => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    Oxygen,
+    Pulse,
+    BreathingRate,
+    Sugar,
+    Consciousness,
+}
+
+/// The nearest cue word in the few words before chunk `index`, stopping at
+/// another number (the cue belongs to that one) or a clause break.
+fn cue_before(chunks: &[&str], index: usize) -> Option<Cue> {
+    for back in 1..=CUE_REACH.min(index) {
+        let (word, punctuation) = split_trailing_punctuation(chunks[index - back]);
+        if !punctuation.is_empty() && back > 1 {
+            return None;
+        }
+        if number(word).is_some() || pressure(word).is_some() {
+            return None;
+        }
+        let word = word.trim_end_matches(['=', ':']);
+        let before = index
+            .checked_sub(back + 1)
+            .map(|i| split_trailing_punctuation(chunks[i]).0);
+        let kind = if word == "rate" && matches!(before, Some("breathing" | "respiratory" | "resp"))
+        {
+            Cue::BreathingRate
+        } else if OXYGEN.contains(&word) {
+            Cue::Oxygen
+        } else if PULSE.contains(&word) {
+            Cue::Pulse
+        } else if BREATHING_RATE.contains(&word) {
+            Cue::BreathingRate
+        } else if SUGAR.contains(&word) {
+            Cue::Sugar
+        } else if CONSCIOUSNESS.contains(&word) {
+            Cue::Consciousness
+        } else if BLOOD_PRESSURE.contains(&word) {
+            // "pressure 90" without a diastolic: not read.
+            return None;
+        } else {
+            continue;
+        };
+        return Some(kind);
+    }
+    None
+}
+
+/// A chunk without the punctuation that ends it, and that punctuation.
+fn split_trailing_punctuation(chunk: &str) -> (&str, &str) {
+    let body = chunk.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);
+    (body, &chunk[body.len()..])
+}
+
+/// A plain number ("89", "1.9", "89%", "(89").
+fn number(word: &str) -> Option<f64> {
+    let word = word
+        .trim_start_matches(['(', '=', ':'])
+        .trim_end_matches('%');
+    if word.is_empty() || word.len() > 6 || !word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    word.parse().ok()
+}
+
+/// "168/112" as a plausible systolic over diastolic pressure.
+fn pressure(word: &str) -> Option<(f64, f64)> {
+    let (top, bottom) = word.split_once('/')?;
+    let (top, bottom): (f64, f64) = (number(top)?, number(bottom)?);
+    ((70.0..=300.0).contains(&top) && (40.0..=200.0).contains(&bottom) && top > bottom)
+        .then_some((top, bottom))
+}
+
+/// NICE NG136: 180/120 and over is severe; 140/90 and over is high. A systolic
+/// of 90 or below scores 3 in NEWS2.
+fn blood_pressure_band(systolic: f64, diastolic: f64) -> Option<&'static str> {
+    if systolic >= 180.0 || diastolic >= 120.0 {
+        Some("blood pressure reading very high")
+    } else if systolic >= 140.0 || diastolic >= 90.0 {
+        Some("blood pressure reading high")
+    } else if systolic <= 90.0 {
+        Some("blood pressure reading low")
+    } else {
+        None
+    }
+}
+
+/// NEWS2 scale 1: 91% or below scores 3, 92–93% scores 2, 94–95% scores 1.
+fn oxygen_band(value: f64) -> Option<&'static str> {
+    if !(50.0..=100.0).contains(&value) {
+        None
+    } else if value <= 91.0 {
+        Some("oxygen reading very low")
+    } else if value <= 94.0 {
+        Some("oxygen reading low")
+    } else {
+        None
+    }
+}
+
+/// NEWS2: 131 and over or 40 and below score 3.
+fn pulse_band(value: f64) -> Option<&'static str> {
+    if !(20.0..=250.0).contains(&value) {
+        None
+    } else if value >= 131.0 {
+        Some("pulse reading very fast")
+    } else if value <= 40.0 {
+        Some("pulse reading very slow")
+    } else {
+        None
+    }
+}
+
+/// NEWS2: 25 breaths a minute and over or 8 and below score 3.
+fn breathing_rate_band(value: f64) -> Option<&'static str> {
+    if !(2.0..=80.0).contains(&value) {
+        None
+    } else if value >= 25.0 {
+        Some("breathing rate reading very fast")
+    } else if value <= 8.0 {
+        Some("breathing rate reading very slow")
+    } else {
+        None
+    }
+}
+
+/// Blood sugar in mmol/L (UK, most of the world) or mg/dL (US): below 4 mmol/L
+/// (70 mg/dL) is a hypo, below 3 (54) a severe one (ADA level 2); 20 mmol/L
+/// (360 mg/dL) and over is very high. Values from 20 to 40 without a unit could
+/// be either and are left unread.
+fn sugar_band(value: f64, milligrams: bool) -> Option<&'static str> {
+    let mmol = if milligrams || value >= 40.0 {
+        value / 18.0
+    } else if value >= 20.0 {
+        return None;
+    } else {
+        value
+    };
+    if mmol <= 0.5 {
+        None
+    } else if mmol < 3.0 {
+        Some("sugar reading very low")
+    } else if mmol < 4.0 {
+        Some("sugar reading low")
+    } else if (20.0..60.0).contains(&mmol) {
+        Some("sugar reading very high")
+    } else {
+        None
+    }
+}
+
+/// Glasgow Coma Scale: below 15 is reduced consciousness (NEWS2 scores any new
+/// change 3); 8 or below is unresponsive.
+fn consciousness_band(value: f64) -> Option<&'static str> {
+    if value.fract() != 0.0 || !(3.0..=15.0).contains(&value) {
+        None
+    } else if value <= 8.0 {
+        Some("consciousness reading very reduced")
+    } else if value < 15.0 {
+        Some("consciousness reading reduced")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_get_the_words_of_their_band() {
+        for (text, words) in [
+            (
+                "bp 186/124 and a headache",
+                "blood pressure reading very high",
+            ),
+            ("home bp 168/112, headache", "blood pressure reading high"),
+            (
+                "it was 82/50 when the paramedic took it",
+                "blood pressure reading low",
+            ),
+            ("sats 89% on air", "oxygen reading very low"),
+            ("his oxygen is only 93", "oxygen reading low"),
+            ("pulse 140 and sweaty", "pulse reading very fast"),
+            ("heart rate 38", "pulse reading very slow"),
+            ("my watch says 150 bpm", "pulse reading very fast"),
+            ("rr 32", "breathing rate reading very fast"),
+            ("breathing rate 30", "breathing rate reading very fast"),
+            ("bm 1.9, drowsy", "sugar reading very low"),
+            ("sugar is 3.4", "sugar reading low"),
+            ("glucose 52 mg/dl", "sugar reading very low"),
+            ("blood sugar 450", "sugar reading very high"),
+            ("gcs 13", "consciousness reading reduced"),
+        ] {
+            let annotated = annotate(text);
+            assert!(annotated.contains(words), "{text:?} → {annotated:?}");
+        }
+    }
+
+    #[test]
+    fn normal_readings_dates_weeks_and_other_numbers_get_no_words() {
+        for text in [
+            "bp 124/78, all fine",
+            "sats 98%",
+            "pulse 72",
+            "appointment on 12/05 at 9",
+            "35/40 with a headache",
+            "I'm 89 years old",
+            "took 2 tablets at 3",
+            "gcs 15",
+            "sugar 6.2",
+            "my son is 3, temp 39",
+        ] {
+            assert_eq!(annotate(text), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_words_stay_inside_the_readings_clause() {
+        assert_eq!(
+            annotate("sats 88, feel ok"),
+            "sats 88 oxygen reading very low, feel ok"
+        );
+        // The cue belongs to the nearest number: "pulse 80, 88" is not read as oxygen.
+        assert_eq!(annotate("pulse 80 88"), "pulse 80 88");
+    }
+}
