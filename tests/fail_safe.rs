@@ -232,3 +232,23 @@ fn readings_from_a_home_monitor_or_clinical_notes_are_read_by_their_band() {
     assert_ne!(reply.level, Some(Level::Emergency));
     assert_ne!(reply.level, Some(Level::Urgent));
 }
+
+#[test]
+fn the_worst_headache_is_a_red_flag_that_a_bad_headache_is_not() {
+    let engine = shipped_engine();
+    let worst = &converse(
+        &engine,
+        &["worst headache of my life, came on a minute ago"],
+    )[0];
+    assert_eq!(worst.level, Some(Level::Emergency), "{}", worst.text);
+    let bad = &converse(
+        &engine,
+        &["got a bad headache since this morning, had a late night"],
+    )[0];
+    assert_ne!(
+        bad.level,
+        Some(Level::Emergency),
+        "{}",
+        carebot::kbtest::describe(bad)
+    );
+}

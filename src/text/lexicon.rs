@@ -849,8 +849,8 @@ pub const IRREGULAR_FORMS: &[(&str, &str)] = &[
     ("people", "person"),
     ("mice", "mouse"),
     ("better", "good"),
-    ("worse", "bad"),
-    ("worst", "bad"),
+    // Not "worse"/"worst" → "bad": "the worst headache of my life" is a red
+    // flag that "a bad headache" is not.
 ];
 
 /// Groups of general-English words that mean the same in a question to a
