@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use carebot_chat::{Bot, DeliveryError, Outbound, OutboundId, Purpose};
@@ -39,6 +39,10 @@ pub(crate) struct Inner {
     sent_parts: Mutex<HashMap<OutboundId, usize>>,
     pub buttons: ButtonIds,
     pub connected: AtomicBool,
+    /// Gateway sessions established (READY or RESUMED) since start: the
+    /// reconnect loop tells a working connection that dropped from one that
+    /// never came up.
+    sessions: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -107,6 +111,7 @@ impl Discord {
                 sent_parts: Mutex::new(HashMap::new()),
                 buttons: ButtonIds::default(),
                 connected: AtomicBool::new(false),
+                sessions: AtomicU64::new(0),
             }),
         })
     }
@@ -173,6 +178,17 @@ impl Discord {
 
     pub(crate) fn set_connected(&self, connected: bool) {
         self.inner.connected.store(connected, Ordering::Release);
+    }
+
+    /// The gateway is up: READY or RESUMED arrived.
+    pub(crate) fn session_started(&self) {
+        self.inner.sessions.fetch_add(1, Ordering::AcqRel);
+        self.set_connected(true);
+    }
+
+    /// How many gateway sessions were established since start.
+    pub(crate) fn sessions(&self) -> u64 {
+        self.inner.sessions.load(Ordering::Acquire)
     }
 }
 

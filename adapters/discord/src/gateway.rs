@@ -61,8 +61,9 @@ pub(crate) async fn run(
 ) -> Result<(), DiscordError> {
     let settings = &discord.inner.settings;
     tokio::pin!(shutdown);
-    let mut failures: u32 = 0;
+    let mut reconnects = Reconnects::default();
     loop {
+        let sessions_before = discord.sessions();
         let handler = Handler {
             discord: discord.clone(),
             bot: bot.clone(),
@@ -103,12 +104,31 @@ pub(crate) async fn run(
             }
             Ok(()) => tracing::warn!("Discord gateway closed; reconnecting"),
         }
-        failures = failures.saturating_add(1);
-        let wait = RECONNECT.wait(failures);
+        let wait = reconnects.after_stop(discord.sessions() != sessions_before);
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             () = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// The back-off between gateway reconnects. It counts the failures of one
+/// outage only: once a session was established, the next drop starts again
+/// from the shortest wait instead of where the last outage left off.
+#[derive(Debug, Default)]
+struct Reconnects {
+    failures: u32,
+}
+
+impl Reconnects {
+    /// How long to wait after the client stopped; `had_session`: it got
+    /// READY or RESUMED since it was started.
+    fn after_stop(&mut self, had_session: bool) -> Duration {
+        if had_session {
+            self.failures = 0;
+        }
+        self.failures = self.failures.saturating_add(1);
+        RECONNECT.wait(self.failures)
     }
 }
 
@@ -449,7 +469,7 @@ impl EventHandler for Handler {
     }
 
     async fn ready(&self, _: Context, ready: Ready) {
-        self.discord.set_connected(true);
+        self.discord.session_started();
         tracing::info!(bot = %ready.user.id, "Discord gateway ready");
         let http = &self.discord.inner.http;
         if http.application_id().is_none() {
@@ -461,7 +481,7 @@ impl EventHandler for Handler {
     }
 
     async fn resume(&self, _: Context, _: ResumedEvent) {
-        self.discord.set_connected(true);
+        self.discord.session_started();
         tracing::info!("Discord gateway resumed");
     }
 
@@ -474,6 +494,21 @@ impl EventHandler for Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_resets_the_reconnect_back_off() {
+        let mut reconnects = Reconnects::default();
+        let waits: Vec<u64> = (0..3)
+            .map(|_| reconnects.after_stop(false).as_secs())
+            .collect();
+        assert_eq!(waits, [2, 4, 8], "an outage backs off");
+        assert_eq!(
+            reconnects.after_stop(true).as_secs(),
+            2,
+            "a drop after a working session starts afresh"
+        );
+        assert_eq!(reconnects.after_stop(false).as_secs(), 4);
+    }
 
     #[test]
     fn asks_for_message_content_only_when_enabled() {
