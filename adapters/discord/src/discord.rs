@@ -14,6 +14,7 @@ use serenity::all::{ApplicationId, ChannelId, Http, HttpBuilder, RoleId, UserId}
 use crate::address::channel_address;
 use crate::components::{case_actions, ButtonIds};
 use crate::render::render;
+use crate::rest::Rest;
 use crate::route::Router;
 use crate::send::describe;
 use crate::send::SendError;
@@ -29,7 +30,7 @@ pub(crate) struct Inner {
     pub settings: DiscordSettings,
     /// One REST client (and so one rate limiter) for everything the adapter
     /// sends, replies and outbox alike.
-    pub http: Arc<Http>,
+    pub rest: Rest,
     pub router: Router,
     /// Each person's DM channel with the bot, so a reply to `discord:<user>`
     /// opens it only once.
@@ -61,9 +62,9 @@ impl Inner {
     }
 }
 
-/// A REST client for `settings`: serenity's rate limiter against Discord
-/// itself; through serenity's proxy (which works only with the limiter off)
-/// for any other base.
+/// serenity's REST client for `settings`: with serenity's rate limiter
+/// against Discord itself; through serenity's proxy (which works only with
+/// that limiter off) for any other base, where [`Rest`] keeps the limits.
 pub(crate) fn http_client(settings: &DiscordSettings) -> Result<Http, DiscordError> {
     let mut builder = HttpBuilder::new(settings.token.expose())
         .default_allowed_mentions(crate::send::mentions(None));
@@ -80,8 +81,8 @@ impl Discord {
     /// Checks the token with Discord (`GET /users/@me`) and prepares the
     /// adapter. Nothing is received until [`Discord::run`].
     pub async fn connect(settings: DiscordSettings) -> Result<Discord, DiscordError> {
-        let http = Arc::new(http_client(&settings)?);
-        let me = http.get_current_user().await.map_err(|error| {
+        let rest = Rest::new(&settings)?;
+        let me = rest.http.get_current_user().await.map_err(|error| {
             let error = describe(&error);
             match error.status {
                 Some(401) => DiscordError::TokenRejected,
@@ -105,7 +106,7 @@ impl Discord {
         Ok(Discord {
             inner: Arc::new(Inner {
                 settings,
-                http,
+                rest,
                 router,
                 dm_channels: Mutex::new(HashMap::new()),
                 sent_parts: Mutex::new(HashMap::new()),
