@@ -86,7 +86,7 @@ struct OpenDm {
 
 /// A request body as serenity would send it.
 fn json_body(value: &impl serde::Serialize) -> Result<Vec<u8>, SendError> {
-    serenity::json::to_vec(value).map_err(|error| describe(&serenity::Error::from(error)))
+    serenity::json::to_vec(value).map_err(|error| describe(&error))
 }
 
 /// Buttons as Discord components.
@@ -185,7 +185,7 @@ impl Discord {
             .bytes()
             .await
             .map_err(|error| read(serenity::Error::from(error)))?;
-        serenity::json::from_slice(&bytes).map_err(|error| read(serenity::Error::from(error)))
+        serenity::json::from_slice(&bytes).map_err(read)
     }
 
     /// Posts a direct reply, retrying a transient failure with back-off; an
