@@ -170,11 +170,13 @@ async fn deliver_due<D: Deliver>(
 }
 
 /// Whether a message is for a patient (a clinician's reply, news about their
-/// case) rather than for the clinicians.
+/// case, a direct reply kept for later) rather than for the clinicians. A
+/// kept reply may be a clinician's command answer, but nothing in it is a
+/// handoff that must not be lost.
 fn to_patient(purpose: Purpose) -> bool {
     matches!(
         purpose,
-        Purpose::ClinicianReply { .. } | Purpose::CaseNews { .. }
+        Purpose::ClinicianReply { .. } | Purpose::CaseNews { .. } | Purpose::Reply
     )
 }
 

@@ -422,6 +422,96 @@ async fn rate_limits_and_failures_lose_no_notification() {
     app.shut_down().await;
 }
 
+/// The statuses Discord answered to the messages posted in `channel` since `mark`.
+fn statuses(fake: &FakeDiscord, mark: usize, channel: u64) -> Vec<u16> {
+    let path = format!("/channels/{channel}/messages");
+    fake.requests()
+        .into_iter()
+        .skip(mark)
+        .filter(|r| r.method == "POST" && r.path.ends_with(&path))
+        .map(|r| r.status)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_outlasts_discord_failing_and_arrives_once_in_order() {
+    let app = spawn_app().await;
+    let fake = &app.fake;
+    let sam = patient();
+    // More failures than the direct retries allow: the outbox finishes the job.
+    fake.fail_next(&format!("/channels/{}/messages", sam.dm()), &[500; 6]);
+    let mark = fake.mark();
+    fake.dm(&sam, "what are your opening hours?");
+    fake.message_in(mark, sam.dm(), "Our opening hours are")
+        .await;
+    let sent: Vec<String> = fake
+        .messages_in(mark, sam.dm())
+        .iter()
+        .map(|m| m.content().to_string())
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert!(
+        sent[0].starts_with("Hello! I'm the automated assistant"),
+        "notice first"
+    );
+    assert!(sent[1].contains("Our opening hours are"));
+    assert_eq!(
+        statuses(fake, mark, sam.dm()),
+        [500, 500, 500, 500, 500, 500, 200, 200]
+    );
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_dm_waits_for_discord_and_the_notice_arrives() {
+    let app = spawn_app().await;
+    let fake = &app.fake;
+    let sam = patient();
+    fake.rate_limit_for(
+        &format!("/channels/{}/messages", sam.dm()),
+        Duration::from_secs(2),
+    );
+    let mark = fake.mark();
+    fake.dm(&sam, "what are your opening hours?");
+    fake.message_in(mark, sam.dm(), "Our opening hours are")
+        .await;
+    let sent = fake.messages_in(mark, sam.dm());
+    assert!(
+        sent[0]
+            .content()
+            .starts_with("Hello! I'm the automated assistant"),
+        "the first-contact notice arrived, first"
+    );
+    assert_eq!(
+        statuses(fake, mark, sam.dm()),
+        [429, 200, 200],
+        "asked once, then waited as Discord said"
+    );
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_rest_base_keeps_discords_rate_limits() {
+    // The fake is a REST base other than discord.com, as a practice's proxy is.
+    let app = spawn_app().await;
+    let fake = &app.fake;
+    let sam = patient();
+    fake.bucket(
+        &format!("/channels/{}/messages", sam.dm()),
+        Duration::from_millis(700),
+    );
+    let mark = fake.mark();
+    fake.dm(&sam, "what are your opening hours?");
+    fake.message_in(mark, sam.dm(), "Our opening hours are")
+        .await;
+    assert_eq!(
+        statuses(fake, mark, sam.dm()),
+        [200, 200],
+        "the second message waited for the bucket instead of drawing a 429"
+    );
+    app.shut_down().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_answer_is_split_at_paragraph_boundaries() {
     let app = spawn_app().await;

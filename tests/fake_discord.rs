@@ -7,7 +7,9 @@
 //! Every REST request is recorded, with the status the fake answered, so a
 //! test can wait for "a message in channel X whose content contains Y" and
 //! check what the real serenity client sent. Failures (429, 500) can be
-//! queued for requests whose path contains a given text.
+//! queued for requests whose path contains a given text, and paths can be
+//! rate limited as Discord does it: a bucket announced in `x-ratelimit-*`
+//! headers, and 429s with `Retry-After` for whoever does not wait.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -121,6 +123,16 @@ struct Failure {
     status: u16,
 }
 
+/// Discord's rate limit on requests whose path contains `path`: nothing is
+/// accepted before `until` (a 429 saying how long to wait instead); with
+/// `per`, each accepted request closes the bucket for `per` again, as the
+/// `x-ratelimit-*` headers of its answer say.
+struct Limit {
+    path: String,
+    until: tokio::time::Instant,
+    per: Option<Duration>,
+}
+
 enum ToGateway {
     Dispatch { event: &'static str, data: Value },
     Close(u16),
@@ -130,6 +142,7 @@ enum ToGateway {
 struct State {
     requests: Mutex<Vec<Request>>,
     failures: Mutex<VecDeque<Failure>>,
+    limits: Mutex<Vec<Limit>>,
     connection: Mutex<Option<mpsc::UnboundedSender<ToGateway>>>,
     changed: Notify,
     identifies: Mutex<Vec<Value>>,
@@ -222,6 +235,27 @@ impl FakeDiscord {
             path: path.to_string(),
             skip,
             status,
+        });
+    }
+
+    /// Rate limits requests whose path contains `path` for `wait` from now:
+    /// each gets a 429 saying how long is left.
+    pub fn rate_limit_for(&self, path: &str, wait: Duration) {
+        self.state.limits.lock().unwrap().push(Limit {
+            path: path.to_string(),
+            until: tokio::time::Instant::now() + wait,
+            per: None,
+        });
+    }
+
+    /// Gives requests whose path contains `path` a bucket of one request
+    /// `per` interval, announced in the answers' headers; a request that
+    /// comes too soon gets a 429.
+    pub fn bucket(&self, path: &str, per: Duration) {
+        self.state.limits.lock().unwrap().push(Limit {
+            path: path.to_string(),
+            until: tokio::time::Instant::now(),
+            per: Some(per),
         });
     }
 
@@ -507,8 +541,23 @@ async fn rest_api(
             None => None,
         }
     };
+    // (seconds to wait after a 429, or the bucket announced with a success)
+    let limited = {
+        let now = tokio::time::Instant::now();
+        let mut limits = state.limits.lock().unwrap();
+        match limits.iter_mut().find(|l| path.contains(l.path.as_str())) {
+            Some(limit) if now < limit.until => Err((limit.until - now).as_secs_f64()),
+            Some(limit) => Ok(limit.per.inspect(|per| limit.until = now + *per)),
+            None => Ok(None),
+        }
+    };
     let (status, answer) = if !authorized && !path.starts_with("/api/v10/gateway") {
         (401, json!({"message": "401: Unauthorized", "code": 0}))
+    } else if let Err(wait) = limited {
+        (
+            429,
+            json!({"message": "You are being rate limited.", "retry_after": wait, "global": false}),
+        )
     } else if let Some(status) = failure {
         let answer = if status == 429 {
             json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false})
@@ -531,10 +580,23 @@ async fn rest_api(
     } else {
         (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response()
     };
-    if status == 429 {
-        let headers = response.headers_mut();
-        headers.insert("retry-after", "0".parse().unwrap());
-        headers.insert("x-ratelimit-scope", "user".parse().unwrap());
+    let headers = response.headers_mut();
+    match limited {
+        Err(wait) => {
+            headers.insert("retry-after", wait.to_string().parse().unwrap());
+            headers.insert("x-ratelimit-scope", "user".parse().unwrap());
+        }
+        Ok(Some(per)) if status < 300 => {
+            headers.insert("x-ratelimit-limit", "1".parse().unwrap());
+            headers.insert("x-ratelimit-remaining", "0".parse().unwrap());
+            let reset = per.as_secs_f64().to_string();
+            headers.insert("x-ratelimit-reset-after", reset.parse().unwrap());
+        }
+        _ if status == 429 => {
+            headers.insert("retry-after", "0".parse().unwrap());
+            headers.insert("x-ratelimit-scope", "user".parse().unwrap());
+        }
+        _ => {}
     }
     response
 }

@@ -117,6 +117,34 @@ fn a_flood_gets_one_notice_and_other_patients_are_answered_as_usual() {
 }
 
 #[test]
+fn the_answer_to_a_follow_up_question_gets_through_a_flood() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let patient = patient(3);
+    // The allowance spent but for one message, which asks about an ankle.
+    for n in 1..RateLimit::default().burst {
+        send(
+            &service,
+            message(&patient, &format!("what time do you open {n}")),
+        );
+    }
+    let replies = send(&service, message(&patient, "I twisted my ankle"));
+    assert_eq!(replies.last().unwrap().1.kind, ReplyKind::Question);
+    // Over the limit now, but each answer is what the bot asked for: each is
+    // answered, never with the slow-down notice, never dropped.
+    for answer in ["yes", "no"] {
+        let replies = send(&service, message(&patient, answer));
+        let (_, reply) = replies
+            .last()
+            .unwrap_or_else(|| panic!("{answer:?} dropped"));
+        assert!(!is_slow_down(reply), "{answer:?}: {reply:?}");
+        assert!(
+            matches!(reply.kind, ReplyKind::Question | ReplyKind::Triage),
+            "{answer:?}: {reply:?}"
+        );
+    }
+}
+
+#[test]
 fn an_emergency_gets_through_a_flood_and_opens_a_case() {
     let (_dir, service, _clock) = service_at(monday_afternoon());
     let flooder = patient(2);

@@ -487,6 +487,28 @@ async fn a_handoff_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_after_a_500_does_not_wait_out_teloxides_ten_seconds() {
+    let app = spawn_app().await;
+    app.fake.fail_next("sendMessage", 1, Fault::ServerError);
+    let pat = Person::new(9031, "Pat");
+    app.fake.private_text(&pat, "how can I pay my bill?");
+    // teloxide alone sleeps 10 s after a 5xx before the adapter may retry;
+    // the adapter's own back-off is a fraction of a second.
+    let sent = app
+        .fake
+        .wait_for_messages(pat.id, 2, Duration::from_secs(8))
+        .await;
+    assert!(is_first_contact(&sent[0]), "{sent:#?}");
+    assert!(sent[1].text.starts_with("You can pay:"), "{sent:#?}");
+    assert_eq!(
+        app.fake.calls("sendMessage").len(),
+        3,
+        "one refusal, two accepted"
+    );
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_a_500_and_a_timeout_lose_no_message() {
     let fake = FakeTelegram::start().await;
     let settings = settings(&fake);

@@ -1,8 +1,9 @@
 //! The door a patient's message comes through: per-patient rate limiting
 //! ([`crate::ratelimit`]) before anything is read or stored, so that one
 //! patient (or a script) flooding the bot gets one "please slow down" and
-//! costs everyone else nothing. One exception: a message that reads as an
-//! emergency on its own always goes through, however fast it came.
+//! costs everyone else nothing. Two exceptions, however fast the message came:
+//! one that reads as an emergency on its own, and the answer to a follow-up
+//! question the bot asked (the bot asked for it, and the advice waits on it).
 
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
@@ -10,7 +11,7 @@ use std::sync::Mutex;
 use carebot_chat::{Address, Level, Reply, ReplyKind};
 
 use super::Service;
-use crate::conversation::Conversation;
+use crate::conversation::{Conversation, Pending};
 use crate::ratelimit::{Decision, RateLimit, RateLimiter};
 
 /// What happens to a patient's message at the door.
@@ -46,7 +47,7 @@ impl Service {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .check(&patient.to_string(), self.now());
-        if decision == Decision::Allow {
+        if decision == Decision::Allow || self.awaits_follow_up_answer(patient) {
             return Admission::Handle;
         }
         // Someone sending message after message may be the one in trouble. A
@@ -72,5 +73,13 @@ impl Service {
             }
             _ => Admission::Drop,
         }
+    }
+
+    /// Whether the bot's last word to `patient` was a triage follow-up
+    /// question: their answer decides the advice, so a flood must not swallow
+    /// it. The chain of questions is short, so this cannot keep a flood open.
+    fn awaits_follow_up_answer(&self, patient: &Address) -> bool {
+        self.load_record(patient, self.now())
+            .is_ok_and(|record| matches!(record.state.pending, Some(Pending::FollowUp { .. })))
     }
 }

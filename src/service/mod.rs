@@ -10,6 +10,7 @@
 //! | `clinician.rs` | clinician commands: list, show, claim, reply, resolve |
 //! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
 //! | `alerts.rs` | alerts about carebot itself for the clinicians |
+//! | `later.rs` | direct replies an adapter could not send at once, kept in the outbox |
 //!
 //! Every method is synchronous and short (sled reads and writes, plus an
 //! fsync when something must be durable before it is acknowledged); adapters
@@ -18,6 +19,7 @@
 
 mod alerts;
 mod clinician;
+mod later;
 mod limits;
 mod patient;
 mod public;

@@ -82,7 +82,11 @@ impl Service {
     }
 
     /// The stored conversation, started afresh when it has been idle too long.
-    fn load_record(&self, from: &Address, now: Timestamp) -> Result<PatientRecord, ServiceError> {
+    pub(super) fn load_record(
+        &self,
+        from: &Address,
+        now: Timestamp,
+    ) -> Result<PatientRecord, ServiceError> {
         let Some(mut record) = self.store.conversation(from)? else {
             return Ok(PatientRecord::new(now));
         };

@@ -105,4 +105,10 @@ impl Bot for Service {
             reason: error.to_string(),
         })
     }
+
+    fn send_later(&self, deliveries: Vec<Delivery>) -> Result<(), BotError> {
+        Service::send_later(self, deliveries).map_err(|error| BotError {
+            reason: error.to_string(),
+        })
+    }
 }

@@ -41,4 +41,19 @@ pub trait Bot: Send + Sync + 'static {
     /// Handles one incoming message; returns what to send now, in order
     /// (carebot puts emergency advice first, so adapters need not sort).
     fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, BotError>;
+
+    /// Keeps `deliveries` (replies `handle` returned, in order) in the
+    /// durable outbox because the platform would not take them now even after
+    /// the adapter's own retries: they then come back through the adapter's
+    /// `deliver` with the outbox's back-off, like case notifications, and a
+    /// reply to a patient is never lost to an outage. The default keeps
+    /// nothing and says so (test fakes have no outbox).
+    fn send_later(&self, deliveries: Vec<Delivery>) -> Result<(), BotError> {
+        Err(BotError {
+            reason: format!(
+                "{} replies could not be kept: this bot has no outbox",
+                deliveries.len()
+            ),
+        })
+    }
 }

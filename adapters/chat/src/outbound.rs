@@ -36,10 +36,13 @@ pub enum Purpose {
     /// Something the clinicians should know about carebot itself, to the
     /// clinicians: knowledge files that changed but could not be loaded.
     Alert,
+    /// A direct reply the platform would not take at once (an outage, a long
+    /// rate limit), to whoever wrote: kept so it still arrives.
+    Reply,
 }
 
 impl Purpose {
-    /// The case the message is about; `None` for an [`Purpose::Alert`].
+    /// The case the message is about; `None` for an alert or a reply.
     pub fn case(&self) -> Option<CaseId> {
         match *self {
             Purpose::CaseOpened { case }
@@ -47,7 +50,7 @@ impl Purpose {
             | Purpose::CaseReminder { case }
             | Purpose::ClinicianReply { case }
             | Purpose::CaseNews { case } => Some(case),
-            Purpose::Alert => None,
+            Purpose::Alert | Purpose::Reply => None,
         }
     }
 
@@ -60,6 +63,7 @@ impl Purpose {
             Purpose::ClinicianReply { .. } => "clinician_reply",
             Purpose::CaseNews { .. } => "case_news",
             Purpose::Alert => "alert",
+            Purpose::Reply => "reply",
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use carebot_chat::{Bot, DeliveryError, Outbound, OutboundId, Purpose};
@@ -14,6 +14,7 @@ use serenity::all::{ApplicationId, ChannelId, Http, HttpBuilder, RoleId, UserId}
 use crate::address::channel_address;
 use crate::components::{case_actions, ButtonIds};
 use crate::render::render;
+use crate::rest::Rest;
 use crate::route::Router;
 use crate::send::describe;
 use crate::send::SendError;
@@ -29,7 +30,7 @@ pub(crate) struct Inner {
     pub settings: DiscordSettings,
     /// One REST client (and so one rate limiter) for everything the adapter
     /// sends, replies and outbox alike.
-    pub http: Arc<Http>,
+    pub rest: Rest,
     pub router: Router,
     /// Each person's DM channel with the bot, so a reply to `discord:<user>`
     /// opens it only once.
@@ -39,6 +40,10 @@ pub(crate) struct Inner {
     sent_parts: Mutex<HashMap<OutboundId, usize>>,
     pub buttons: ButtonIds,
     pub connected: AtomicBool,
+    /// Gateway sessions established (READY or RESUMED) since start: the
+    /// reconnect loop tells a working connection that dropped from one that
+    /// never came up.
+    sessions: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -57,9 +62,9 @@ impl Inner {
     }
 }
 
-/// A REST client for `settings`: serenity's rate limiter against Discord
-/// itself; through serenity's proxy (which works only with the limiter off)
-/// for any other base.
+/// serenity's REST client for `settings`: with serenity's rate limiter
+/// against Discord itself; through serenity's proxy (which works only with
+/// that limiter off) for any other base, where [`Rest`] keeps the limits.
 pub(crate) fn http_client(settings: &DiscordSettings) -> Result<Http, DiscordError> {
     let mut builder = HttpBuilder::new(settings.token.expose())
         .default_allowed_mentions(crate::send::mentions(None));
@@ -76,8 +81,8 @@ impl Discord {
     /// Checks the token with Discord (`GET /users/@me`) and prepares the
     /// adapter. Nothing is received until [`Discord::run`].
     pub async fn connect(settings: DiscordSettings) -> Result<Discord, DiscordError> {
-        let http = Arc::new(http_client(&settings)?);
-        let me = http.get_current_user().await.map_err(|error| {
+        let rest = Rest::new(&settings)?;
+        let me = rest.http.get_current_user().await.map_err(|error| {
             let error = describe(&error);
             match error.status {
                 Some(401) => DiscordError::TokenRejected,
@@ -101,12 +106,13 @@ impl Discord {
         Ok(Discord {
             inner: Arc::new(Inner {
                 settings,
-                http,
+                rest,
                 router,
                 dm_channels: Mutex::new(HashMap::new()),
                 sent_parts: Mutex::new(HashMap::new()),
                 buttons: ButtonIds::default(),
                 connected: AtomicBool::new(false),
+                sessions: AtomicU64::new(0),
             }),
         })
     }
@@ -173,6 +179,17 @@ impl Discord {
 
     pub(crate) fn set_connected(&self, connected: bool) {
         self.inner.connected.store(connected, Ordering::Release);
+    }
+
+    /// The gateway is up: READY or RESUMED arrived.
+    pub(crate) fn session_started(&self) {
+        self.inner.sessions.fetch_add(1, Ordering::AcqRel);
+        self.set_connected(true);
+    }
+
+    /// How many gateway sessions were established since start.
+    pub(crate) fn sessions(&self) -> u64 {
+        self.inner.sessions.load(Ordering::Acquire)
     }
 }
 

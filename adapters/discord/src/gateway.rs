@@ -61,8 +61,9 @@ pub(crate) async fn run(
 ) -> Result<(), DiscordError> {
     let settings = &discord.inner.settings;
     tokio::pin!(shutdown);
-    let mut failures: u32 = 0;
+    let mut reconnects = Reconnects::default();
     loop {
+        let sessions_before = discord.sessions();
         let handler = Handler {
             discord: discord.clone(),
             bot: bot.clone(),
@@ -103,12 +104,31 @@ pub(crate) async fn run(
             }
             Ok(()) => tracing::warn!("Discord gateway closed; reconnecting"),
         }
-        failures = failures.saturating_add(1);
-        let wait = RECONNECT.wait(failures);
+        let wait = reconnects.after_stop(discord.sessions() != sessions_before);
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             () = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// The back-off between gateway reconnects. It counts the failures of one
+/// outage only: once a session was established, the next drop starts again
+/// from the shortest wait instead of where the last outage left off.
+#[derive(Debug, Default)]
+struct Reconnects {
+    failures: u32,
+}
+
+impl Reconnects {
+    /// How long to wait after the client stopped; `had_session`: it got
+    /// READY or RESUMED since it was started.
+    fn after_stop(&mut self, had_session: bool) -> Duration {
+        if had_session {
+            self.failures = 0;
+        }
+        self.failures = self.failures.saturating_add(1);
+        RECONNECT.wait(self.failures)
     }
 }
 
@@ -141,6 +161,28 @@ fn slash_commands() -> Vec<CreateCommand> {
         CreateCommand::new("mydata").description("See what the assistant has stored about you"),
         CreateCommand::new("help").description("What the assistant can do"),
     ]
+}
+
+/// What of `delivery` is still to go when its part `failed` (of `parts`, as
+/// rendered from it) could not be sent: all of it, or, past the first part,
+/// the parts not sent, so the outbox sends nothing twice. The outbox renders
+/// the kept text again: what `render` escaped in it (`||`, `<@…>`, rare in a
+/// reply) shows escaped twice, a small price against parts sent twice.
+fn unsent(delivery: Delivery, parts: &[crate::render::Part], failed: usize) -> Delivery {
+    if failed == 0 {
+        return delivery;
+    }
+    let rest: Vec<&str> = parts[failed..]
+        .iter()
+        .map(|part| part.content.as_str())
+        .collect();
+    Delivery {
+        reply: Reply {
+            text: rest.join("\n\n"),
+            ..delivery.reply
+        },
+        to: delivery.to,
+    }
 }
 
 /// The text a slash command stands for. `/help` in the clinician channel is
@@ -243,8 +285,10 @@ impl Handler {
         command: Option<(&CommandInteraction, &Address)>,
     ) {
         let discord = &self.discord;
-        let http = &discord.inner.http;
+        let http = &discord.inner.rest.http;
         let mut answered = false;
+        // Replies Discord would not take even after retrying, for the outbox.
+        let mut for_later: Vec<Delivery> = Vec::new();
         for delivery in deliveries {
             let parts = render(&delivery.reply, &[], None, &discord.inner.buttons);
             if let Some((interaction, chat)) = command.filter(|(_, chat)| **chat == delivery.to) {
@@ -280,20 +324,40 @@ impl Handler {
                 }
                 continue;
             }
+            if for_later
+                .iter()
+                .any(|kept: &Delivery| kept.to == delivery.to)
+            {
+                // Behind a reply that waits in the outbox: keep the order.
+                for_later.push(delivery);
+                continue;
+            }
             let channel = match discord.channel_of(&delivery.to).await {
                 Ok(channel) => channel,
+                Err(error) if error.transient => {
+                    tracing::warn!(reason = %error.reason, to = %delivery.to, "cannot reach a Discord chat now; the reply goes to the outbox");
+                    for_later.push(delivery);
+                    continue;
+                }
                 Err(error) => {
                     tracing::warn!(reason = %error.reason, to = %delivery.to, "cannot reach a Discord chat");
                     continue;
                 }
             };
-            for part in &parts {
-                if let Err(error) = discord.post_direct(channel, part).await {
+            for (index, part) in parts.iter().enumerate() {
+                let Err(error) = discord.post_direct(channel, part).await else {
+                    continue;
+                };
+                if error.transient {
+                    tracing::warn!(reason = %error.reason, to = %delivery.to, "Discord keeps failing; the reply goes to the outbox");
+                    for_later.push(unsent(delivery, &parts, index));
+                } else {
                     tracing::warn!(reason = %error.reason, to = %delivery.to, "cannot send a reply on Discord");
-                    break;
                 }
+                break;
             }
         }
+        self.send_later(for_later).await;
         if let Some((interaction, _)) = command.filter(|_| !answered) {
             // Everything went elsewhere (a DM): say so rather than "thinking…" forever.
             let note = EditInteractionResponse::new()
@@ -305,8 +369,25 @@ impl Handler {
         }
     }
 
+    /// Hands `deliveries` to the core's durable outbox (a disk write).
+    async fn send_later(&self, deliveries: Vec<Delivery>) {
+        if deliveries.is_empty() {
+            return;
+        }
+        let count = deliveries.len();
+        let bot = self.bot.clone();
+        let kept = tokio::task::spawn_blocking(move || bot.send_later(deliveries)).await;
+        match kept {
+            Ok(Ok(())) => tracing::info!(count, "replies kept in the outbox"),
+            Ok(Err(error)) => {
+                tracing::error!(count, reason = %error, "replies Discord did not take could not be kept: lost")
+            }
+            Err(_) => tracing::error!(count, "carebot stopped while keeping replies: lost"),
+        }
+    }
+
     async fn on_component(&self, component: ComponentInteraction) {
-        let http = &self.discord.inner.http;
+        let http = &self.discord.inner.rest.http;
         let clicked = self
             .discord
             .inner
@@ -348,7 +429,7 @@ impl Handler {
     }
 
     async fn on_form(&self, form: ModalInteraction) {
-        let http = &self.discord.inner.http;
+        let http = &self.discord.inner.rest.http;
         if let Err(error) = form
             .create_response(http, CreateInteractionResponse::Acknowledge)
             .await
@@ -383,7 +464,7 @@ impl Handler {
     }
 
     async fn on_command(&self, command: CommandInteraction) {
-        let http = &self.discord.inner.http;
+        let http = &self.discord.inner.rest.http;
         let defer = CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new());
         if let Err(error) = command.create_response(http, defer).await {
             tracing::warn!(reason = %describe(&error).reason, "cannot acknowledge a slash command");
@@ -449,9 +530,9 @@ impl EventHandler for Handler {
     }
 
     async fn ready(&self, _: Context, ready: Ready) {
-        self.discord.set_connected(true);
+        self.discord.session_started();
         tracing::info!(bot = %ready.user.id, "Discord gateway ready");
-        let http = &self.discord.inner.http;
+        let http = &self.discord.inner.rest.http;
         if http.application_id().is_none() {
             http.set_application_id(ApplicationId::new(ready.application.id.get()));
         }
@@ -461,7 +542,7 @@ impl EventHandler for Handler {
     }
 
     async fn resume(&self, _: Context, _: ResumedEvent) {
-        self.discord.set_connected(true);
+        self.discord.session_started();
         tracing::info!("Discord gateway resumed");
     }
 
@@ -474,6 +555,21 @@ impl EventHandler for Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_resets_the_reconnect_back_off() {
+        let mut reconnects = Reconnects::default();
+        let waits: Vec<u64> = (0..3)
+            .map(|_| reconnects.after_stop(false).as_secs())
+            .collect();
+        assert_eq!(waits, [2, 4, 8], "an outage backs off");
+        assert_eq!(
+            reconnects.after_stop(true).as_secs(),
+            2,
+            "a drop after a working session starts afresh"
+        );
+        assert_eq!(reconnects.after_stop(false).as_secs(), 4);
+    }
 
     #[test]
     fn asks_for_message_content_only_when_enabled() {

@@ -16,7 +16,8 @@
 //! | `render.rs` | Markdown as Discord shows it, split at 2,000 characters on paragraph boundaries |
 //! | `components.rs` | buttons and forms: `custom_id`s within Discord's 100 characters |
 //! | `gateway.rs` | the gateway loop: messages, buttons, forms, slash commands |
-//! | `send.rs` | REST sends, DM channels, failures in words |
+//! | `send.rs` | REST sends, DM channels, retries, failures in words |
+//! | `rest.rs` | rate limits kept whatever the REST base (serenity's limiter only knows discord.com) |
 //! | `discord.rs` | [`Discord`]: `connect`, `run`, `deliver`, `is_connected` |
 //!
 //! ## Wiring it up (`carebot serve`)
@@ -50,6 +51,7 @@ mod discord;
 mod error;
 mod gateway;
 mod render;
+mod rest;
 mod route;
 mod send;
 mod settings;

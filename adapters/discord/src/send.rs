@@ -1,13 +1,18 @@
 //! Sending to Discord over REST: finding the channel for an address (opening
 //! a DM when needed), posting a rendered part, and saying why a send failed
 //! without the URL (interaction URLs carry secrets) or the message text.
+//!
+//! Rate limits are waited out below this, in [`crate::rest`]. A direct reply
+//! that still fails (Discord's 5xx, the network) is retried with the same
+//! back-off as Telegram's replies; if Discord is still failing after that,
+//! the gateway hands the reply to the core's durable outbox.
 
 use std::time::Duration;
 
-use carebot_chat::Address;
+use carebot_chat::{Address, Backoff};
 use serenity::all::{
     ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions, CreateButton, CreateMessage,
-    HttpError, RoleId,
+    HttpError, LightMethod, PrivateChannel, Request, RoleId, Route, UserId,
 };
 
 use crate::address::Target;
@@ -24,9 +29,14 @@ pub(crate) struct SendError {
     pub reason: String,
 }
 
-/// Attempts for a direct reply (outbox messages are retried by the outbox).
-const DIRECT_ATTEMPTS: u32 = 3;
-const DIRECT_RETRY: Duration = Duration::from_millis(500);
+/// Attempts for a direct reply before it goes to the outbox (outbox
+/// messages are retried by the outbox), and the waits between them: 7.5 s in
+/// all, as Telegram's adapter retries its replies.
+const DIRECT_ATTEMPTS: u32 = 5;
+const DIRECT_BACKOFF: Backoff = Backoff {
+    first: Duration::from_millis(500),
+    max: Duration::from_secs(30),
+};
 
 /// A serenity error in words: status and Discord's own message, nothing else.
 pub(crate) fn describe(error: &serenity::Error) -> SendError {
@@ -66,6 +76,17 @@ pub(crate) fn describe(error: &serenity::Error) -> SendError {
             reason: "serenity refused the request".to_string(),
         },
     }
+}
+
+/// The body of `POST /users/@me/channels`.
+#[derive(serde::Serialize)]
+struct OpenDm {
+    recipient_id: UserId,
+}
+
+/// A request body as serenity would send it.
+fn json_body(value: &impl serde::Serialize) -> Result<Vec<u8>, SendError> {
+    serenity::json::to_vec(value).map_err(|error| describe(&error))
 }
 
 /// Buttons as Discord components.
@@ -120,10 +141,9 @@ impl Discord {
         if let Some(channel) = self.inner.dm_channel(user) {
             return Ok(channel);
         }
-        let channel = user
-            .create_dm_channel(&self.inner.http)
-            .await
-            .map_err(|error| describe(&error))?;
+        let request = Request::new(Route::UserMeDmChannels, LightMethod::Post)
+            .body(Some(json_body(&OpenDm { recipient_id: user })?));
+        let channel: PrivateChannel = self.answer_of(request).await?;
         self.inner.remember_dm(user, channel.id);
         Ok(channel.id)
     }
@@ -139,26 +159,49 @@ impl Discord {
             .content(part.content.clone())
             .components(components(part))
             .allowed_mentions(mentions(role));
-        channel
-            .send_message(&self.inner.http, message)
+        let request = Request::new(
+            Route::ChannelMessages {
+                channel_id: channel,
+            },
+            LightMethod::Post,
+        )
+        .body(Some(json_body(&message)?));
+        self.inner
+            .rest
+            .request(request)
             .await
             .map(|_| ())
             .map_err(|error| describe(&error))
     }
 
-    /// Posts a direct reply, retrying a transient failure a couple of times:
-    /// unlike outbox messages, nothing else would send it again.
+    /// Sends `request` and reads Discord's answer as a `T`.
+    async fn answer_of<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request<'_>,
+    ) -> Result<T, SendError> {
+        let read = |error: serenity::Error| describe(&error);
+        let response = self.inner.rest.request(request).await.map_err(read)?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| read(serenity::Error::from(error)))?;
+        serenity::json::from_slice(&bytes).map_err(read)
+    }
+
+    /// Posts a direct reply, retrying a transient failure with back-off; an
+    /// error that is still transient after that is for the outbox.
     pub(crate) async fn post_direct(
         &self,
         channel: ChannelId,
         part: &Part,
     ) -> Result<(), SendError> {
-        let mut attempt = 1;
+        let mut failures = 0;
         loop {
             match self.post(channel, part, None).await {
-                Err(error) if error.transient && attempt < DIRECT_ATTEMPTS => {
-                    tokio::time::sleep(DIRECT_RETRY * attempt).await;
-                    attempt += 1;
+                Err(error) if error.transient && failures + 1 < DIRECT_ATTEMPTS => {
+                    failures += 1;
+                    tracing::info!(reason = %error.reason, failures, "sending a reply failed; will retry");
+                    tokio::time::sleep(DIRECT_BACKOFF.wait(failures)).await;
                 }
                 result => return result,
             }

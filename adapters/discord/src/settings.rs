@@ -62,8 +62,8 @@ pub struct DiscordSettings {
     pub token: Token,
     /// The REST base, ending in `/api` like Discord's own
     /// (`https://discord.com/api`). Any other base is reached through
-    /// serenity's proxy setting, which bypasses serenity's rate limiter: 429s
-    /// then surface as delivery errors and the outbox retries them.
+    /// serenity's proxy setting, which bypasses serenity's rate limiter, so
+    /// the adapter keeps Discord's rate limits itself there (`rest.rs`).
     pub api_url: Url,
     /// The gateway's websocket URL; `None` asks the REST API (`GET /gateway`).
     pub gateway_url: Option<Url>,

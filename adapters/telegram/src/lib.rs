@@ -14,6 +14,7 @@
 //! | `run.rs` | long polling or the webhook, per-chat ordered handling, graceful shutdown |
 //! | `handle.rs` | one update in (a message, a button tap), the core's replies out, emergency first |
 //! | `send.rs` | sending a reply: rendering, rate limits, retries, what a refusal means |
+//! | `request.rs` | `sendMessage` without teloxide's 10 s sleep after a 5xx |
 //! | `render.rs` | carebot's Markdown as Telegram HTML, split into messages of ≤ 4096 characters |
 //! | `keyboard.rs` | reply buttons as inline keyboards (a tap sends the button's reply) |
 //! | `limit.rs` | Telegram's flood limits: per chat and overall |
@@ -59,6 +60,7 @@ mod handle;
 mod keyboard;
 mod limit;
 mod render;
+mod request;
 mod route;
 mod run;
 mod send;

@@ -12,8 +12,11 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, LinkPreviewOptions, ParseMode};
 use teloxide::{ApiError, RequestError};
 
+use teloxide::payloads::SendMessage;
+
 use crate::keyboard::keyboard;
 use crate::render::{render, Chunk};
+use crate::request::send_message;
 use crate::Inner;
 
 /// Why a reply did not reach its chat. The reasons are Telegram's, never the
@@ -126,18 +129,13 @@ impl Inner {
         loop {
             self.limiter.acquire(chat.0).await;
             let text = if html { &chunk.html } else { &chunk.plain };
-            let mut request = self
-                .bot
-                .send_message(*chat, text)
-                .link_preview_options(no_preview());
-            if html {
-                request = request.parse_mode(ParseMode::Html);
-            }
-            if let Some(markup) = &markup {
-                request = request.reply_markup(markup.clone());
-            }
-            let error = match request.await {
-                Ok(_) => {
+            let mut payload = SendMessage::new(*chat, text);
+            payload.link_preview_options = Some(no_preview());
+            payload.parse_mode = html.then_some(ParseMode::Html);
+            payload.reply_markup = markup.clone().map(Into::into);
+            // Not through teloxide: it would sleep 10 s after a 5xx (request.rs).
+            let error = match send_message(&self.bot, &payload).await {
+                Ok(()) => {
                     self.reached(true);
                     return Ok(());
                 }

@@ -348,6 +348,10 @@ impl<B: Bot> Bot for MeteredBot<B> {
         }
         result
     }
+
+    fn send_later(&self, deliveries: Vec<Delivery>) -> Result<(), BotError> {
+        self.inner.send_later(deliveries)
+    }
 }
 
 #[cfg(test)]
