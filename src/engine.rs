@@ -491,8 +491,12 @@ impl Engine {
     fn advice(&self, rule: &TriageRule, message: &Message) -> Reply {
         let mut text = rule.advice.clone();
         let practice = &self.knowledge.practice;
-        if rule.level == Level::Emergency && !text.contains(&practice.emergency_number) {
-            text = format!("{}\n\n{text}", practice.messages.emergency_prefix);
+        if !text.contains(&practice.emergency_number) {
+            text = if rule.level == Level::Emergency {
+                format!("{}\n\n{text}", practice.messages.emergency_prefix)
+            } else {
+                format!("{text}\n\n{}", practice.messages.safety_net)
+            };
         }
         // Patients often ask several things at once; below an emergency, answer a
         // clear practical question too ("...and what time do you open?").

@@ -252,3 +252,19 @@ fn the_worst_headache_is_a_red_flag_that_a_bad_headache_is_not() {
         carebot::kbtest::describe(bad)
     );
 }
+
+#[test]
+fn advice_that_forgets_the_emergency_number_gets_the_safety_net() {
+    let engine = shipped_engine();
+    // The head-lice advice does not mention the emergency number itself.
+    let reply = &converse(
+        &engine,
+        &["pretty sure my daughter has nits, her head is so itchy"],
+    )[0];
+    assert_eq!(reply.level, Some(Level::SelfCare), "{}", reply.text);
+    assert!(
+        reply.text.contains("If it gets worse") && reply.text.contains("911"),
+        "{}",
+        reply.text
+    );
+}

@@ -159,6 +159,9 @@ pub struct Messages {
     /// Added to every question of an emergency rule or of the red-flag screen
     /// that does not already name the emergency number.
     pub safety_line: String,
+    /// Added to advice below an emergency that does not already name the
+    /// emergency number: the safety-netting every NHS 111 disposition ends with.
+    pub safety_net: String,
     /// For a health problem that neither a rule nor the red-flag screen could
     /// place (a practice whose files have no screen): never the FAQ.
     pub health_fallback: String,
@@ -189,6 +192,10 @@ impl Messages {
                 "If anyone is in danger right now, call {emergency_number} — don't wait for my reply.",
             ),
             (
+                "safety_net",
+                "If it gets worse, or you notice trouble breathing, chest pain, confusion, fainting or bleeding that won't stop, call {emergency_number}.",
+            ),
+            (
                 "health_fallback",
                 "I can't tell from that how urgent this is, so please don't wait on me. If it could be an emergency, call {emergency_number} now. Otherwise call us on {phone}, or type \"nurse\" and a clinician will look at your message.",
             ),
@@ -217,6 +224,7 @@ impl Messages {
             identifier_warning: take("identifier_warning"),
             emergency_prefix: take("emergency_prefix"),
             safety_line: take("safety_line"),
+            safety_net: take("safety_net"),
             health_fallback: take("health_fallback"),
             followup_unclear: take("followup_unclear"),
             too_long: take("too_long"),
