@@ -20,7 +20,7 @@ pub enum Pending {
     /// An answer to rule `rule`'s follow-up question about `about`.
     FollowUp {
         rule: String,
-        about: String,
+        about: AskAbout,
         /// How many answers in a row were not understood.
         unclear: u8,
     },
@@ -35,8 +35,8 @@ pub struct Episode {
     /// Findings that are known (present or absent), by concept id.
     pub findings: BTreeMap<String, Status>,
     pub modifiers: Modifiers,
-    /// What follow-up questions were asked, as `AskAbout` names.
-    pub asked: Vec<String>,
+    /// What follow-up questions were asked.
+    pub asked: Vec<AskAbout>,
     /// The patient's messages in this episode, for a clinician's transcript.
     pub messages: Vec<String>,
 }
@@ -49,12 +49,8 @@ pub struct Conversation {
 }
 
 impl AskAbout {
-    /// The name stored in conversation state (also the `ask.about` of the file).
-    pub fn name(&self) -> String {
-        self.to_string()
-    }
-
-    /// Reads a stored name back; concept ids cannot take the reserved names.
+    /// Reads a name (the `ask.about` of a file, or stored state); concept ids
+    /// cannot take the reserved names.
     pub fn from_name(name: &str) -> AskAbout {
         match name {
             "age" => AskAbout::Age,
@@ -63,5 +59,46 @@ impl AskAbout {
             "pregnancy" => AskAbout::Pregnancy,
             id => AskAbout::Concept(id.to_string()),
         }
+    }
+}
+
+impl From<String> for AskAbout {
+    fn from(name: String) -> AskAbout {
+        AskAbout::from_name(&name)
+    }
+}
+
+impl From<AskAbout> for String {
+    fn from(about: AskAbout) -> String {
+        about.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_up_topics_are_stored_by_name_as_before_and_read_back() {
+        let conversation = Conversation {
+            pending: Some(Pending::FollowUp {
+                rule: "ankle-ottawa-positive".into(),
+                about: AskAbout::Concept("cannot_bear_weight".into()),
+                unclear: 0,
+            }),
+            episode: Episode {
+                asked: vec![AskAbout::Age, AskAbout::Concept("fever".into())],
+                ..Episode::default()
+            },
+        };
+        let stored = serde_json::to_string(&conversation).unwrap();
+        // The names a stored conversation from an earlier version holds.
+        assert!(
+            stored.contains(r#""about":"cannot_bear_weight""#),
+            "{stored}"
+        );
+        assert!(stored.contains(r#""asked":["age","fever"]"#), "{stored}");
+        let read: Conversation = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read, conversation);
     }
 }

@@ -227,7 +227,6 @@ impl Engine {
                 about,
                 unclear,
             }) => {
-                let about = AskAbout::from_name(&about);
                 let modifiers = modifiers::extract(&tokens, Some(&about));
                 answered = Some(modifiers);
                 self.continue_follow_up(conversation, &message, &rule, about, modifiers, unclear)
@@ -413,7 +412,7 @@ impl Engine {
         self.store_facts(conversation, facts);
         conversation.pending = Some(Pending::FollowUp {
             rule: rule.id.clone(),
-            about: ask.about.name(),
+            about: ask.about.clone(),
             unclear: 0,
         });
         self.question(rule, ask, None)
@@ -466,8 +465,8 @@ impl Engine {
             .map(|(index, status)| (self.matcher.id(index).to_string(), *status))
             .collect();
         episode.modifiers = facts.modifiers;
-        episode.asked = facts.asked.iter().map(AskAbout::name).collect();
-        episode.asked.sort();
+        episode.asked = facts.asked.iter().cloned().collect();
+        episode.asked.sort_by_key(AskAbout::to_string);
     }
 
     fn load_facts(&self, episode: &Episode) -> Facts {
@@ -480,11 +479,7 @@ impl Engine {
         Facts {
             concepts,
             modifiers: episode.modifiers,
-            asked: episode
-                .asked
-                .iter()
-                .map(|name| AskAbout::from_name(name))
-                .collect(),
+            asked: episode.asked.iter().cloned().collect(),
         }
     }
 
@@ -604,8 +599,7 @@ impl Engine {
             if unclear == 0 {
                 conversation.pending = Some(Pending::FollowUp {
                     rule: rule_id.to_string(),
-                    // The stored name back: `from_name` and `name` round-trip.
-                    about: about.name(),
+                    about: about.clone(),
                     unclear: 1,
                 });
                 let prefix = &self.knowledge.practice.messages.followup_unclear;

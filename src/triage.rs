@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{ConceptMatcher, Status, PREGNANCY};
-use crate::knowledge::{AskAbout, Conditions, Knowledge, Level, TriageRule};
+use crate::knowledge::{AskAbout, Conditions, Knowledge, Level, Quantity, TriageRule};
 use crate::modifiers::Modifiers;
 
 /// Everything known in one conversation episode: findings, modifiers, and which
@@ -199,6 +199,17 @@ fn and(truths: impl IntoIterator<Item = Truth>) -> Truth {
     result
 }
 
+/// What the message (or an answer) says of `quantity`: a range, since "a baby"
+/// is anywhere from 0 to 12 months; a reading is a range of one value.
+fn value_of(quantity: Quantity, facts: &Facts) -> Option<(f64, f64)> {
+    let modifiers = &facts.modifiers;
+    match quantity {
+        Quantity::Age => modifiers.age_days,
+        Quantity::Temperature => modifiers.temperature_celsius.map(|t| (t, t)),
+        Quantity::Duration => modifiers.duration_days.map(|d| (d, d)),
+    }
+}
+
 /// At least `count` of `truths` hold: yes once `count` are yes, no once too few
 /// could still be, unknown in between. With a count of 1 this is `or`.
 fn at_least(count: usize, truths: impl IntoIterator<Item = Truth>) -> Truth {
@@ -257,12 +268,13 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
         .iter()
         .chain(&compiled.any)
         .any(|&i| status(i) == Status::Present);
-    let temperature = facts.modifiers.temperature_celsius;
-    let triggered_by_temperature = when.temperature_at_least.is_some()
-        && when.all.is_empty()
+    // A rule about a temperature alone is triggered by the reading itself.
+    let triggered_by_reading = when.all.is_empty()
         && when.any.is_empty()
-        && temperature.is_some();
-    if !(triggered_by_concepts || triggered_by_temperature) {
+        && when.bounds.iter().any(|bound| {
+            bound.is_triggered_by_a_reading() && value_of(bound.quantity, facts).is_some()
+        });
+    if !(triggered_by_concepts || triggered_by_reading) {
         return Evaluation::DoesNotMatch;
     }
 
@@ -289,75 +301,23 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
         .zip(&when.none)
         .map(|(&i, id)| not(concept(i, id))));
 
-    let age = facts.modifiers.age_days;
-    let age_below = when.age_below_days.map(|limit| {
-        let known = age.and_then(|(low, high)| {
-            if high < limit {
-                Some(true)
-            } else if low >= limit {
-                Some(false)
+    let bounds: Vec<(Quantity, Truth)> = when
+        .bounds
+        .iter()
+        .map(|bound| {
+            let known = value_of(bound.quantity, facts).and_then(|range| bound.holds_for(range));
+            let unknown = if bound.holds_when_unknown(triggered_by_concepts) {
+                Truth::Yes
             } else {
-                None
-            }
-        });
-        bound(known, AskAbout::Age, rule, facts, Truth::No)
-    });
-    let age_at_least = when.age_at_least_days.map(|limit| {
-        let known = age.and_then(|(low, high)| {
-            if low >= limit {
-                Some(true)
-            } else if high < limit {
-                Some(false)
-            } else {
-                None
-            }
-        });
-        bound(known, AskAbout::Age, rule, facts, Truth::No)
-    });
-    // A reported fever stands in for a missing reading; a bare temperature rule
-    // needs the reading itself.
-    let temperature_at_least = when.temperature_at_least.map(|limit| {
-        let unknown = if triggered_by_concepts {
-            Truth::Yes
-        } else {
-            Truth::No
-        };
-        bound(
-            temperature.map(|t| t >= limit),
-            AskAbout::Temperature,
-            rule,
-            facts,
-            unknown,
-        )
-    });
-    let temperature_below = when.temperature_below.map(|limit| {
-        bound(
-            temperature.map(|t| t < limit),
-            AskAbout::Temperature,
-            rule,
-            facts,
-            Truth::Yes,
-        )
-    });
-    let duration = facts.modifiers.duration_days;
-    let lasting_at_least = when.lasting_at_least_days.map(|limit| {
-        bound(
-            duration.map(|d| d >= limit),
-            AskAbout::Duration,
-            rule,
-            facts,
-            Truth::No,
-        )
-    });
-    let lasting_below = when.lasting_below_days.map(|limit| {
-        bound(
-            duration.map(|d| d < limit),
-            AskAbout::Duration,
-            rule,
-            facts,
-            Truth::Yes,
-        )
-    });
+                Truth::No
+            };
+            let about = bound.quantity.ask_about();
+            (
+                bound.quantity,
+                self::bound(known, about, rule, facts, unknown),
+            )
+        })
+        .collect();
     let pregnant = when.pregnant.map(|wanted| {
         let known = match status(compiled.pregnancy) {
             Status::Present => Some(wanted),
@@ -368,19 +328,10 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
         bound(known, AskAbout::Pregnancy, rule, facts, unknown)
     });
 
-    let overall = and([all, any, none].into_iter().chain(
-        [
-            age_below,
-            age_at_least,
-            temperature_at_least,
-            temperature_below,
-            lasting_at_least,
-            lasting_below,
-            pregnant,
-        ]
+    let overall = and([all, any, none]
         .into_iter()
-        .flatten(),
-    ));
+        .chain(bounds.iter().map(|&(_, truth)| truth))
+        .chain(pregnant));
     match overall {
         Truth::Yes => Evaluation::Matches,
         Truth::No => Evaluation::DoesNotMatch,
@@ -397,19 +348,10 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
                             .chain(compiled.any.iter().zip(&when.any))
                             .chain(compiled.none.iter().zip(&when.none))
                             .any(|(&i, cid)| cid == id && status(i) == Status::Unknown),
-                        AskAbout::Age => {
-                            age_below == Some(Truth::Unknown)
-                                || age_at_least == Some(Truth::Unknown)
-                        }
-                        AskAbout::Temperature => {
-                            temperature_at_least == Some(Truth::Unknown)
-                                || temperature_below == Some(Truth::Unknown)
-                        }
-                        AskAbout::Duration => {
-                            lasting_at_least == Some(Truth::Unknown)
-                                || lasting_below == Some(Truth::Unknown)
-                        }
                         AskAbout::Pregnancy => pregnant == Some(Truth::Unknown),
+                        asked => bounds.iter().any(|&(quantity, truth)| {
+                            quantity.ask_about() == *asked && truth == Truth::Unknown
+                        }),
                     }
             });
             match ask {

@@ -16,8 +16,8 @@ use super::quantity::{parse_duration_days, parse_temperature_celsius};
 use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPractice, RawRule, RawWhen};
 use super::template::{self, TemplateError};
 use super::{
-    Ask, AskAbout, Concept, Conditions, EntryTests, FaqEntry, Knowledge, Level, Origin, Review,
-    TriageRule,
+    Ask, AskAbout, Bound, Comparison, Concept, Conditions, EntryTests, FaqEntry, Knowledge, Level,
+    Origin, Quantity, Review, TriageRule,
 };
 use crate::text::Analyzer;
 
@@ -692,7 +692,10 @@ impl Validator {
         }
         let when_span = raw.when.span().start;
         let when = self.conditions(source, raw.when.get_ref(), concept_ids);
-        if when.all.is_empty() && when.any.is_empty() && when.temperature_at_least.is_none() {
+        if when.all.is_empty()
+            && when.any.is_empty()
+            && !when.bounds.iter().any(Bound::is_triggered_by_a_reading)
+        {
             self.error_at(source, when_span, format!("rule `{}` has nothing that can trigger it: give `when.all` or `when.any` concepts (or `temperature_at_least`)", raw.id.get_ref()));
         }
         if raw.advice.get_ref().trim().is_empty() {
@@ -806,35 +809,49 @@ impl Validator {
                 }
             },
         };
-        let duration = |value: &Option<Spanned<String>>, this: &mut Self| {
-            let value = value.as_ref()?;
-            parse_duration_days(value.get_ref())
-                .map_err(|message| this.error(source, value, message))
-                .ok()
-        };
-        let age_below_days = duration(&raw.age_below, self);
-        let age_at_least_days = duration(&raw.age_at_least, self);
-        let lasting_at_least_days = duration(&raw.lasting_at_least, self);
-        let lasting_below_days = duration(&raw.lasting_below, self);
-        let temperature = |value: &Option<Spanned<String>>, this: &mut Self| {
-            let value = value.as_ref()?;
-            parse_temperature_celsius(value.get_ref())
-                .map_err(|message| this.error(source, value, message))
-                .ok()
-        };
-        let temperature_at_least = temperature(&raw.temperature_at_least, self);
-        let temperature_below = temperature(&raw.temperature_below, self);
+        // Each key of the file and the bound it states; a new quantity is one more line.
+        let keys = [
+            (&raw.age_below, Quantity::Age, Comparison::Below),
+            (&raw.age_at_least, Quantity::Age, Comparison::AtLeast),
+            (
+                &raw.temperature_below,
+                Quantity::Temperature,
+                Comparison::Below,
+            ),
+            (
+                &raw.temperature_at_least,
+                Quantity::Temperature,
+                Comparison::AtLeast,
+            ),
+            (&raw.lasting_below, Quantity::Duration, Comparison::Below),
+            (
+                &raw.lasting_at_least,
+                Quantity::Duration,
+                Comparison::AtLeast,
+            ),
+        ];
+        let mut bounds = Vec::new();
+        for (value, quantity, comparison) in keys {
+            let Some(value) = value else { continue };
+            let parsed = match quantity {
+                Quantity::Age | Quantity::Duration => parse_duration_days(value.get_ref()),
+                Quantity::Temperature => parse_temperature_celsius(value.get_ref()),
+            };
+            match parsed {
+                Ok(limit) => bounds.push(Bound {
+                    quantity,
+                    comparison,
+                    limit,
+                }),
+                Err(message) => self.error(source, value, message),
+            }
+        }
         Conditions {
             all,
             any,
             any_at_least,
             none,
-            age_below_days,
-            age_at_least_days,
-            temperature_at_least,
-            temperature_below,
-            lasting_at_least_days,
-            lasting_below_days,
+            bounds,
             pregnant: raw.pregnant,
         }
     }
@@ -860,14 +877,11 @@ impl Validator {
             AskAbout::Concept(id) => {
                 when.all.contains(id) || when.any.contains(id) || when.none.contains(id)
             }
-            AskAbout::Age => when.age_below_days.is_some() || when.age_at_least_days.is_some(),
-            AskAbout::Temperature => {
-                when.temperature_at_least.is_some() || when.temperature_below.is_some()
-            }
-            AskAbout::Duration => {
-                when.lasting_at_least_days.is_some() || when.lasting_below_days.is_some()
-            }
             AskAbout::Pregnancy => when.pregnant.is_some(),
+            quantity => when
+                .bounds
+                .iter()
+                .any(|bound| bound.quantity.ask_about() == *quantity),
         };
         if !used {
             self.error(

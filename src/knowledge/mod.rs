@@ -112,16 +112,83 @@ pub struct Conditions {
     pub any_at_least: usize,
     /// None of these present.
     pub none: Vec<String>,
-    /// Age bounds in days.
-    pub age_below_days: Option<f64>,
-    pub age_at_least_days: Option<f64>,
-    /// Temperature bounds in °C.
-    pub temperature_at_least: Option<f64>,
-    pub temperature_below: Option<f64>,
-    /// How long it has gone on, in days.
-    pub lasting_at_least_days: Option<f64>,
-    pub lasting_below_days: Option<f64>,
+    /// Limits on quantities the message may give (age, temperature, duration).
+    pub bounds: Vec<Bound>,
     pub pregnant: Option<bool>,
+}
+
+/// A quantity a rule can set a limit on, read from the message by
+/// [`crate::modifiers`]: one variant, one key pair in the files (`*_below`,
+/// `*_at_least`) and one question topic each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// The age of the person who is unwell, in days.
+    Age,
+    /// A temperature reading, in °C.
+    Temperature,
+    /// How long it has gone on, in days.
+    Duration,
+}
+
+impl Quantity {
+    /// What a follow-up question about this quantity asks about.
+    pub fn ask_about(self) -> AskAbout {
+        match self {
+            Quantity::Age => AskAbout::Age,
+            Quantity::Temperature => AskAbout::Temperature,
+            Quantity::Duration => AskAbout::Duration,
+        }
+    }
+}
+
+/// Whether a bound asks for a value under its limit or at least at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Below,
+    AtLeast,
+}
+
+/// One limit of a rule: `quantity` `comparison` `limit` (in days or °C).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    pub quantity: Quantity,
+    pub comparison: Comparison,
+    pub limit: f64,
+}
+
+impl Bound {
+    /// Whether a value known to lie in `low..=high` meets the bound: `None`
+    /// when the range straddles the limit ("a baby" against "under 3 months").
+    pub fn holds_for(&self, (low, high): (f64, f64)) -> Option<bool> {
+        let (surely, surely_not) = match self.comparison {
+            Comparison::Below => (high < self.limit, low >= self.limit),
+            Comparison::AtLeast => (low >= self.limit, high < self.limit),
+        };
+        if surely {
+            Some(true)
+        } else if surely_not {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the bound holds when the message does not give the value and the
+    /// rule cannot ask: `*_at_least` is not met (no evidence), except a
+    /// temperature, which a reported fever stands in for; `*_below` is met
+    /// (nothing suggests otherwise), except an age, which a baby's rule must know.
+    pub fn holds_when_unknown(&self, a_finding_was_reported: bool) -> bool {
+        match (self.quantity, self.comparison) {
+            (Quantity::Temperature, Comparison::AtLeast) => a_finding_was_reported,
+            (Quantity::Age, _) | (_, Comparison::AtLeast) => false,
+            (_, Comparison::Below) => true,
+        }
+    }
+
+    /// A temperature reading alone triggers a rule that is only about it.
+    pub fn is_triggered_by_a_reading(&self) -> bool {
+        self.quantity == Quantity::Temperature && self.comparison == Comparison::AtLeast
+    }
 }
 
 impl Conditions {
@@ -135,23 +202,15 @@ impl Conditions {
                 self.any_at_least
             }
             + self.none.len()
-            + [
-                self.age_below_days,
-                self.age_at_least_days,
-                self.temperature_at_least,
-                self.temperature_below,
-                self.lasting_at_least_days,
-                self.lasting_below_days,
-            ]
-            .iter()
-            .filter(|bound| bound.is_some())
-            .count()
+            + self.bounds.len()
             + usize::from(self.pregnant.is_some())
     }
 }
 
-/// What a follow-up question asks about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// What a follow-up question asks about. Stored in conversation state by its
+/// name (the `ask.about` of the file), so stored state reads the same as the files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", from = "String")]
 pub enum AskAbout {
     Concept(String),
     Age,
@@ -223,5 +282,32 @@ impl Knowledge {
 
     pub fn rule(&self, id: &str) -> Option<&TriageRule> {
         self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bound_holds_surely_not_or_undecided_for_a_range() {
+        let under_3_months = Bound {
+            quantity: Quantity::Age,
+            comparison: Comparison::Below,
+            limit: 91.0,
+        };
+        assert_eq!(under_3_months.holds_for((49.0, 49.0)), Some(true));
+        assert_eq!(under_3_months.holds_for((730.0, 730.0)), Some(false));
+        // "a baby": anywhere from birth to a year.
+        assert_eq!(under_3_months.holds_for((0.0, 365.0)), None);
+        let fever = Bound {
+            quantity: Quantity::Temperature,
+            comparison: Comparison::AtLeast,
+            limit: 38.0,
+        };
+        assert_eq!(fever.holds_for((38.0, 38.0)), Some(true));
+        assert!(fever.holds_when_unknown(true));
+        assert!(!fever.holds_when_unknown(false));
+        assert!(!under_3_months.holds_when_unknown(true));
     }
 }
