@@ -496,7 +496,7 @@ impl Engine {
         // Patients often ask several things at once; below an emergency, answer a
         // clear practical question too ("...and what time do you open?").
         if rule.level < Level::Emergency {
-            if let FaqOutcome::Answer(id) = faq::decide(message.candidates, self.thresholds) {
+            if let Some(id) = self.second_question(message) {
                 if let Some(entry) = self.faq_entry(&id) {
                     text = format!(
                         "{text}\n\nYou also asked about **{}**:\n{}",
@@ -514,6 +514,48 @@ impl Engine {
             buttons: Vec::new(),
             handoff: rule.handoff,
         }
+    }
+
+    /// The FAQ entry a message asks about besides its health problem: only a
+    /// part of the message of its own (a clause, or a question opened by "and
+    /// what…", "also can I…") that reports no finding and no problem word, and
+    /// that the FAQ answers outright on its own. "I tripped and my ankle is
+    /// swollen" shares "trip" with travel vaccines, but asks nothing else.
+    fn second_question(&self, message: &Message) -> Option<String> {
+        let tokens = message.tokens;
+        let reports_something = |part: &Range<usize>| {
+            message.mentions.iter().any(|(concept, mention)| {
+                !self.matcher.is_neutral(*concept as usize) && overlap(&mention.span, part)
+            }) || message
+                .problems
+                .iter()
+                .any(|problem| overlap(&problem.mention.span, part))
+        };
+        let parts = question_parts(tokens);
+        let last = parts.len().saturating_sub(1);
+        let ends_with_question_mark = message.text.trim_end().ends_with('?');
+        parts
+            .into_iter()
+            .enumerate()
+            .filter(|(number, part)| {
+                // A question: opened by a question or request word, or the last
+                // part of a message that ends with a question mark.
+                let asks = tokens[part.clone()].iter().take(2).any(|t| {
+                    QUESTION_WORDS.contains(&t.word.as_str())
+                        || REQUEST_WORDS.contains(&t.word.as_str())
+                }) || (*number == last && ends_with_question_mark);
+                part.len() >= 2 && asks && !reports_something(part)
+            })
+            .map(|(_, part)| part)
+            .find_map(|part| {
+                let candidates = self
+                    .faq
+                    .rank(&tokens[part], &self.analyzer, EXPLAIN_CANDIDATES);
+                match faq::decide(&candidates, self.thresholds) {
+                    FaqOutcome::Answer(id) => Some(id),
+                    _ => None,
+                }
+            })
     }
 
     fn faq_reply(&self, conversation: &mut Conversation, candidates: &[Candidate]) -> Reply {
@@ -748,6 +790,35 @@ fn named_concepts(rule: &TriageRule, matcher: &ConceptMatcher) -> Vec<usize> {
         .filter(|id| id.as_str() != HEALTH_PROBLEM)
         .filter_map(|id| matcher.index(id))
         .collect()
+}
+
+/// Words that open a question.
+const QUESTION_WORDS: &[&str] = &[
+    "what", "when", "where", "how", "who", "which", "can", "could", "do", "does", "is", "are",
+    "will", "would", "should",
+];
+
+/// Words that open a request ("need a sick note", "please send…").
+const REQUEST_WORDS: &[&str] = &["need", "want", "book", "please", "pls"];
+
+/// The parts of a message that may each ask something: its clauses, with a
+/// clause split again where "and", "also", "plus" or "btw" opens a question
+/// ("my ankle is swollen and what time do you close").
+fn question_parts(tokens: &[Token]) -> Vec<Range<usize>> {
+    const OPENERS: &[&str] = &["and", "also", "plus", "btw", "oh"];
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for index in 1..=tokens.len() {
+        let boundary = index == tokens.len()
+            || tokens[index].clause != tokens[index - 1].clause
+            || (OPENERS.contains(&tokens[index - 1].word.as_str())
+                && QUESTION_WORDS.contains(&tokens[index].word.as_str()));
+        if boundary {
+            parts.push(start..index);
+            start = index;
+        }
+    }
+    parts
 }
 
 /// Whether two spans of tokens share a token.

@@ -268,3 +268,30 @@ fn advice_that_forgets_the_emergency_number_gets_the_safety_net() {
         reply.text
     );
 }
+
+#[test]
+fn a_second_question_is_answered_only_when_it_is_really_asked() {
+    let engine = shipped_engine();
+    let asked = &converse(
+        &engine,
+        &["sore throat for 2 days and what are your opening hours"],
+    )[0];
+    assert!(
+        asked.text.contains("You also asked about"),
+        "{}",
+        asked.text
+    );
+    // "tripped" shares a stem with travel, and "shot" with a vaccine, but
+    // neither message asks anything besides the health problem.
+    for text in [
+        "tripped on the stairs, my ankle is a bit sore but I can walk on it fine",
+        "got a sore throat and a cough, started yesterday",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert!(
+            !reply.text.contains("You also asked about"),
+            "{text:?}: {}",
+            reply.text
+        );
+    }
+}
