@@ -247,39 +247,23 @@ fn kb_check_warns_about_stale_reviews_and_missing_sources() {
 #[test]
 fn kb_import_writes_a_valid_file_and_reports_bad_rows() {
     let dir = temp_knowledge(&[]);
-    let csv = dir.path().join("faqs.csv");
-    std::fs::write(
-        &csv,
+    let csv = write_csv(
+        &dir,
         "question,answer,id,extra questions\n\
          Where can I park?,\"Free parking behind the building, {see map}.\",,Is there parking? | where do i leave my car\n\
          What is your fax number?,,,\n\
          ,An answer without a question,,\n\
          \"Do you do ear syringing?\",\"Yes — book a nurse appointment.\nBring your notes.\",ear-care,\n",
-    )
-    .unwrap();
+    );
     let out_file = dir.path().join("faq/imported.toml");
-    let output = run(
-        &[
-            "kb",
-            "import",
-            "--knowledge",
-            dir.path().to_str().unwrap(),
-            csv.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("faqs.csv:3: row skipped: the answer is empty"),
+        stderr.contains("faqs.csv: row 3: skipped: the answer is empty"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("faqs.csv:4: row skipped: the question is empty"),
+        stderr.contains("faqs.csv: row 4: skipped: the question is empty"),
         "{stderr}"
     );
     assert!(
@@ -306,16 +290,98 @@ fn kb_import_writes_a_valid_file_and_reports_bad_rows() {
     );
     assert_eq!(replies[0]["entry"], "where-can-i-park");
     // It refuses to overwrite without --force.
-    let again = run(
+    let (again, _) = kb_import(dir.path(), &csv);
+    assert!(!again.status.success());
+    assert!(out_file.exists());
+}
+
+/// Writes `text` as `faqs.csv` in `dir`.
+fn write_csv(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let csv = dir.path().join("faqs.csv");
+    std::fs::write(&csv, text).unwrap();
+    csv
+}
+
+/// `carebot kb import --knowledge <dir> <csv>`, and its stderr.
+fn kb_import(dir: &std::path::Path, csv: &std::path::Path) -> (std::process::Output, String) {
+    let output = run(
         &[
             "kb",
             "import",
             "--knowledge",
-            dir.path().to_str().unwrap(),
+            dir.to_str().unwrap(),
             csv.to_str().unwrap(),
         ],
         b"",
     );
-    assert!(!again.status.success());
-    assert!(out_file.exists());
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+#[test]
+fn kb_import_numbers_rows_as_the_spreadsheet_shows_them() {
+    // As a spreadsheet saves it: CRLF line ends, a blank row 3, and a cell
+    // with a line break in row 4; the bad rows are 5 and 7.
+    let dir = temp_knowledge(&[]);
+    let csv = write_csv(
+        &dir,
+        "question,answer\r\n\
+         Where can I park?,Behind the building.\r\n\
+         \r\n\
+         Do you do ear syringing?,\"Yes.\r\nBring your notes.\"\r\n\
+         What is your fax number?,\r\n\
+         Can I bring my dog?,Only assistance dogs.\r\n\
+         ,An answer without a question\r\n",
+    );
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("faqs.csv: row 5: skipped: the answer is empty"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("faqs.csv: row 7: skipped: the question is empty"),
+        "{stderr}"
+    );
+    assert!(text(&output).contains("wrote 3 FAQ entries"));
+}
+
+#[test]
+fn kb_import_never_reuses_an_id_the_knowledge_folder_has() {
+    let faq = "[[faq]]\nid = \"opening-hours\"\nquestions = [\"When are you open?\"]\nanswer = \"9 to 5.\"\nreviewed = 2026-11-01\nowner = \"T\"\n";
+    let dir = temp_knowledge(&[("faq/hours.toml", faq)]);
+    let csv = write_csv(
+        &dir,
+        "question,answer,id\n\
+         When do you open on Saturdays?,From 9 to 12.,opening-hours\n\
+         Opening hours,From 9 to 5.,\n\
+         Are you open at Christmas?,No.,opening-hours\n",
+    );
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("faqs.csv: row 2: note: id `opening-hours` is already used in the knowledge folder (faq/hours.toml:2:6); written as `opening-hours-2`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("row 3: note: id `opening-hours` is already used in the knowledge folder (faq/hours.toml:2:6); written as `opening-hours-3`"), "{stderr}");
+    assert!(stderr.contains("row 4: note: id `opening-hours` is already used in the knowledge folder (faq/hours.toml:2:6); written as `opening-hours-4`"), "{stderr}");
+    let knowledge = carebot::load_dir(dir.path()).expect("no duplicate id");
+    assert_eq!(knowledge.faq("opening-hours").unwrap().answer, "9 to 5.");
+    assert_eq!(knowledge.faq("opening-hours-4").unwrap().answer, "No.");
+}
+
+#[test]
+fn kb_import_gives_20000_equal_ids_distinct_numbers() {
+    let dir = temp_knowledge(&[]);
+    let mut rows = String::from("question,answer,id\n");
+    for n in 0..20_000 {
+        rows.push_str(&format!("Question {n}?,Answer {n}.,same\n"));
+    }
+    let csv = write_csv(&dir, &rows);
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
+    assert!(text(&output).contains("wrote 20000 FAQ entries"));
+    let written = std::fs::read_to_string(dir.path().join("faq/imported.toml")).unwrap();
+    assert!(written.contains("id = \"same\"\n"));
+    assert!(written.contains("id = \"same-20000\"\n"));
 }
