@@ -637,6 +637,25 @@ fn a_bad_configuration_is_reported_before_anything_starts() {
 }
 
 #[test]
+fn serve_check_warns_about_an_open_metrics_listener_and_a_token_sent_in_clear() {
+    let deployment = Deployment::new("\n[telegram]\napi_url = \"http://api.telegram.org\"\n");
+    let config = deployment.config();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("127.0.0.1:0", "0.0.0.0:9187")).unwrap();
+
+    let output = run(deployment.carebot().args(["serve", "--check"]), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let file = config.display().to_string();
+    for warning in [
+        format!("warning: {file}:8:10: metrics.listen: `0.0.0.0:9187` can be reached from other machines"),
+        format!("warning: {file}:17:11: telegram.api_url: `http://api.telegram.org` is not encrypted"),
+    ] {
+        assert!(stderr.contains(&warning), "{warning} missing from\n{stderr}");
+    }
+}
+
+#[test]
 fn a_bare_carebot_serves_when_a_token_is_configured_and_chats_otherwise() {
     // Telegram pointed at a closed local port: with the adapter built in,
     // serve starts and keeps retrying; without it, serve refuses to start.
