@@ -244,6 +244,44 @@ fn kb_check_warns_about_stale_reviews_and_missing_sources() {
     assert!(!strict.status.success(), "--strict fails on warnings");
 }
 
+/// Whether `text` has a character that a terminal would act on rather than
+/// show: a control character other than the line end, or a bidi override.
+fn acts_on_the_terminal(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+}
+
+#[test]
+fn kb_check_escapes_control_characters_quoted_from_the_files() {
+    // The warning for a stale review names the owner; this one clears the
+    // screen, returns the cursor and reverses the text after it.
+    let faq = "[[faq]]\nid = \"parking\"\nquestions = [\"where can I park\"]\nanswer = \"Behind the building.\"\nreviewed = 2020-01-01\nowner = \"Dr \\u001b[2J\\rNo\\u202e\"\n";
+    let dir = temp_knowledge(&[("faq.toml", faq)]);
+    let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
+    let out = text(&output);
+    assert!(
+        out.contains("faq.toml:1:1: warning: FAQ `parking` was last reviewed on 2020-01-01 ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("ask Dr \\u{1b}[2J\\rNo\\u{202e} to review it"),
+        "{out}"
+    );
+    assert!(!acts_on_the_terminal(&out), "{out:?}");
+
+    // Errors quote the files too, and so does a file's name.
+    let faq = "[[faq]]\nid = \"park\\u001b[31m\"\nquestions = [\"where can I park\"]\nanswer = \"Behind the building.\"\nreviewed = 2026-11-01\nowner = \"T\"\n";
+    let dir = temp_knowledge(&[("faq\u{7}.toml", faq)]);
+    let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("faq\\u{7}.toml:2:6: error: entry id `park\\u{1b}[31m` must be lower-case"),
+        "{stderr}"
+    );
+    assert!(!acts_on_the_terminal(&stderr), "{stderr:?}");
+}
+
 #[test]
 fn kb_import_writes_a_valid_file_and_reports_bad_rows() {
     let dir = temp_knowledge(&[]);

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use carebot::knowledge::problem::printable;
 use carebot::{Engine, Problem, Reply, ReplyKind, Service};
 
 use super::metrics::Metrics;
@@ -191,10 +192,10 @@ impl Watcher {
                 .unwrap_or(&problem.file);
             text.push_str(&format!(
                 "\n- `{}:{}:{}`: {}",
-                file.display(),
+                printable(&file.display().to_string()),
                 problem.line,
                 problem.column,
-                problem.message
+                printable(&problem.message)
             ));
         }
         if errors.len() > ALERT_PROBLEMS {
