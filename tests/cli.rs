@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::harness::{ask_json, carebot, fixture_dir, line, run, shipped_dir, temp_knowledge};
+use crate::harness::{
+    ask_json, carebot, copy_dir, fixture_dir, line, run, shipped_dir, temp_knowledge,
+};
 
 fn text(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -242,6 +244,26 @@ fn kb_check_warns_about_stale_reviews_and_missing_sources() {
         b"",
     );
     assert!(!strict.status.success(), "--strict fails on warnings");
+}
+
+#[test]
+fn kb_check_warns_about_the_concepts_a_deleted_rules_file_leaves_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&shipped_dir(), dir.path());
+    std::fs::remove_file(dir.path().join("rules/breathing-allergy.toml")).unwrap();
+    let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
+    assert!(output.status.success(), "warnings alone do not fail");
+    let out = text(&output);
+    let warning = out
+        .lines()
+        .find(|line| line.contains("read by no triage rule"))
+        .unwrap_or_else(|| panic!("no warning about unread concepts in\n{out}"));
+    assert!(
+        warning.contains("/concepts/breathing-allergy.toml:")
+            && warning.contains(": warning: concepts `")
+            && warning.contains("if a rules file was deleted or moved, put it back"),
+        "{warning}"
+    );
 }
 
 /// Whether `text` has a character that a terminal would act on rather than
