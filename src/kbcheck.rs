@@ -1,12 +1,14 @@
 //! Warnings about a knowledge base that loads but deserves attention: review
 //! dates that are stale (or in the future), entries without sources or without
-//! counter-examples, and FAQ questions that would reach another entry. These do
-//! not stop the bot; `carebot kb check --strict` makes them fail a CI run.
+//! counter-examples, FAQ questions that would reach another entry, and
+//! concepts that no rule reads (what a deleted rules file leaves behind). These
+//! do not stop the bot; `carebot kb check --strict` makes them fail a CI run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use crate::engine::Engine;
-use crate::knowledge::{Origin, Problem, Review, Severity};
+use crate::knowledge::{AskAbout, Knowledge, Origin, Problem, Review, Severity};
 
 /// Settings for the warnings.
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +109,82 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
             &mut out,
         );
     }
+    unread_concepts(knowledge, &mut out);
     out
+}
+
+/// How many concept ids a warning names.
+const NAMED_CONCEPTS: usize = 8;
+
+/// One warning per concepts file that has concepts no triage rule reads,
+/// directly or through another concept's `includes`. Rules refer to concepts,
+/// so deleting a concepts file fails loading; deleting (or moving away) a
+/// rules file does not: its concepts stay behind, still loading, and this is
+/// the trace it leaves. Neutral concepts (a body part, a medicine) are left
+/// out: they need no rule, since they only describe. (A concept meant only to
+/// mark messages as health problems is warned about too: the shipped
+/// knowledge has none, every health finding there leading to some advice.)
+fn unread_concepts(knowledge: &Knowledge, out: &mut Vec<Problem>) {
+    let mut read: HashSet<&str> = HashSet::new();
+    for rule in &knowledge.rules {
+        let when = &rule.when;
+        read.extend(
+            when.all
+                .iter()
+                .chain(&when.any)
+                .chain(&when.none)
+                .map(String::as_str),
+        );
+        read.extend(rule.asks.iter().filter_map(|ask| match &ask.about {
+            AskAbout::Concept(id) => Some(id.as_str()),
+            _ => None,
+        }));
+    }
+    let includes: HashMap<&str, &[String]> = knowledge
+        .concepts
+        .iter()
+        .map(|concept| (concept.id.as_str(), concept.includes.as_slice()))
+        .collect();
+    // A concept's `includes` make it present, so a rule that reads it reads them.
+    let mut pending: Vec<&str> = read.iter().copied().collect();
+    while let Some(id) = pending.pop() {
+        for included in includes.get(id).copied().unwrap_or_default() {
+            if read.insert(included) {
+                pending.push(included);
+            }
+        }
+    }
+    let mut unread: BTreeMap<&Path, Vec<&crate::knowledge::Concept>> = BTreeMap::new();
+    for concept in &knowledge.concepts {
+        if !concept.neutral && !read.contains(concept.id.as_str()) {
+            unread
+                .entry(&concept.origin.file)
+                .or_default()
+                .push(concept);
+        }
+    }
+    for concepts in unread.values() {
+        let mut ids: Vec<String> = concepts
+            .iter()
+            .take(NAMED_CONCEPTS)
+            .map(|concept| format!("`{}`", concept.id))
+            .collect();
+        if concepts.len() > NAMED_CONCEPTS {
+            ids.push(format!("and {} more", concepts.len() - NAMED_CONCEPTS));
+        }
+        let (these, are, them, they, their) = if concepts.len() == 1 {
+            ("concept", "is", "it", "it", "its")
+        } else {
+            ("concepts", "are", "them", "they", "their")
+        };
+        out.push(warn(
+            &concepts[0].origin,
+            format!(
+                "{these} {} {are} read by no triage rule, so a message with {them} gets only the general health reply: if a rules file was deleted or moved, put it back; otherwise give {them} a rule, or mark {them} `neutral = true` if {they} say nothing is wrong on {their} own",
+                ids.join(", "),
+            ),
+        ));
+    }
 }
 
 /// Every triage rule as a Markdown table, most severe level first: what

@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::harness::{ask_json, carebot, fixture_dir, line, run, shipped_dir, temp_knowledge};
+use crate::harness::{
+    ask_json, carebot, copy_dir, fixture_dir, line, run, shipped_dir, temp_knowledge,
+};
 
 fn text(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -245,41 +247,83 @@ fn kb_check_warns_about_stale_reviews_and_missing_sources() {
 }
 
 #[test]
+fn kb_check_warns_about_the_concepts_a_deleted_rules_file_leaves_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&shipped_dir(), dir.path());
+    std::fs::remove_file(dir.path().join("rules/breathing-allergy.toml")).unwrap();
+    let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
+    assert!(output.status.success(), "warnings alone do not fail");
+    let out = text(&output);
+    let warning = out
+        .lines()
+        .find(|line| line.contains("read by no triage rule"))
+        .unwrap_or_else(|| panic!("no warning about unread concepts in\n{out}"));
+    assert!(
+        warning.contains("/concepts/breathing-allergy.toml:")
+            && warning.contains(": warning: concepts `")
+            && warning.contains("if a rules file was deleted or moved, put it back"),
+        "{warning}"
+    );
+}
+
+/// Whether `text` has a character that a terminal would act on rather than
+/// show: a control character other than the line end, or a bidi override.
+fn acts_on_the_terminal(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+}
+
+#[test]
+fn kb_check_escapes_control_characters_quoted_from_the_files() {
+    // The warning for a stale review names the owner; this one clears the
+    // screen, returns the cursor and reverses the text after it.
+    let faq = "[[faq]]\nid = \"parking\"\nquestions = [\"where can I park\"]\nanswer = \"Behind the building.\"\nreviewed = 2020-01-01\nowner = \"Dr \\u001b[2J\\rNo\\u202e\"\n";
+    let dir = temp_knowledge(&[("faq.toml", faq)]);
+    let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
+    let out = text(&output);
+    assert!(
+        out.contains("faq.toml:1:1: warning: FAQ `parking` was last reviewed on 2020-01-01 ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("ask Dr \\u{1b}[2J\\rNo\\u{202e} to review it"),
+        "{out}"
+    );
+    assert!(!acts_on_the_terminal(&out), "{out:?}");
+
+    // Errors quote the files too, and so does a file's name.
+    let faq = "[[faq]]\nid = \"park\\u001b[31m\"\nquestions = [\"where can I park\"]\nanswer = \"Behind the building.\"\nreviewed = 2026-11-01\nowner = \"T\"\n";
+    let dir = temp_knowledge(&[("faq\u{7}.toml", faq)]);
+    let output = run(&["kb", "check", dir.path().to_str().unwrap()], b"");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("faq\\u{7}.toml:2:6: error: entry id `park\\u{1b}[31m` must be lower-case"),
+        "{stderr}"
+    );
+    assert!(!acts_on_the_terminal(&stderr), "{stderr:?}");
+}
+
+#[test]
 fn kb_import_writes_a_valid_file_and_reports_bad_rows() {
     let dir = temp_knowledge(&[]);
-    let csv = dir.path().join("faqs.csv");
-    std::fs::write(
-        &csv,
+    let csv = write_csv(
+        &dir,
         "question,answer,id,extra questions\n\
          Where can I park?,\"Free parking behind the building, {see map}.\",,Is there parking? | where do i leave my car\n\
          What is your fax number?,,,\n\
          ,An answer without a question,,\n\
          \"Do you do ear syringing?\",\"Yes — book a nurse appointment.\nBring your notes.\",ear-care,\n",
-    )
-    .unwrap();
+    );
     let out_file = dir.path().join("faq/imported.toml");
-    let output = run(
-        &[
-            "kb",
-            "import",
-            "--knowledge",
-            dir.path().to_str().unwrap(),
-            csv.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("faqs.csv:3: row skipped: the answer is empty"),
+        stderr.contains("faqs.csv: row 3: skipped: the answer is empty"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("faqs.csv:4: row skipped: the question is empty"),
+        stderr.contains("faqs.csv: row 4: skipped: the question is empty"),
         "{stderr}"
     );
     assert!(
@@ -306,16 +350,98 @@ fn kb_import_writes_a_valid_file_and_reports_bad_rows() {
     );
     assert_eq!(replies[0]["entry"], "where-can-i-park");
     // It refuses to overwrite without --force.
-    let again = run(
+    let (again, _) = kb_import(dir.path(), &csv);
+    assert!(!again.status.success());
+    assert!(out_file.exists());
+}
+
+/// Writes `text` as `faqs.csv` in `dir`.
+fn write_csv(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let csv = dir.path().join("faqs.csv");
+    std::fs::write(&csv, text).unwrap();
+    csv
+}
+
+/// `carebot kb import --knowledge <dir> <csv>`, and its stderr.
+fn kb_import(dir: &std::path::Path, csv: &std::path::Path) -> (std::process::Output, String) {
+    let output = run(
         &[
             "kb",
             "import",
             "--knowledge",
-            dir.path().to_str().unwrap(),
+            dir.to_str().unwrap(),
             csv.to_str().unwrap(),
         ],
         b"",
     );
-    assert!(!again.status.success());
-    assert!(out_file.exists());
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+#[test]
+fn kb_import_numbers_rows_as_the_spreadsheet_shows_them() {
+    // As a spreadsheet saves it: CRLF line ends, a blank row 3, and a cell
+    // with a line break in row 4; the bad rows are 5 and 7.
+    let dir = temp_knowledge(&[]);
+    let csv = write_csv(
+        &dir,
+        "question,answer\r\n\
+         Where can I park?,Behind the building.\r\n\
+         \r\n\
+         Do you do ear syringing?,\"Yes.\r\nBring your notes.\"\r\n\
+         What is your fax number?,\r\n\
+         Can I bring my dog?,Only assistance dogs.\r\n\
+         ,An answer without a question\r\n",
+    );
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("faqs.csv: row 5: skipped: the answer is empty"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("faqs.csv: row 7: skipped: the question is empty"),
+        "{stderr}"
+    );
+    assert!(text(&output).contains("wrote 3 FAQ entries"));
+}
+
+#[test]
+fn kb_import_never_reuses_an_id_the_knowledge_folder_has() {
+    let faq = "[[faq]]\nid = \"opening-hours\"\nquestions = [\"When are you open?\"]\nanswer = \"9 to 5.\"\nreviewed = 2026-11-01\nowner = \"T\"\n";
+    let dir = temp_knowledge(&[("faq/hours.toml", faq)]);
+    let csv = write_csv(
+        &dir,
+        "question,answer,id\n\
+         When do you open on Saturdays?,From 9 to 12.,opening-hours\n\
+         Opening hours,From 9 to 5.,\n\
+         Are you open at Christmas?,No.,opening-hours\n",
+    );
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("faqs.csv: row 2: note: id `opening-hours` is already used in the knowledge folder (faq/hours.toml:2:6); written as `opening-hours-2`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("row 3: note: id `opening-hours` is already used in the knowledge folder (faq/hours.toml:2:6); written as `opening-hours-3`"), "{stderr}");
+    assert!(stderr.contains("row 4: note: id `opening-hours` is already used in the knowledge folder (faq/hours.toml:2:6); written as `opening-hours-4`"), "{stderr}");
+    let knowledge = carebot::load_dir(dir.path()).expect("no duplicate id");
+    assert_eq!(knowledge.faq("opening-hours").unwrap().answer, "9 to 5.");
+    assert_eq!(knowledge.faq("opening-hours-4").unwrap().answer, "No.");
+}
+
+#[test]
+fn kb_import_gives_20000_equal_ids_distinct_numbers() {
+    let dir = temp_knowledge(&[]);
+    let mut rows = String::from("question,answer,id\n");
+    for n in 0..20_000 {
+        rows.push_str(&format!("Question {n}?,Answer {n}.,same\n"));
+    }
+    let csv = write_csv(&dir, &rows);
+    let (output, stderr) = kb_import(dir.path(), &csv);
+    assert!(output.status.success(), "{stderr}");
+    assert!(text(&output).contains("wrote 20000 FAQ entries"));
+    let written = std::fs::read_to_string(dir.path().join("faq/imported.toml")).unwrap();
+    assert!(written.contains("id = \"same\"\n"));
+    assert!(written.contains("id = \"same-20000\"\n"));
 }

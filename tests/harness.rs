@@ -122,3 +122,17 @@ pub fn temp_knowledge(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Copies the folder `from` to `to`, subfolders included.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}

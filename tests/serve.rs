@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use carebot::{CaseId, Store};
 
-use crate::harness::{root, shipped_dir};
+use crate::harness::{copy_dir, root, shipped_dir};
 
 /// Long enough for a debug build on a busy 2-core machine.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -317,19 +317,6 @@ fn wait_at_most(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 fn entry(reply: &Value) -> &str {
     reply["reply"]["entry"].as_str().unwrap_or("")
 }
@@ -505,6 +492,84 @@ fn edited_knowledge_is_reloaded_and_a_broken_edit_keeps_the_last_good_set() {
 }
 
 #[test]
+fn a_reload_that_drops_rules_or_faq_entries_alerts_the_clinicians_with_what_went() {
+    let deployment = Deployment::new("");
+    let shipped = carebot::load_dir(&deployment.knowledge()).expect("shipped knowledge loads");
+    let breathing = deployment.knowledge().join("rules/breathing-allergy.toml");
+    let billing = deployment.knowledge().join("faq/billing.toml");
+    let rules_in = |file: &Path| -> Vec<String> {
+        let rules = shipped.rules.iter().filter(|rule| rule.origin.file == file);
+        rules.map(|rule| rule.id.clone()).collect()
+    };
+    let faqs_in = |file: &Path| -> Vec<String> {
+        let faqs = shipped
+            .faqs
+            .iter()
+            .filter(|entry| entry.origin.file == file);
+        faqs.map(|entry| entry.id.clone()).collect()
+    };
+    let (dropped_rules, dropped_faqs) = (rules_in(&breathing), faqs_in(&billing));
+    assert!(dropped_rules.len() > 1 && !dropped_faqs.is_empty());
+    let mut carebot = deployment.serve();
+
+    // Both files deleted, as by a mistaken `rm` or a move to a backup folder.
+    std::fs::remove_file(&breathing).unwrap();
+    std::fs::remove_file(&billing).unwrap();
+    carebot.wait_for_metric("carebot_knowledge_reloads_total", 1.0);
+    let alert = carebot.next_out("alert", |value| value["purpose"] == "alert");
+    assert_eq!(alert["to"], "terminal:clinicians");
+    let text = alert["reply"]["text"].as_str().unwrap();
+    let rules = shipped.rules.len();
+    let faqs = shipped.faqs.len();
+    let expected = format!(
+        "without {} triage rules ({rules} → {}) and {} FAQ entr",
+        dropped_rules.len(),
+        rules - dropped_rules.len(),
+        dropped_faqs.len()
+    );
+    assert!(text.contains(&expected), "{expected} missing from\n{text}");
+    assert!(
+        text.contains(&format!("({faqs} → {})", faqs - dropped_faqs.len())),
+        "{text}"
+    );
+    assert!(
+        text.contains("`rules/breathing-allergy.toml` (the file is gone): "),
+        "{text}"
+    );
+    assert!(
+        text.contains("`faq/billing.toml` (the file is gone): "),
+        "{text}"
+    );
+    for id in dropped_faqs.iter().chain(&dropped_rules).take(12) {
+        assert!(
+            text.contains(&format!("`{id}`")),
+            "`{id}` missing from\n{text}"
+        );
+    }
+    if dropped_faqs.len() + dropped_rules.len() > 12 {
+        assert!(
+            text.contains(&format!(
+                "… and {} more",
+                dropped_faqs.len() + dropped_rules.len() - 12
+            )),
+            "{text}"
+        );
+    }
+    let logged = carebot.log_text();
+    for id in &dropped_rules {
+        assert!(logged.contains(id.as_str()), "{id} not logged");
+    }
+
+    // Patients still get answers, from what is left.
+    assert_eq!(
+        entry(&carebot.ask("ann", "are you open on saturday?")),
+        "opening-hours"
+    );
+    let (status, _) = carebot.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
 fn sigterm_during_traffic_exits_promptly_and_loses_no_case() {
     let deployment = Deployment::new("");
     let mut carebot = deployment.serve();
@@ -634,6 +699,25 @@ fn a_bad_configuration_is_reported_before_anything_starts() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("are valid"));
     assert!(!deployment.data().exists());
+}
+
+#[test]
+fn serve_check_warns_about_an_open_metrics_listener_and_a_token_sent_in_clear() {
+    let deployment = Deployment::new("\n[telegram]\napi_url = \"http://api.telegram.org\"\n");
+    let config = deployment.config();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("127.0.0.1:0", "0.0.0.0:9187")).unwrap();
+
+    let output = run(deployment.carebot().args(["serve", "--check"]), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let file = config.display().to_string();
+    for warning in [
+        format!("warning: {file}:8:10: metrics.listen: `0.0.0.0:9187` can be reached from other machines"),
+        format!("warning: {file}:17:11: telegram.api_url: `http://api.telegram.org` is not encrypted"),
+    ] {
+        assert!(stderr.contains(&warning), "{warning} missing from\n{stderr}");
+    }
 }
 
 #[test]

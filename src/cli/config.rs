@@ -25,7 +25,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
-use url::Url;
+use url::{Host, Url};
 
 use carebot::knowledge::problem::line_column;
 use carebot::ratelimit::RateLimit;
@@ -202,6 +202,10 @@ pub struct Config {
     pub log: LogConfig,
     pub telegram: TelegramFile,
     pub discord: DiscordFile,
+    /// Settings the file may have but that expose something (a metrics
+    /// listener other machines reach, a token sent in clear), located in the
+    /// file; [`Config::warnings`] reports them with the others.
+    pub risky: Vec<ConfigProblem>,
 }
 
 impl Default for Config {
@@ -230,6 +234,7 @@ impl Default for Config {
                 clinician_role: None,
                 message_content: false,
             },
+            risky: Vec::new(),
         }
     }
 }
@@ -397,6 +402,8 @@ struct Checker<'a> {
     text: &'a str,
     table: Option<DeTable<'a>>,
     problems: Vec<ConfigProblem>,
+    /// Allowed but risky settings (see [`Config::risky`]).
+    risky: Vec<ConfigProblem>,
 }
 
 impl<'a> Checker<'a> {
@@ -406,6 +413,7 @@ impl<'a> Checker<'a> {
             text,
             table: DeTable::parse(text).ok().map(Spanned::into_inner),
             problems: Vec::new(),
+            risky: Vec::new(),
         }
     }
 
@@ -417,12 +425,22 @@ impl<'a> Checker<'a> {
     /// A problem with `key` (a dotted path such as `handoff.retention_days`),
     /// located at its value, else at its table, else at the top of the file.
     fn problem(&mut self, key: &str, message: impl Into<String>) {
-        let offset = self.offset_of(key);
-        self.problems.push(ConfigProblem {
-            location: self.location(offset),
+        let problem = self.located(key, message);
+        self.problems.push(problem);
+    }
+
+    /// Like [`Checker::problem`], for a setting that is allowed but risky.
+    fn risky(&mut self, key: &str, message: impl Into<String>) {
+        let warning = self.located(key, message);
+        self.risky.push(warning);
+    }
+
+    fn located(&self, key: &str, message: impl Into<String>) -> ConfigProblem {
+        ConfigProblem {
+            location: self.location(self.offset_of(key)),
             key: key.to_string(),
             message: message.into(),
-        });
+        }
     }
 
     fn offset_of(&self, key: &str) -> usize {
@@ -469,13 +487,72 @@ impl<'a> Checker<'a> {
         path.join(".")
     }
 
+    /// A problem that serde (or the TOML parser) found at its offset.
+    fn read_error(&self, error: &toml::de::Error) -> ConfigProblem {
+        let offset = error.span().map_or(0, |span| span.start);
+        ConfigProblem {
+            location: self.location(offset),
+            key: self.key_at(offset),
+            message: error.message().trim().to_string(),
+        }
+    }
+
+    /// Every type error and unknown key in the file, where `first` is the
+    /// one serde stopped at. Serde gives up at the first, so each top-level
+    /// key, and each key of a table, is read again on its own: the others
+    /// are optional, so whatever fails alone is a problem of its own. A
+    /// syntax error is reported alone, as nothing after it can be trusted.
+    fn type_errors(&self, first: &toml::de::Error) -> Vec<ConfigProblem> {
+        let Some(table) = &self.table else {
+            return vec![self.read_error(first)];
+        };
+        let alone = |key: &Spanned<toml::de::DeString<'a>>, value: Spanned<DeValue<'a>>| {
+            let span = value.span();
+            let mut document = DeTable::new();
+            document.insert(key.clone(), value);
+            RawConfig::deserialize(toml::de::Deserializer::from(Spanned::new(span, document))).err()
+        };
+        let mut errors = Vec::new();
+        for (key, value) in table.iter() {
+            match value.get_ref() {
+                DeValue::Table(inner) if !inner.is_empty() => {
+                    for (inner_key, inner_value) in inner.iter() {
+                        let mut one = DeTable::new();
+                        one.insert(inner_key.clone(), inner_value.clone());
+                        let section = Spanned::new(value.span(), DeValue::Table(one));
+                        errors.extend(alone(key, section));
+                    }
+                }
+                _ => errors.extend(alone(key, value.clone())),
+            }
+        }
+        // Top to bottom, as the file reads.
+        errors.sort_by_key(|error| error.span().map(|span| span.start));
+        let mut problems: Vec<ConfigProblem> =
+            errors.iter().map(|error| self.read_error(error)).collect();
+        problems.dedup();
+        if problems.is_empty() {
+            // Only the keys together fail: report what serde said.
+            problems.push(self.read_error(first));
+        }
+        problems
+    }
+
     fn url(&mut self, key: &str, text: Option<&str>, default: &str, schemes: &[&str]) -> Url {
         let fallback = || Url::parse(default).expect("a valid default URL");
         let Some(text) = text else {
             return fallback();
         };
         match Url::parse(text) {
-            Ok(url) if schemes.contains(&url.scheme()) && url.host().is_some() => url,
+            Ok(url) if schemes.contains(&url.scheme()) && url.host().is_some() => {
+                if matches!(url.scheme(), "http" | "ws") && !is_this_machine(&url) {
+                    self.risky(
+                        key,
+                        format!("`{text}` is not encrypted: the bot token and patients' messages would cross the network in clear; use https (or wss), or a proxy on this machine"),
+                    );
+                }
+                url
+            }
             Ok(_) => {
                 self.problem(
                     key,
@@ -569,14 +646,7 @@ impl Config {
         let mut check = Checker::new(path, text);
         let raw: RawConfig = match toml::from_str(text) {
             Ok(raw) => raw,
-            Err(error) => {
-                let offset = error.span().map_or(0, |span| span.start);
-                return Err(vec![ConfigProblem {
-                    location: check.location(offset),
-                    key: check.key_at(offset),
-                    message: error.message().trim().to_string(),
-                }]);
-            }
+            Err(error) => return Err(check.type_errors(&error)),
         };
         let defaults = Config::default();
 
@@ -640,6 +710,12 @@ impl Config {
                 .unwrap_or(defaults.metrics_listen),
             None => defaults.metrics_listen,
         };
+        if !metrics_listen.ip().is_loopback() {
+            check.risky(
+                "metrics.listen",
+                format!("`{metrics_listen}` can be reached from other machines, and /metrics and /healthz ask for no password: keep {METRICS_LISTEN} and let the monitoring agent on this machine, or an authenticating proxy, fetch them"),
+            );
+        }
 
         let http = &["http", "https"];
         for (platform, token) in [
@@ -720,6 +796,7 @@ impl Config {
             },
             telegram,
             discord,
+            risky: check.risky,
         };
         if check.problems.is_empty() {
             Ok(config)
@@ -817,10 +894,11 @@ impl Config {
         )
     }
 
-    /// Things that are allowed but probably not meant, for the log at startup:
-    /// notifications for a platform that no adapter runs wait in the outbox.
+    /// Things that are allowed but probably not meant, for the log at startup
+    /// and for `serve --check`: the risky settings in the file (located), and
+    /// notifications for a platform that no adapter runs, which wait in the outbox.
     pub fn warnings(&self, running: &[&str]) -> Vec<String> {
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<String> = self.risky.iter().map(ToString::to_string).collect();
         let mut targets: Vec<(&str, &Address)> = self
             .handoff
             .clinicians
@@ -849,6 +927,20 @@ impl Config {
             ));
         }
         warnings
+    }
+}
+
+/// Whether `url` points at this machine, where plain http never crosses a
+/// network (a proxy or a test server beside carebot).
+fn is_this_machine(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -1022,6 +1114,53 @@ mod tests {
             address[0].contains("handoff.clinicians: `nobody` is not a chat address"),
             "{address:?}"
         );
+    }
+
+    #[test]
+    fn every_type_error_and_typo_is_reported_not_just_the_first() {
+        let text = "knowledge = 3\n\n[handoff]\nremind_after_minutes = \"ten\"\nretention_days = -1\n\n[limits]\nburst = \"many\"\nper_minute = 12\n\n[reload]\npoll_interval = 5\n\n[telegram]\nwebhook = { listen = \"127.0.0.1:8443\" }\n\n[metrics]\nlisten = 9187\n";
+        let found = problems(text);
+        let at: Vec<&str> = found
+            .iter()
+            .map(|problem| problem.split(": ").next().unwrap())
+            .collect();
+        assert_eq!(
+            at,
+            [
+                "/etc/carebot/carebot.toml:1:13",
+                "/etc/carebot/carebot.toml:4:24",
+                "/etc/carebot/carebot.toml:5:18",
+                "/etc/carebot/carebot.toml:8:9",
+                "/etc/carebot/carebot.toml:12:1",
+                "/etc/carebot/carebot.toml:15:11",
+                "/etc/carebot/carebot.toml:18:10",
+            ],
+            "{found:#?}"
+        );
+        assert!(found[1].contains("handoff.remind_after_minutes: invalid type: string \"ten\""));
+        assert!(found[4].contains("reload.poll_interval: unknown field `poll_interval`"));
+        assert!(
+            found[5].contains("missing field `public_url`"),
+            "{found:#?}"
+        );
+        // A syntax error stops the reading: it alone is reported.
+        assert_eq!(
+            problems("[limits]\nburst = \"many\"\nper_minute = = 3\n").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn an_open_metrics_listener_and_a_token_sent_in_clear_are_warned_about() {
+        let config = parse("[handoff]\nclinician_channel = \"telegram:-100\"\n\n[metrics]\nlisten = \"0.0.0.0:9187\"\n\n[telegram]\napi_url = \"http://api.telegram.org\"\n\n[discord]\napi_url = \"http://127.0.0.1:9/api\"\ngateway_url = \"ws://gateway.example.org\"\n").unwrap();
+        let warnings = config.warnings(&["telegram"]);
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert!(warnings[0].starts_with("/etc/carebot/carebot.toml:5:10: metrics.listen: `0.0.0.0:9187` can be reached from other machines"), "{warnings:#?}");
+        assert!(warnings[1].starts_with("/etc/carebot/carebot.toml:8:11: telegram.api_url: `http://api.telegram.org` is not encrypted"), "{warnings:#?}");
+        assert!(warnings[2].starts_with("/etc/carebot/carebot.toml:12:15: discord.gateway_url: `ws://gateway.example.org` is not encrypted"), "{warnings:#?}");
+        // This machine, and https, are fine.
+        let local = parse("[handoff]\nclinician_channel = \"telegram:-100\"\n[metrics]\nlisten = \"[::1]:9187\"\n[telegram]\napi_url = \"http://localhost:8081\"\n[discord]\napi_url = \"https://discord.com/api\"\n").unwrap();
+        assert_eq!(local.warnings(&["telegram"]), Vec::<String>::new());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use carebot::kbcheck::{self, CheckSettings};
+use carebot::knowledge::problem::printable;
 use carebot::{evaluation, kbtest, Engine};
 
 #[derive(Debug, Subcommand)]
@@ -118,7 +119,7 @@ fn check(dir: &Path, stale_after_days: i64, strict: bool) -> Result<ExitCode, Ex
     let knowledge = engine.knowledge();
     println!(
         "{}: {} FAQ entries, {} triage rules, {} concepts; 0 errors, {} warning{}",
-        dir.display(),
+        printable(&dir.display().to_string()),
         knowledge.faqs.len(),
         knowledge.rules.len(),
         knowledge.concepts.len(),

@@ -87,7 +87,7 @@ fn load_knowledge(dir: &Path) -> Result<Knowledge, ExitCode> {
         let errors = problems.iter().filter(|p| p.is_error()).count();
         eprintln!(
             "carebot: the knowledge in {} has {errors} error{}; fix them and try again",
-            dir.display(),
+            carebot::knowledge::problem::printable(&dir.display().to_string()),
             if errors == 1 { "" } else { "s" }
         );
         ExitCode::FAILURE

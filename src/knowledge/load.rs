@@ -32,16 +32,14 @@ pub struct KnowledgeFile {
 pub fn load_dir(dir: &Path) -> Result<Knowledge, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
-    let mut paths = Vec::new();
-    if let Err(error) = collect_toml_paths(dir, &mut paths) {
-        return Err(vec![Problem::error_at(
+    let paths = toml_files(dir).map_err(|error| {
+        vec![Problem::error_at(
             dir,
             "",
             0,
             format!("cannot read the knowledge folder: {error}"),
-        )]);
-    }
-    paths.sort();
+        )]
+    })?;
     for path in paths {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -73,6 +71,15 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, Vec<Problem>> {
             Err(problems)
         }
     }
+}
+
+/// Every `*.toml` file under `dir`, in path order: the files a knowledge
+/// folder is made of, for the tools that look at them before loading.
+pub fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    collect_toml_paths(dir, &mut paths)?;
+    paths.sort();
+    Ok(paths)
 }
 
 fn collect_toml_paths(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -1,6 +1,7 @@
 //! Problems found in knowledge files, located by file, line and column so that
 //! whoever edits the files (office staff, nurses) can go straight to them.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::Origin;
@@ -64,12 +65,35 @@ impl std::fmt::Display for Problem {
         write!(
             f,
             "{}:{}:{}: {severity}: {}",
-            self.file.display(),
+            printable(&self.file.display().to_string()),
             self.line,
             self.column,
-            self.message
+            printable(&self.message)
         )
     }
+}
+
+/// `text` with its control characters, and the invisible ones that reorder
+/// text on screen, written as escapes (`\u{1b}`, `\r`): messages quote the
+/// knowledge files, which anyone may have edited, and a raw escape sequence
+/// quoted from one could rewrite the terminal (or log) showing it.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    fn hidden(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `source`. For

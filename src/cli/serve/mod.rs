@@ -91,6 +91,12 @@ pub fn run(
     let engine = Engine::with_limits(super::load_knowledge(dir)?, config.limits.engine);
     if args.check {
         let mut running = adapters.names();
+        if args.terminal {
+            running.push("terminal");
+        }
+        for warning in config.warnings(&running) {
+            eprintln!("warning: {warning}");
+        }
         if running.is_empty() {
             running.push("none");
         }

@@ -7,16 +7,23 @@
 //! - valid: it is swapped in with [`Service::set_engine`], atomically, for
 //!   new messages; messages being handled finish with the old set, and
 //!   conversations in progress carry on.
+//!   When the new set lacks FAQ entries or rules that the old one had (a
+//!   file deleted or moved away by mistake: "154 → 140 rules"), the
+//!   clinicians get an alert naming them by file, since messages that
+//!   reached them now get other replies.
 //! - invalid: the last good set stays in use, every problem is logged as
 //!   `file:line:col`, and the clinicians get a short alert through the
 //!   outbox (once, when the files go bad; and a note when they load again).
 
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use carebot::{Engine, Problem, Reply, ReplyKind, Service};
+use carebot::knowledge::problem::printable;
+use carebot::knowledge::Origin;
+use carebot::{Engine, Knowledge, Problem, Reply, ReplyKind, Service};
 
 use super::metrics::Metrics;
 
@@ -26,6 +33,9 @@ const SETTLE: Duration = Duration::from_millis(200);
 
 /// How many problems an alert quotes (the log has them all).
 const ALERT_PROBLEMS: usize = 3;
+
+/// How many ids of dropped entries an alert names (the log has them all).
+const ALERT_IDS: usize = 12;
 
 /// What the knowledge folder looks like from outside: every `*.toml` file's
 /// path, size and modification time, in path order.
@@ -121,6 +131,18 @@ pub async fn run(
     }
 }
 
+/// The entries of `before` (id, where) whose id is not in `after`.
+fn gone<'k>(
+    before: impl Iterator<Item = (&'k String, &'k Origin)>,
+    after: impl Iterator<Item = &'k String>,
+) -> Vec<(&'k str, &'k Origin)> {
+    let kept: HashSet<&String> = after.collect();
+    before
+        .filter(|(id, _)| !kept.contains(id))
+        .map(|(id, origin)| (id.as_str(), origin))
+        .collect()
+}
+
 /// Runs file-system work off the async threads; `None` if it panicked.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     match tokio::task::spawn_blocking(work).await {
@@ -149,14 +171,19 @@ impl Watcher {
                     rules = knowledge.rules.len(),
                     "knowledge reloaded"
                 );
+                let dropped = self.dropped_alert(self.service.engine().knowledge(), knowledge);
                 self.service.set_engine(Arc::new(engine));
                 self.metrics.reloaded(true);
+                let mut notes = Vec::new();
                 if self.failing {
                     self.failing = false;
-                    self.alert(
+                    notes.push(
                         "✅ The knowledge files load again: carebot now answers from the edited version.".to_string(),
-                    )
-                    .await;
+                    );
+                }
+                notes.extend(dropped);
+                if !notes.is_empty() {
+                    self.alert(notes.join("\n\n")).await;
                 }
             }
             Err(problems) => {
@@ -177,6 +204,83 @@ impl Watcher {
         }
     }
 
+    /// The alert for a reload that loses FAQ entries or rules that `before`
+    /// had, naming them by the file they were in; `None` when none went.
+    /// Each one is logged too.
+    fn dropped_alert(&self, before: &Knowledge, after: &Knowledge) -> Option<String> {
+        let rules = gone(
+            before.rules.iter().map(|rule| (&rule.id, &rule.origin)),
+            after.rules.iter().map(|rule| &rule.id),
+        );
+        let faqs = gone(
+            before.faqs.iter().map(|entry| (&entry.id, &entry.origin)),
+            after.faqs.iter().map(|entry| &entry.id),
+        );
+        if rules.is_empty() && faqs.is_empty() {
+            return None;
+        }
+        let mut by_file: BTreeMap<&Path, Vec<&str>> = BTreeMap::new();
+        for (kind, dropped) in [("rule", &rules), ("faq", &faqs)] {
+            for (id, origin) in dropped {
+                tracing::warn!(kind, id, %origin, "the reload dropped a knowledge entry");
+                by_file.entry(&origin.file).or_default().push(id);
+            }
+        }
+        let mut what = Vec::new();
+        for (count, one, many, was, now) in [
+            (
+                rules.len(),
+                "triage rule",
+                "triage rules",
+                before.rules.len(),
+                after.rules.len(),
+            ),
+            (
+                faqs.len(),
+                "FAQ entry",
+                "FAQ entries",
+                before.faqs.len(),
+                after.faqs.len(),
+            ),
+        ] {
+            if count > 0 {
+                let name = if count == 1 { one } else { many };
+                what.push(format!("{count} {name} ({was} → {now})"));
+            }
+        }
+        let mut text = format!(
+            "⚠️ The knowledge files were edited and carebot now answers without {} that it had before:\n",
+            what.join(" and ")
+        );
+        let mut budget = ALERT_IDS;
+        let mut unnamed = 0;
+        for (file, ids) in &by_file {
+            let named = ids.len().min(budget);
+            budget -= named;
+            unnamed += ids.len() - named;
+            if named == 0 {
+                continue;
+            }
+            let shown = file.strip_prefix(&self.dir).unwrap_or(file);
+            let state = if file.exists() {
+                "edited"
+            } else {
+                "the file is gone"
+            };
+            let list: Vec<String> = ids[..named].iter().map(|id| format!("`{id}`")).collect();
+            text.push_str(&format!(
+                "\n- `{}` ({state}): {}",
+                printable(&shown.display().to_string()),
+                list.join(", ")
+            ));
+        }
+        if unnamed > 0 {
+            text.push_str(&format!("\n- … and {unnamed} more"));
+        }
+        text.push_str("\n\nMessages that reached them now get other replies. If that was not meant, put the files back: carebot loads them again within seconds.");
+        Some(text)
+    }
+
     fn problem_alert(&self, errors: &[&Problem]) -> String {
         let mut text = format!(
             "⚠️ The knowledge files were edited but have {} error{}, so carebot keeps answering from the previous version until they are fixed:\n",
@@ -191,10 +295,10 @@ impl Watcher {
                 .unwrap_or(&problem.file);
             text.push_str(&format!(
                 "\n- `{}:{}:{}`: {}",
-                file.display(),
+                printable(&file.display().to_string()),
                 problem.line,
                 problem.column,
-                problem.message
+                printable(&problem.message)
             ));
         }
         if errors.len() > ALERT_PROBLEMS {
