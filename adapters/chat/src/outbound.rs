@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Address, CaseId, Reply};
+use crate::{Address, CaseId, Level, Reply};
 
 /// An outbox item's id: confirm delivery with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -54,6 +54,25 @@ impl Purpose {
         }
     }
 
+    /// How soon the message should go, before others waiting for the same
+    /// platform; `reply` is what it says (an emergency goes first).
+    pub fn priority(&self, reply: &Reply) -> Priority {
+        if reply.level == Some(Level::Emergency)
+            && matches!(self, Purpose::CaseOpened { .. } | Purpose::Reply)
+        {
+            return Priority::Emergency;
+        }
+        match self {
+            Purpose::CaseOpened { .. } | Purpose::CaseReminder { .. } | Purpose::Alert => {
+                Priority::NewCase
+            }
+            Purpose::ClinicianReply { .. } | Purpose::CaseNews { .. } | Purpose::Reply => {
+                Priority::Reply
+            }
+            Purpose::CaseUpdated { .. } => Priority::Update,
+        }
+    }
+
     /// The purpose's name, for logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -68,6 +87,32 @@ impl Purpose {
     }
 }
 
+/// Which messages go first when more wait than a platform will take at
+/// once: an emergency reply or a new emergency case ahead of everything (a
+/// patient must read "call 911" in seconds, not behind a burst), then other
+/// new cases (someone is waiting for a clinician), then replies, then
+/// updates on cases clinicians already know about. The order of the
+/// variants is the order of urgency, so `max()` picks the most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Update,
+    Reply,
+    NewCase,
+    Emergency,
+}
+
+impl Priority {
+    /// A direct reply (not from the outbox): an emergency's advice first.
+    pub fn of_reply(reply: &Reply) -> Priority {
+        if reply.level == Some(Level::Emergency) {
+            Priority::Emergency
+        } else {
+            Priority::Reply
+        }
+    }
+}
+
 /// One message to deliver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outbound {
@@ -77,6 +122,13 @@ pub struct Outbound {
     /// What to show, rendered like any reply (clinician notifications carry
     /// buttons such as "Claim C-0042" whose reply is the command text).
     pub reply: Reply,
+}
+
+impl Outbound {
+    /// How soon it should go (see [`Priority`]).
+    pub fn priority(&self) -> Priority {
+        self.purpose.priority(&self.reply)
+    }
 }
 
 /// Why an adapter could not deliver a message: the platform's reason (an HTTP
