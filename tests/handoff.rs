@@ -260,7 +260,13 @@ fn clinicians_list_show_claim_reply_and_resolve() {
             command("/reply C-0001 Did you call 911? We can call you on 555 0100."),
         )
         .unwrap();
-    assert!(sent.text.contains("Sent"), "{}", sent.text);
+    // No dispatcher runs here: the clinician is told it is queued, not sent.
+    assert!(
+        sent.text.starts_with("Queued for the patient of case C-0001")
+            && sent.text.contains("will be delivered"),
+        "{}",
+        sent.text
+    );
     let relayed = service.store().outbox_for(&patient).unwrap();
     let reply = &relayed.last().unwrap().message;
     assert_eq!(reply.purpose, Purpose::ClinicianReply { case: id });
