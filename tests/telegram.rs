@@ -1030,11 +1030,11 @@ async fn a_reply_to_a_patient_does_not_wait_for_the_clinician_group_s_rate_limit
 async fn an_emergency_reply_goes_ahead_of_a_burst_of_ordinary_replies() {
     let fake = FakeTelegram::start().await;
     let settings = settings(&fake);
-    // The bot may send 20 messages a second in all: a burst of 120 replies
-    // takes six seconds to go out.
+    // The bot may send 10 messages a second in all: a burst of 120 replies
+    // takes twelve seconds to go out.
     let mut tuning = tuning();
     tuning.limits.overall = Rate {
-        interval: Duration::from_millis(50),
+        interval: Duration::from_millis(100),
         burst: 1,
     };
     let app = spawn_app_with(fake, settings, tuning).await;
@@ -1050,7 +1050,7 @@ async fn an_emergency_reply_goes_ahead_of_a_burst_of_ordinary_replies() {
     };
     app.fake
         .wait_for("the burst under way", WAIT, |fake| {
-            (to_burst(fake) >= 5).then_some(())
+            (to_burst(fake) >= 20).then_some(())
         })
         .await;
     let emergency = Person::new(9300, "Pat");
@@ -1066,6 +1066,8 @@ async fn an_emergency_reply_goes_ahead_of_a_burst_of_ordinary_replies() {
             (to_burst(fake) == 120).then_some(())
         })
         .await;
+    // It went soon after it came (not after all 120), with a wide margin
+    // for a slow machine handling the messages.
     assert!(
         before <= 60,
         "the emergency's advice went out after {before} of the burst's 120 replies"
