@@ -86,6 +86,15 @@ async fn spawn_app() -> App {
     spawn_app_with(fake, settings, tuning()).await
 }
 
+/// [`spawn_app`] with the test tuning changed by `tune`.
+async fn spawn_app_tuned(tune: impl FnOnce(&mut Tuning)) -> App {
+    let fake = FakeTelegram::start().await;
+    let settings = settings(&fake);
+    let mut tuning = tuning();
+    tune(&mut tuning);
+    spawn_app_with(fake, settings, tuning).await
+}
+
 async fn spawn_app_with(fake: FakeTelegram, settings: TelegramSettings, tuning: Tuning) -> App {
     spawn_app_limited(fake, settings, tuning, RateLimit::default()).await
 }
@@ -684,14 +693,13 @@ async fn a_10000_character_answer_is_split_at_paragraphs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_to_one_chat_keep_to_the_rate_limit() {
-    let fake = FakeTelegram::start().await;
-    let settings = settings(&fake);
-    let mut tuning = tuning();
-    tuning.limits.private_chat = Rate {
-        interval: Duration::from_millis(300),
-        burst: 1,
-    };
-    let app = spawn_app_with(fake, settings, tuning).await;
+    let app = spawn_app_tuned(|tuning| {
+        tuning.limits.private_chat = Rate {
+            interval: Duration::from_millis(300),
+            burst: 1,
+        }
+    })
+    .await;
     let started = Instant::now();
     let deliver = |n: u64| {
         let telegram = app.telegram.clone();
@@ -1028,16 +1036,15 @@ async fn a_reply_to_a_patient_does_not_wait_for_the_clinician_group_s_rate_limit
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_emergency_reply_goes_ahead_of_a_burst_of_ordinary_replies() {
-    let fake = FakeTelegram::start().await;
-    let settings = settings(&fake);
     // The bot may send 10 messages a second in all: a burst of 120 replies
     // takes twelve seconds to go out.
-    let mut tuning = tuning();
-    tuning.limits.overall = Rate {
-        interval: Duration::from_millis(100),
-        burst: 1,
-    };
-    let app = spawn_app_with(fake, settings, tuning).await;
+    let app = spawn_app_tuned(|tuning| {
+        tuning.limits.overall = Rate {
+            interval: Duration::from_millis(100),
+            burst: 1,
+        }
+    })
+    .await;
     let burst: Vec<Person> = (0..60).map(|n| Person::new(9200 + n, "Patient")).collect();
     for person in &burst {
         app.fake.private_text(person, "how can I pay my bill?");
