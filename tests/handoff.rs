@@ -1126,3 +1126,46 @@ async fn a_clinician_is_told_delivered_only_once_the_patient_has_the_reply() {
     stop.send(()).unwrap();
     dispatcher.await.unwrap();
 }
+
+#[test]
+fn a_message_that_makes_a_case_an_emergency_is_sent_as_urgently_as_a_new_one() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let worried = patient(23);
+    let case = service
+        .patient_message(&worried, "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    service
+        .patient_message(&worried, "sorry, one more thing: how do I pay my bill")
+        .unwrap();
+    service.patient_message(&worried, EMERGENCY).unwrap();
+    let to_channel: Vec<Outbound> = service
+        .store()
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|item| item.message)
+        .filter(|message| message.to.to_string() == CHANNEL)
+        .collect();
+    let escalated = to_channel
+        .iter()
+        .find(|message| message.purpose == Purpose::CaseEscalated { case })
+        .expect("the escalation, not an ordinary update");
+    assert_eq!(escalated.priority(), carebot_chat::Priority::Emergency);
+    assert!(
+        escalated.reply.text.starts_with("🚨 Case now an emergency"),
+        "{}",
+        escalated.reply.text
+    );
+    // It goes before the update queued before it.
+    let next = service.store().next_per_recipient().unwrap();
+    let first_for_channel = next
+        .iter()
+        .find(|item| item.message.to.to_string() == CHANNEL)
+        .unwrap();
+    assert_eq!(
+        first_for_channel.message.purpose,
+        Purpose::CaseEscalated { case }
+    );
+}

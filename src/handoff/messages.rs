@@ -254,6 +254,17 @@ pub fn case_updated(practice: &Practice, case: &HandoffCase, rule_title: Option<
     clinician_reply(text, buttons, case)
 }
 
+/// More from the patient that made a case an emergency, to the clinicians or
+/// the claimer.
+pub fn case_escalated(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
+    let (act, buttons) = actions(case);
+    let text = format!(
+        "🚨 Case now an emergency: {}\n\n{act}",
+        notified_details(practice, case, rule_title)
+    );
+    clinician_reply(text, buttons, case)
+}
+
 /// The reminder for a case nobody has claimed.
 pub fn case_reminder(
     practice: &Practice,

@@ -232,9 +232,21 @@ impl Service {
                 clinician: None,
                 text: said.to_string(),
             });
+            let emergency = Some(Level::Emergency);
+            let escalated = level == emergency && case.level != emergency;
             case.level = case.level.max(level);
             let title = Self::rule_title(engine, case.rule());
-            let update = messages::case_updated(practice, &case, title.as_deref());
+            let (purpose, update) = if escalated {
+                (
+                    Purpose::CaseEscalated { case: id },
+                    messages::case_escalated(practice, &case, title.as_deref()),
+                )
+            } else {
+                (
+                    Purpose::CaseUpdated { case: id },
+                    messages::case_updated(practice, &case, title.as_deref()),
+                )
+            };
             let watchers = self.case_watchers(&case);
             let superseded = watchers
                 .iter()
@@ -243,11 +255,7 @@ impl Service {
                 .copied()
                 .collect();
             let effects = Effects {
-                deliveries: Delivery::to_each(
-                    &watchers,
-                    Purpose::CaseUpdated { case: id },
-                    &update,
-                ),
+                deliveries: Delivery::to_each(&watchers, purpose, &update),
                 audit: vec![self.patient_entry(from, Action::CaseUpdated, Some(id), now)],
                 conversation: Some((from.clone(), record.clone())),
                 superseded,

@@ -137,19 +137,27 @@ impl Discord {
         let inner = &self.inner;
         let to_clinicians = matches!(
             message.purpose,
-            Purpose::CaseOpened { .. } | Purpose::CaseUpdated { .. } | Purpose::CaseReminder { .. }
+            Purpose::CaseOpened { .. }
+                | Purpose::CaseUpdated { .. }
+                | Purpose::CaseEscalated { .. }
+                | Purpose::CaseReminder { .. }
         );
         let actions = match message.purpose.case() {
             Some(case) if to_clinicians => case_actions(&case.to_string()),
             _ => Vec::new(),
         };
-        // A new or still-unclaimed case pings the clinician role in its channel.
+        // A new, newly urgent or still-unclaimed case pings the clinician
+        // role in its channel.
         let ping = match (message.purpose, inner.router.clinician_role) {
-            (Purpose::CaseOpened { .. } | Purpose::CaseReminder { .. }, Some(role))
-                if inner
-                    .router
-                    .clinician_channel
-                    .is_some_and(|channel| channel_address(channel.get()) == message.to) =>
+            (
+                Purpose::CaseOpened { .. }
+                | Purpose::CaseEscalated { .. }
+                | Purpose::CaseReminder { .. },
+                Some(role),
+            ) if inner
+                .router
+                .clinician_channel
+                .is_some_and(|channel| channel_address(channel.get()) == message.to) =>
             {
                 Some(role)
             }
