@@ -224,45 +224,39 @@ fn actions(case: &HandoffCase) -> (String, Vec<Button>) {
     (text, buttons)
 }
 
-fn clinician_reply(text: String, buttons: Vec<Button>, case: &HandoffCase) -> Reply {
+/// A notification to the clinicians: `headline`, the case's details (the
+/// latest messages only), and how to act on it.
+fn notification(
+    headline: &str,
+    practice: &Practice,
+    case: &HandoffCase,
+    rule_title: Option<&str>,
+) -> Reply {
+    let (act, buttons) = actions(case);
+    let details = notified_details(practice, case, rule_title);
     Reply {
         level: case.level,
         entry: Some(case.id.to_string()),
         buttons,
         handoff: true,
-        ..Reply::plain(ReplyKind::Notice, text)
+        ..Reply::plain(ReplyKind::Notice, format!("{headline}{details}\n\n{act}"))
     }
 }
 
 /// The notification of a new case, to the clinicians.
 pub fn case_opened(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "🔔 New case {}\n\n{act}",
-        notified_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    notification("🔔 New case ", practice, case, rule_title)
 }
 
 /// More from the patient on a case, to the clinicians or the claimer.
 pub fn case_updated(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "✉️ Update on case {}\n\n{act}",
-        notified_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    notification("✉️ Update on case ", practice, case, rule_title)
 }
 
 /// More from the patient that made a case an emergency, to the clinicians or
 /// the claimer.
 pub fn case_escalated(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "🚨 Case now an emergency: {}\n\n{act}",
-        notified_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    notification("🚨 Case now an emergency: ", practice, case, rule_title)
 }
 
 /// The reminder for a case nobody has claimed.
@@ -272,12 +266,8 @@ pub fn case_reminder(
     rule_title: Option<&str>,
     waited_minutes: u64,
 ) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "⏰ Still unclaimed after {waited_minutes} min: {}\n\n{act}",
-        notified_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    let headline = format!("⏰ Still unclaimed after {waited_minutes} min: ");
+    notification(&headline, practice, case, rule_title)
 }
 
 /// To a patient whose case nobody has claimed in time.
