@@ -10,20 +10,23 @@
 //! the bot (blocked, account deleted) will never get the message, so it is
 //! dropped and the clinicians are told to reach the patient another way.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 /// How long to wait before retrying a failed delivery. Defined in
 /// carebot-chat so the adapters' retry loops share its formula; re-exported
 /// here, where the dispatcher and `carebot serve` have always found it.
 pub use carebot_chat::Backoff;
 pub use carebot_chat::DeliveryError;
-use carebot_chat::{CaseId, Outbound, Purpose, Reply, ReplyKind};
+use carebot_chat::{Address, CaseId, Outbound, Purpose, Reply, ReplyKind};
 
 use crate::clock;
 use crate::service::{Service, ServiceError};
-use crate::store::StoreError;
+use crate::store::{OutboxItem, StoreError};
 
 /// What an adapter provides to deliver outbox messages: `Ok` confirms that
 /// the platform accepted the message.
@@ -46,12 +49,10 @@ where
     }
 }
 
-/// How many messages one round hands to the adapter.
-const BATCH: usize = 64;
 /// How long to sleep with nothing queued before looking again (a message
 /// queued meanwhile wakes the dispatcher at once).
 const IDLE: Duration = Duration::from_secs(60);
-/// The shortest wait after a round that found nothing to send.
+/// The shortest wait after looking and finding nothing to start.
 const MIN_WAIT: Duration = Duration::from_millis(100);
 /// How long to wait after the store itself failed before trying again.
 const STORE_RETRY: Duration = Duration::from_secs(5);
@@ -59,6 +60,14 @@ const STORE_RETRY: Duration = Duration::from_secs(5);
 /// Delivers the outbox through `deliver` until `shutdown` completes, then
 /// flushes the store. A delivery under way when shutdown comes is abandoned
 /// unconfirmed, so it is sent again next time.
+///
+/// Each recipient has at most one message under way, its most urgent (see
+/// the store's outbox notes on order), and recipients do not wait for each
+/// other: a chat that the platform holds back (a 429 with a long
+/// retry-after, an outage of one server) delays only its own messages. The
+/// next message for a recipient is chosen only when its last one is done,
+/// so one queued meanwhile (a new emergency case, a newer update replacing
+/// older ones) is taken into account.
 pub async fn run<D: Deliver>(
     service: Arc<Service>,
     deliver: D,
@@ -68,105 +77,118 @@ pub async fn run<D: Deliver>(
     let ready = service.outbox_ready();
     let store = service.store().clone();
     tokio::pin!(shutdown);
+    let mut under_way = FuturesUnordered::new();
+    let mut busy: HashSet<Address> = HashSet::new();
+    // Cases whose clinicians were told that their patient is unreachable,
+    // since the dispatcher was last idle: one alert per case for all the
+    // messages given up together.
+    let mut alerted: HashSet<CaseId> = HashSet::new();
+    let mut paused_until: Option<tokio::time::Instant> = None;
     loop {
-        let wait = match deliver_due(&service, &deliver, backoff, shutdown.as_mut()).await {
-            Round::ShuttingDown => break,
-            Round::Done { tried } => match store.next_attempt() {
-                Ok(Some(at)) => {
-                    let wait = clock::elapsed(service.now(), at).min(IDLE);
-                    // Nothing tried yet something due would spin: never wait
-                    // less than a moment after an empty round.
-                    if tried == 0 {
-                        wait.max(MIN_WAIT)
-                    } else {
-                        wait
+        let paused = paused_until.is_some_and(|until| tokio::time::Instant::now() < until);
+        let wait = if paused {
+            STORE_RETRY
+        } else {
+            match store.next_per_recipient() {
+                Ok(next) => {
+                    let now = service.now();
+                    let mut soonest: Option<jiff::Timestamp> = None;
+                    let mut started = 0;
+                    for item in next {
+                        if busy.contains(&item.message.to) {
+                            continue;
+                        }
+                        if item.next_attempt_at <= now {
+                            busy.insert(item.message.to.clone());
+                            under_way.push(attempt(&deliver, item));
+                            started += 1;
+                        } else {
+                            let at = item.next_attempt_at;
+                            soonest = Some(soonest.map_or(at, |soonest| soonest.min(at)));
+                        }
+                    }
+                    if under_way.is_empty() {
+                        alerted.clear();
+                    }
+                    match soonest {
+                        Some(at) => {
+                            let wait = clock::elapsed(now, at).min(IDLE);
+                            // Nothing started yet something due would spin.
+                            if started == 0 {
+                                wait.max(MIN_WAIT)
+                            } else {
+                                wait
+                            }
+                        }
+                        None => IDLE,
                     }
                 }
-                Ok(None) => IDLE,
                 Err(error) => {
                     tracing::error!(%error, "cannot read the outbox");
                     STORE_RETRY
                 }
-            },
-            Round::StoreFailed => STORE_RETRY,
+            }
         };
-        if wait.is_zero() {
-            continue;
-        }
         tokio::select! {
             _ = &mut shutdown => break,
+            Some((item, result)) = under_way.next(), if !under_way.is_empty() => {
+                busy.remove(&item.message.to);
+                if let Err(error) = record(&service, &item, result, backoff, &mut alerted) {
+                    // Not recorded: the message would go again at once.
+                    tracing::error!(%error, "cannot update the outbox");
+                    paused_until = Some(tokio::time::Instant::now() + STORE_RETRY);
+                }
+            }
             _ = ready.notified() => {}
             _ = tokio::time::sleep(wait) => {}
         }
     }
+    drop(under_way);
     if let Err(error) = store.flush() {
         tracing::error!(%error, "cannot flush the store at shutdown");
     }
 }
 
-enum Round {
-    Done { tried: usize },
-    StoreFailed,
-    ShuttingDown,
+/// Hands one message to the adapter.
+async fn attempt<D: Deliver>(
+    deliver: &D,
+    item: OutboxItem,
+) -> (OutboxItem, Result<(), DeliveryError>) {
+    let result = deliver.deliver(&item.message).await;
+    (item, result)
 }
 
-/// Tries every message that is due once.
-async fn deliver_due<D: Deliver>(
+/// Stores what became of one delivery: forgotten once delivered, kept with
+/// a retry time after a failure, dropped (and the clinicians told) when the
+/// patient's chat refuses the bot.
+fn record(
     service: &Service,
-    deliver: &D,
+    item: &OutboxItem,
+    result: Result<(), DeliveryError>,
     backoff: Backoff,
-    mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
-) -> Round {
+    alerted: &mut HashSet<CaseId>,
+) -> Result<(), StoreError> {
     let store = service.store();
-    let due = match store.due(service.now(), BATCH) {
-        Ok(due) => due,
+    let message = &item.message;
+    match result {
+        Ok(()) => {
+            tracing::debug!(id = %message.id, purpose = message.purpose.name(), "delivered");
+            store.delivered(message.id)?;
+            service.confirm_delivered();
+            Ok(())
+        }
+        Err(error) if error.recipient_refuses && to_patient(message.purpose) => {
+            give_up(service, message, &error, alerted)
+        }
         Err(error) => {
-            tracing::error!(%error, "cannot read the outbox");
-            return Round::StoreFailed;
-        }
-    };
-    // A recipient whose message just failed gets nothing more this round, so
-    // its messages stay in order.
-    let mut failed = std::collections::HashSet::new();
-    // Cases whose clinicians were told this round that a patient is unreachable.
-    let mut alerted = std::collections::HashSet::new();
-    let mut tried = 0;
-    for item in due {
-        let message = &item.message;
-        if failed.contains(&message.to) {
-            continue;
-        }
-        tried += 1;
-        let result = tokio::select! {
-            _ = &mut shutdown => return Round::ShuttingDown,
-            result = deliver.deliver(message) => result,
-        };
-        let stored = match result {
-            Ok(()) => {
-                tracing::debug!(id = %message.id, purpose = message.purpose.name(), "delivered");
-                store.delivered(message.id).map(|_| ())
-            }
-            // The patient's other messages are tried (and given up) in this
-            // same round, with one alert per case.
-            Err(error) if error.recipient_refuses && to_patient(message.purpose) => {
-                give_up(service, message, &error, &mut alerted)
-            }
-            Err(error) => {
-                failed.insert(message.to.clone());
-                let failures = item.attempts.saturating_add(1);
-                let retry_at = clock::after(service.now(), backoff.wait(failures));
-                tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, failures, reason = %error, "delivery failed; will retry");
-                store
-                    .delivery_failed(message.id, retry_at, &error.reason)
-                    .map(|_| ())
-            }
-        };
-        if let Err(error) = stored {
-            tracing::error!(%error, "cannot update the outbox");
-            return Round::StoreFailed;
+            let failures = item.attempts.saturating_add(1);
+            let retry_at = clock::after(service.now(), backoff.wait(failures));
+            tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, failures, reason = %error, "delivery failed; will retry");
+            store
+                .delivery_failed(message.id, retry_at, &error.reason)
+                .map(|_| ())
         }
     }
-    Round::Done { tried }
 }
 
 /// Whether a message is for a patient (a clinician's reply, news about their
@@ -183,14 +205,14 @@ fn to_patient(purpose: Purpose) -> bool {
 /// A patient who has closed their chat to the bot (blocked it, deleted their
 /// account) will never get the message, and retrying it forever would also
 /// hold back nothing but noise: it is dropped from the outbox and the
-/// clinicians are told, once per case and round, to reach the patient another
-/// way. Messages for clinicians are never given up: a handoff must not be lost
+/// clinicians are told, once per case until the dispatcher is next idle, to
+/// reach the patient another way. Messages for clinicians are never given up: a handoff must not be lost
 /// to a permissions mistake, which someone can fix.
 fn give_up(
     service: &Service,
     message: &Outbound,
     error: &DeliveryError,
-    alerted: &mut std::collections::HashSet<CaseId>,
+    alerted: &mut HashSet<CaseId>,
 ) -> Result<(), StoreError> {
     tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, reason = %error, "the patient's chat refuses the bot; message dropped and clinicians told");
     service.store().delivered(message.id)?;

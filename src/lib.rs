@@ -39,7 +39,7 @@
 //! | a patient's message or a clinician's command in, replies out | [`service`] |
 //! | cases, settings, the patient's own commands, what people are told | [`handoff`] |
 //! | one sled database, one tree per kind of record | [`store`] |
-//! | deliver queued messages, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
+//! | deliver queued messages, most urgent first, each chat on its own, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
 //! | remind clinicians of unclaimed cases, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
 //! | who did what, without message text | [`audit`] |
 //! | unanswered questions, top FAQ entries, escalations, time to claim | [`report`] |

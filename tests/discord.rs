@@ -352,7 +352,7 @@ async fn a_case_goes_round_the_clinician_channel() {
         "{}",
         relayed.content()
     );
-    fake.message_in(mark, CLINICIANS, "Sent to the patient of case C-0001")
+    fake.message_in(mark, CLINICIANS, "the patient of case C-0001")
         .await;
 
     // Resolve by a typed command, mentioning the bot (no message-content intent).
@@ -536,7 +536,7 @@ async fn a_long_answer_is_split_at_paragraph_boundaries() {
     // The second part fails once: the retry sends only what is missing.
     let mark = fake.mark();
     fake.say(&kim(), CLINICIANS, &format!("/reply C-0001 {long}"), true);
-    fake.message_in(mark, CLINICIANS, "Sent to the patient")
+    fake.message_in(mark, CLINICIANS, "the patient of case C-0001")
         .await;
     let last = fake.message_in(mark, sam.dm(), "Paragraph 12:").await;
     assert!(last.content().ends_with("rested."));

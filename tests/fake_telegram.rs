@@ -7,8 +7,9 @@
 //! and is as strict as Telegram where it matters: HTML must parse (only
 //! Telegram's tags and entities), a message may not exceed 4096 characters
 //! as shown, and a user who never started the bot cannot be written to. It
-//! can be told to answer the next calls to a method with a 429, a 500, or
-//! not at all.
+//! can be told to answer the next calls to a method (or the next messages
+//! to one chat) with a 429, a 500, or not at all, and to let some through
+//! before that.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -106,7 +107,9 @@ struct Book {
     taken: i64,
     sent: Vec<Sent>,
     calls: Vec<Call>,
-    faults: HashMap<String, VecDeque<Fault>>,
+    /// Per method (or `method:chat`), what the next calls meet: a fault, or
+    /// `None` for a call let through.
+    faults: HashMap<String, VecDeque<Option<Fault>>>,
     never_started: HashSet<i64>,
     next_message: i64,
     /// The webhook's URL and secret token, when set.
@@ -253,7 +256,23 @@ impl FakeTelegram {
     pub fn fail_next(&self, method: &str, count: usize, fault: Fault) {
         let mut book = self.shared.book();
         let faults = book.faults.entry(method.to_lowercase()).or_default();
-        faults.extend(std::iter::repeat_n(fault, count));
+        faults.extend(std::iter::repeat_n(Some(fault), count));
+    }
+
+    /// The next `count` messages to `chat` are let through; faults queued
+    /// for it after this call meet the messages after those.
+    pub fn pass_next_to(&self, chat: i64, count: usize) {
+        let mut book = self.shared.book();
+        let faults = book
+            .faults
+            .entry(format!("sendmessage:{chat}"))
+            .or_default();
+        faults.extend(std::iter::repeat_n(None, count));
+    }
+
+    /// Forgets every fault not yet met: the API works again.
+    pub fn clear_faults(&self) {
+        self.shared.book().faults.clear();
     }
 
     /// The next `count` messages to `chat` fail with `fault`.
@@ -437,11 +456,14 @@ async fn api(
             body: body.clone(),
         });
         let for_chat = format!("{method}:{}", body["chat_id"]);
-        let mut fault = book.faults.get_mut(&for_chat).and_then(VecDeque::pop_front);
-        if fault.is_none() {
-            fault = book.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        match book.faults.get_mut(&for_chat).and_then(VecDeque::pop_front) {
+            Some(fault) => fault,
+            None => book
+                .faults
+                .get_mut(&method)
+                .and_then(VecDeque::pop_front)
+                .flatten(),
         }
-        fault
     };
     shared.changed.notify_waiters();
     match fault {

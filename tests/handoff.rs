@@ -260,7 +260,14 @@ fn clinicians_list_show_claim_reply_and_resolve() {
             command("/reply C-0001 Did you call 911? We can call you on 555 0100."),
         )
         .unwrap();
-    assert!(sent.text.contains("Sent"), "{}", sent.text);
+    // No dispatcher runs here: the clinician is told it is queued, not sent.
+    assert!(
+        sent.text
+            .starts_with("Queued for the patient of case C-0001")
+            && sent.text.contains("will be delivered"),
+        "{}",
+        sent.text
+    );
     let relayed = service.store().outbox_for(&patient).unwrap();
     let reply = &relayed.last().unwrap().message;
     assert_eq!(reply.purpose, Purpose::ClinicianReply { case: id });
@@ -1042,4 +1049,123 @@ fn patient_text_can_never_look_like_carebots_own_lines_or_a_live_link() {
             "an address a client would link: {text}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clinician_is_told_delivered_only_once_the_patient_has_the_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
+    let service = Arc::new(
+        carebot::Service::new(
+            engine(),
+            carebot::Store::open(dir.path()).unwrap(),
+            settings(),
+            clock,
+        )
+        .with_delivery_wait(Duration::from_secs(5)),
+    );
+    let (reachable, held_back) = (patient(21), patient(22));
+    let case_of = |patient: &Address| {
+        service
+            .patient_message(patient, "agent")
+            .unwrap()
+            .case
+            .unwrap()
+    };
+    let (reachable_case, held_case) = (case_of(&reachable), case_of(&held_back));
+    // The platform takes everything but messages to one patient's chat.
+    let refused = held_back.clone();
+    let deliver = move |message: Outbound| {
+        let held = message.to == refused;
+        async move {
+            if held {
+                Err(DeliveryError::new("Too Many Requests: retry after 20"))
+            } else {
+                Ok(())
+            }
+        }
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let dispatcher = tokio::spawn(dispatch::run(
+        service.clone(),
+        deliver,
+        Backoff {
+            first: Duration::from_secs(20),
+            max: Duration::from_secs(20),
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let reply = |case: CaseId| {
+        let service = service.clone();
+        tokio::task::spawn_blocking(move || {
+            service
+                .clinician_command(&nurse(), command(&format!("/reply {case} call us back")))
+                .unwrap()
+                .text
+        })
+    };
+    let delivered = reply(reachable_case).await.unwrap();
+    assert_eq!(
+        delivered,
+        format!("Delivered to the patient of case {reachable_case}.")
+    );
+    let queued = reply(held_case).await.unwrap();
+    assert!(
+        queued.starts_with(&format!("Queued for the patient of case {held_case}"))
+            && queued.contains("will be delivered"),
+        "{queued}"
+    );
+    assert!(service
+        .store()
+        .outbox_for(&held_back)
+        .unwrap()
+        .iter()
+        .any(|item| item.message.purpose == Purpose::ClinicianReply { case: held_case }));
+    stop.send(()).unwrap();
+    dispatcher.await.unwrap();
+}
+
+#[test]
+fn a_message_that_makes_a_case_an_emergency_is_sent_as_urgently_as_a_new_one() {
+    let (_dir, service, _clock) = service_at(monday_afternoon());
+    let worried = patient(23);
+    let case = service
+        .patient_message(&worried, "agent")
+        .unwrap()
+        .case
+        .unwrap();
+    service
+        .patient_message(&worried, "sorry, one more thing: how do I pay my bill")
+        .unwrap();
+    service.patient_message(&worried, EMERGENCY).unwrap();
+    let to_channel: Vec<Outbound> = service
+        .store()
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|item| item.message)
+        .filter(|message| message.to.to_string() == CHANNEL)
+        .collect();
+    let escalated = to_channel
+        .iter()
+        .find(|message| message.purpose == Purpose::CaseEscalated { case })
+        .expect("the escalation, not an ordinary update");
+    assert_eq!(escalated.priority(), carebot_chat::Priority::Emergency);
+    assert!(
+        escalated.reply.text.starts_with("🚨 Case now an emergency"),
+        "{}",
+        escalated.reply.text
+    );
+    // It goes before the update queued before it.
+    let next = service.store().next_per_recipient().unwrap();
+    let first_for_channel = next
+        .iter()
+        .find(|item| item.message.to.to_string() == CHANNEL)
+        .unwrap();
+    assert_eq!(
+        first_for_channel.message.purpose,
+        Purpose::CaseEscalated { case }
+    );
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use carebot::audit::{Action, Actor};
 use carebot::clock::{self, ManualClock};
 use carebot::store::Delivery;
-use carebot::{Address, CaseId, ClinicianCommand, Reply, ReplyKind, Store, StoreError};
+use carebot::{Address, CaseId, ClinicianCommand, Level, Reply, ReplyKind, Store, StoreError};
 use carebot_chat::Purpose;
 
 use crate::handoff_support::*;
@@ -143,6 +143,57 @@ fn the_outbox_keeps_each_recipients_order_through_retries() {
     assert_eq!(
         store.delivery_failed(first, retry_at, "gone").unwrap(),
         None
+    );
+}
+
+#[test]
+fn the_outbox_sends_a_new_emergency_case_before_updates_queued_earlier() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let now = monday_afternoon();
+    let channel: Address = "telegram:-500".parse().unwrap();
+    let to_channel = |purpose: Purpose, level: Option<Level>, text: &str| Delivery {
+        to: channel.clone(),
+        purpose,
+        reply: Reply {
+            level,
+            ..Reply::plain(ReplyKind::Notice, text)
+        },
+    };
+    store
+        .enqueue(
+            vec![
+                to_channel(Purpose::CaseUpdated { case: CaseId(1) }, None, "update 1"),
+                to_channel(Purpose::CaseUpdated { case: CaseId(1) }, None, "update 2"),
+                to_channel(
+                    Purpose::CaseOpened { case: CaseId(2) },
+                    Some(Level::Routine),
+                    "case 2",
+                ),
+                to_channel(
+                    Purpose::CaseOpened { case: CaseId(3) },
+                    Some(Level::Emergency),
+                    "case 3",
+                ),
+                delivery(&patient(1), 1, "to the patient"),
+            ],
+            now,
+        )
+        .unwrap();
+    let texts = |items: Vec<carebot::store::OutboxItem>| -> Vec<String> {
+        items
+            .into_iter()
+            .map(|item| item.message.reply.text)
+            .collect()
+    };
+    assert_eq!(
+        texts(store.due(now, 10).unwrap()),
+        ["case 3", "case 2", "to the patient", "update 1", "update 2"]
+    );
+    // One at a time per recipient: the channel's next is the emergency.
+    assert_eq!(
+        texts(store.next_per_recipient().unwrap()),
+        ["case 3", "to the patient"]
     );
 }
 

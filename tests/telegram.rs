@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use carebot::clock::TokioClock;
 use carebot::dispatch::{self, Backoff};
+use carebot::ratelimit::RateLimit;
 use carebot::{Outbound, Reply, ReplyKind, Service};
 use carebot_chat::{Button, CaseId, OutboundId, Purpose};
 use carebot_telegram::{
@@ -85,10 +86,37 @@ async fn spawn_app() -> App {
     spawn_app_with(fake, settings, tuning()).await
 }
 
+/// [`spawn_app`] with the test tuning changed by `tune`.
+async fn spawn_app_tuned(tune: impl FnOnce(&mut Tuning)) -> App {
+    let fake = FakeTelegram::start().await;
+    let settings = settings(&fake);
+    let mut tuning = tuning();
+    tune(&mut tuning);
+    spawn_app_with(fake, settings, tuning).await
+}
+
 async fn spawn_app_with(fake: FakeTelegram, settings: TelegramSettings, tuning: Tuning) -> App {
+    spawn_app_limited(fake, settings, tuning, RateLimit::default()).await
+}
+
+/// [`spawn_app_with`], with each patient's allowance of messages `rate`.
+async fn spawn_app_limited(
+    fake: FakeTelegram,
+    settings: TelegramSettings,
+    tuning: Tuning,
+    rate: RateLimit,
+) -> App {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
-    let service = handoff_support::service_in(dir.path(), handoff_support::settings(), clock);
+    let service = Arc::new(
+        Service::new(
+            handoff_support::engine(),
+            carebot::Store::open(dir.path()).expect("store opens"),
+            handoff_support::settings(),
+            clock,
+        )
+        .with_rate_limit(rate),
+    );
     let telegram = Telegram::connect_with(settings, tuning)
         .await
         .expect("connects to the fake Bot API");
@@ -665,14 +693,13 @@ async fn a_10000_character_answer_is_split_at_paragraphs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_to_one_chat_keep_to_the_rate_limit() {
-    let fake = FakeTelegram::start().await;
-    let settings = settings(&fake);
-    let mut tuning = tuning();
-    tuning.limits.private_chat = Rate {
-        interval: Duration::from_millis(300),
-        burst: 1,
-    };
-    let app = spawn_app_with(fake, settings, tuning).await;
+    let app = spawn_app_tuned(|tuning| {
+        tuning.limits.private_chat = Rate {
+            interval: Duration::from_millis(300),
+            burst: 1,
+        }
+    })
+    .await;
     let started = Instant::now();
     let deliver = |n: u64| {
         let telegram = app.telegram.clone();
@@ -942,6 +969,228 @@ async fn a_thousand_patients_five_messages_each() {
         p(1.0),
     );
     let app = Arc::try_unwrap(app).ok().expect("every patient is done");
+    app.shut_down().await;
+}
+
+/// How many of the messages sent so far went to `chat` and contain `text`.
+fn count_to(fake: &FakeTelegram, chat: i64, text: &str) -> usize {
+    fake.sent_to(chat)
+        .iter()
+        .filter(|sent| sent.text.contains(text))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_a_patient_does_not_wait_for_the_clinician_group_s_rate_limit() {
+    let app = spawn_app().await;
+    let (ann, bob) = (Person::new(9101, "Ann"), Person::new(9102, "Bob"));
+    let dr_lee = Person::new(200, "Dr Lee");
+    app.fake.private_text(&bob, "agent");
+    let bob_case = case_in(&app.fake.wait_for_messages(bob.id, 2, WAIT).await[1].text);
+    app.fake.wait_for_messages(CLINICIAN_GROUP, 1, WAIT).await;
+    app.fake.private_text(&ann, "agent");
+    app.fake.wait_for_messages(ann.id, 2, WAIT).await;
+    app.fake.wait_for_messages(CLINICIAN_GROUP, 2, WAIT).await;
+
+    // Telegram holds the clinicians' group back for 20 s: Ann's next
+    // message, an update for the group, meets the 429 and waits.
+    app.fake
+        .fail_next_to(CLINICIAN_GROUP, 1, Fault::TooManyRequests(20));
+    app.fake.private_text(&ann, "it is getting worse");
+    app.fake
+        .wait_for("the group's 429", WAIT, |fake| {
+            let to_group = fake
+                .calls("sendMessage")
+                .iter()
+                .filter(|call| call.body["chat_id"] == CLINICIAN_GROUP)
+                .count();
+            (to_group == 3).then_some(())
+        })
+        .await;
+
+    // Dr Lee answers Bob meanwhile: Bob has it while the group still waits.
+    app.fake.group_text(
+        CLINICIAN_GROUP,
+        &dr_lee,
+        &format!("/reply {bob_case} Please come in at 3pm."),
+        None,
+    );
+    let sent = app.fake.wait_for_messages(bob.id, 3, WAIT).await;
+    assert!(
+        sent[2].text.ends_with("Please come in at 3pm."),
+        "{sent:#?}"
+    );
+    assert_eq!(
+        count_to(&app.fake, CLINICIAN_GROUP, "getting worse"),
+        0,
+        "Bob's reply went while the group's wait was not over"
+    );
+    // Nothing is lost: the group gets the update once its wait is over.
+    app.fake
+        .wait_for("the update after the wait", 2 * WAIT, |fake| {
+            (count_to(fake, CLINICIAN_GROUP, "getting worse") == 1).then_some(())
+        })
+        .await;
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_reply_goes_ahead_of_a_burst_of_ordinary_replies() {
+    // The bot may send 10 messages a second in all: a burst of 120 replies
+    // takes twelve seconds to go out.
+    let app = spawn_app_tuned(|tuning| {
+        tuning.limits.overall = Rate {
+            interval: Duration::from_millis(100),
+            burst: 1,
+        }
+    })
+    .await;
+    let burst: Vec<Person> = (0..60).map(|n| Person::new(9200 + n, "Patient")).collect();
+    for person in &burst {
+        app.fake.private_text(person, "how can I pay my bill?");
+    }
+    let to_burst = |fake: &FakeTelegram| {
+        fake.sent()
+            .iter()
+            .filter(|sent| burst.iter().any(|person| person.id == sent.chat))
+            .count()
+    };
+    app.fake
+        .wait_for("the burst under way", WAIT, |fake| {
+            (to_burst(fake) >= 20).then_some(())
+        })
+        .await;
+    let emergency = Person::new(9300, "Pat");
+    app.fake
+        .private_text(&emergency, "crushing chest pain and my left arm is numb");
+    let sent = app.fake.wait_for_messages(emergency.id, 1, WAIT).await;
+    assert!(sent[0].text.starts_with("Call 911 now."), "{sent:#?}");
+    let before = to_burst(&app.fake);
+    let all = app.fake.wait_for_messages(burst[59].id, 2, 2 * WAIT).await;
+    assert!(all[1].text.starts_with("You can pay:"), "{all:#?}");
+    app.fake
+        .wait_for("the whole burst", 2 * WAIT, |fake| {
+            (to_burst(fake) == 120).then_some(())
+        })
+        .await;
+    // It went soon after it came (not after all 120), with a wide margin
+    // for a slow machine handling the messages.
+    assert!(
+        before <= 60,
+        "the emergency's advice went out after {before} of the burst's 120 replies"
+    );
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_patient_s_flood_is_coalesced_and_another_s_new_case_goes_first() {
+    let fake = FakeTelegram::start().await;
+    let settings = settings(&fake);
+    let rate = RateLimit {
+        burst: 100,
+        per_minute: 100,
+    };
+    let app = spawn_app_limited(fake, settings, tuning(), rate).await;
+    let (ann, bob) = (Person::new(9401, "Ann"), Person::new(9402, "Bob"));
+    app.fake.private_text(&ann, "agent");
+    app.fake.wait_for_messages(ann.id, 2, WAIT).await;
+    app.fake.wait_for_messages(CLINICIAN_GROUP, 1, WAIT).await;
+
+    // The group is rate limited while Ann writes 50 messages and Bob's
+    // emergency opens a case.
+    app.fake
+        .fail_next_to(CLINICIAN_GROUP, 100_000, Fault::TooManyRequests(1));
+    for n in 1..=50 {
+        app.fake
+            .private_text(&ann, &format!("still here, message {n}"));
+    }
+    app.fake
+        .wait_for("Ann's 50 messages handled", 2 * WAIT, |fake| {
+            (fake.sent_to(ann.id).len() >= 52).then_some(())
+        })
+        .await;
+    app.fake
+        .private_text(&bob, "crushing chest pain and my left arm is numb");
+    app.fake
+        .wait_for("Bob's case opened", WAIT, |fake| {
+            fake.sent_to(bob.id)
+                .iter()
+                .any(|sent| sent.text.contains("passed this to the practice team"))
+                .then_some(())
+        })
+        .await;
+    app.fake.clear_faults();
+
+    let group = app
+        .fake
+        .wait_for("Ann's last message in the group", 2 * WAIT, |fake| {
+            let group = fake.sent_to(CLINICIAN_GROUP);
+            group
+                .iter()
+                .any(|sent| sent.text.contains("message 50"))
+                .then_some(group)
+        })
+        .await;
+    let bob_case = group
+        .iter()
+        .position(|sent| sent.text.contains("New case C-0002"))
+        .expect("Bob's case reached the group");
+    let last_update = group
+        .iter()
+        .position(|sent| sent.text.contains("message 50"))
+        .unwrap();
+    assert!(bob_case < last_update, "{group:#?}");
+    // A moment for anything else still queued to arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let updates: Vec<Sent> = app
+        .fake
+        .sent_to(CLINICIAN_GROUP)
+        .into_iter()
+        .filter(|sent| sent.text.contains("Update on case C-0001"))
+        .collect();
+    assert!(
+        (1..=2).contains(&updates.len()),
+        "{} updates for 50 messages",
+        updates.len()
+    );
+    // The update quotes the latest messages and points to the rest.
+    let last = updates.last().unwrap();
+    assert!(last.text.contains("message 50"), "{}", last.text);
+    assert!(!last.text.contains("message 40\n"), "{}", last.text);
+    assert!(last.text.contains("earlier: /case C-0001"), "{}", last.text);
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_split_message_sends_only_the_parts_not_yet_sent() {
+    let app = spawn_app().await;
+    let paragraphs: Vec<String> = (0..12)
+        .map(|n| format!("Paragraph {n}: ") + &"keep the leg raised. ".repeat(40))
+        .collect();
+    let text = paragraphs.join("\n\n");
+    let message = outbound(1, 9060, &text, Vec::new());
+    // The first part goes; the second meets the network failing until the
+    // adapter gives up, and the outbox retries the message.
+    app.fake.pass_next_to(9060, 1);
+    app.fake.fail_next_to(9060, 4, Fault::Garbage);
+    app.telegram
+        .deliver(&message)
+        .await
+        .expect_err("given up after the adapter's retries");
+    assert_eq!(app.fake.sent_to(9060).len(), 1);
+    app.telegram.deliver(&message).await.expect("accepted");
+    let sent = app.fake.sent_to(9060);
+    assert_eq!(sent.len(), 3, "three parts, the first once");
+    let received: Vec<String> = sent
+        .iter()
+        .flat_map(|s| s.text.split("\n\n").map(str::to_string).collect::<Vec<_>>())
+        .map(|p| p.trim_end().to_string())
+        .collect();
+    let expected: Vec<String> = paragraphs
+        .iter()
+        .map(|p| p.trim_end().to_string())
+        .collect();
+    assert_eq!(received, expected);
     app.shut_down().await;
 }
 

@@ -13,6 +13,10 @@ use crate::knowledge::Practice;
 const TRANSCRIPT_MESSAGES: usize = 6;
 /// Longest quoted message, in characters.
 const QUOTE_CHARS: usize = 400;
+/// How many messages since opening a notification quotes: the latest, so an
+/// update stays the same size however long the patient keeps writing (the
+/// clinicians' chat may take only 20 messages a minute; `/case` shows all).
+const NOTIFIED_THREAD_MESSAGES: usize = 6;
 
 /// A time as people at the practice read it.
 pub fn local_time(practice: &Practice, at: Timestamp) -> String {
@@ -121,9 +125,26 @@ fn heading(case: &HandoffCase, rule_title: Option<&str>) -> String {
     format!("{} — {level} · {why}", case.id)
 }
 
-/// Everything a clinician needs to act on a case: for notifications, `/case`
-/// and `carebot case`.
+/// Everything a clinician needs to act on a case: for `/case` and
+/// `carebot case`.
 pub fn case_details(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> String {
+    details(practice, case, rule_title, usize::MAX)
+}
+
+/// What a notification says about a case: its details, with only the latest
+/// messages since opening.
+fn notified_details(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> String {
+    details(practice, case, rule_title, NOTIFIED_THREAD_MESSAGES)
+}
+
+/// A case's details, quoting at most the latest `thread_messages` messages
+/// since opening.
+fn details(
+    practice: &Practice,
+    case: &HandoffCase,
+    rule_title: Option<&str>,
+    thread_messages: usize,
+) -> String {
     let mut lines = vec![
         heading(case, rule_title),
         format!(
@@ -154,7 +175,11 @@ pub fn case_details(practice: &Practice, case: &HandoffCase, rule_title: Option<
     }
     if !case.thread.is_empty() {
         lines.push("Since then:".to_string());
-        for message in &case.thread {
+        let skip = case.thread.len().saturating_sub(thread_messages);
+        if skip > 0 {
+            lines.push(format!("(… {skip} earlier: /case {} shows them)", case.id));
+        }
+        for message in &case.thread[skip..] {
             let who = message.clinician.as_deref().unwrap_or("patient");
             // Everyone's words are quoted: only carebot writes unquoted lines.
             lines.push(format!(
@@ -199,34 +224,39 @@ fn actions(case: &HandoffCase) -> (String, Vec<Button>) {
     (text, buttons)
 }
 
-fn clinician_reply(text: String, buttons: Vec<Button>, case: &HandoffCase) -> Reply {
+/// A notification to the clinicians: `headline`, the case's details (the
+/// latest messages only), and how to act on it.
+fn notification(
+    headline: &str,
+    practice: &Practice,
+    case: &HandoffCase,
+    rule_title: Option<&str>,
+) -> Reply {
+    let (act, buttons) = actions(case);
+    let details = notified_details(practice, case, rule_title);
     Reply {
         level: case.level,
         entry: Some(case.id.to_string()),
         buttons,
         handoff: true,
-        ..Reply::plain(ReplyKind::Notice, text)
+        ..Reply::plain(ReplyKind::Notice, format!("{headline}{details}\n\n{act}"))
     }
 }
 
 /// The notification of a new case, to the clinicians.
 pub fn case_opened(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "🔔 New case {}\n\n{act}",
-        case_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    notification("🔔 New case ", practice, case, rule_title)
 }
 
 /// More from the patient on a case, to the clinicians or the claimer.
 pub fn case_updated(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "✉️ Update on case {}\n\n{act}",
-        case_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    notification("✉️ Update on case ", practice, case, rule_title)
+}
+
+/// More from the patient that made a case an emergency, to the clinicians or
+/// the claimer.
+pub fn case_escalated(practice: &Practice, case: &HandoffCase, rule_title: Option<&str>) -> Reply {
+    notification("🚨 Case now an emergency: ", practice, case, rule_title)
 }
 
 /// The reminder for a case nobody has claimed.
@@ -236,12 +266,8 @@ pub fn case_reminder(
     rule_title: Option<&str>,
     waited_minutes: u64,
 ) -> Reply {
-    let (act, buttons) = actions(case);
-    let text = format!(
-        "⏰ Still unclaimed after {waited_minutes} min: {}\n\n{act}",
-        case_details(practice, case, rule_title)
-    );
-    clinician_reply(text, buttons, case)
+    let headline = format!("⏰ Still unclaimed after {waited_minutes} min: ");
+    notification(&headline, practice, case, rule_title)
 }
 
 /// To a patient whose case nobody has claimed in time.

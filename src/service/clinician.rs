@@ -201,7 +201,7 @@ impl Service {
                 effects: Effects {
                     deliveries,
                     audit: vec![Self::clinician_entry(sender, Action::CaseClaimed, &case, now)],
-                    conversation: None,
+                    ..Effects::default()
                 },
                 case,
                 result: notice(format!(
@@ -220,7 +220,11 @@ impl Service {
     ) -> Result<Reply, ServiceError> {
         let engine = self.engine();
         let practice = &engine.knowledge().practice;
-        self.change_case(id, now, |mut case| {
+        // Whom the message was queued for, when it was (the change may run
+        // more than once: its last run decides).
+        let queued_for = std::cell::RefCell::new(None);
+        let answer = self.change_case(id, now, |mut case| {
+            queued_for.replace(None);
             if case.resolution.is_some() {
                 return CaseChange::Leave(notice(format!(
                     "Case {id} is resolved; the patient can write again to open a new one."
@@ -254,16 +258,29 @@ impl Service {
                 purpose: Purpose::ClinicianReply { case: id },
                 reply: messages::from_clinician(practice, &case, &sender.name, text),
             };
+            queued_for.replace(Some(case.patient.clone()));
             CaseChange::Write {
                 effects: Effects {
                     deliveries: vec![delivery],
                     audit,
-                    conversation: None,
+                    ..Effects::default()
                 },
                 case,
-                result: notice(format!("Sent to the patient of case {id}.")),
+                result: notice(String::new()),
             }
-        })
+        })?;
+        let Some(patient) = queued_for.into_inner() else {
+            return Ok(answer);
+        };
+        // "Sent" must mean the patient has it: a chat the platform holds
+        // back may take a while, and the clinician should know.
+        Ok(notice(
+            if self.delivered_soon(&patient, Purpose::ClinicianReply { case: id })? {
+                format!("Delivered to the patient of case {id}.")
+            } else {
+                format!("Queued for the patient of case {id}: it will be delivered as soon as their chat app takes it.")
+            },
+        ))
     }
 
     fn resolve(
@@ -298,7 +315,7 @@ impl Service {
                         &case,
                         now,
                     )],
-                    conversation: None,
+                    ..Effects::default()
                 },
                 case,
                 result: notice(format!("Case {id} resolved.")),

@@ -28,12 +28,13 @@ mod upkeep;
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use carebot_chat::{Address, CaseId, Delivery, Inbound, Level, Reply};
+use carebot_chat::{Address, CaseId, Delivery, Inbound, Level, Purpose, Reply};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
@@ -98,6 +99,13 @@ pub struct Service {
     rate_limiter: Mutex<RateLimiter>,
     /// Messages the rate limit held back since start.
     rate_limited: AtomicU64,
+    /// Deliveries the dispatcher confirmed, counted and signalled, so that a
+    /// clinician's `/reply` can wait to say "delivered" (see `clinician.rs`).
+    confirmed: (Mutex<u64>, Condvar),
+    /// How long a clinician's `/reply` waits for the patient to get the
+    /// message before saying it is queued instead; zero where no dispatcher
+    /// runs alongside (one-off commands).
+    delivery_wait: Duration,
 }
 
 impl Service {
@@ -116,7 +124,18 @@ impl Service {
             outbox_ready: Arc::new(Notify::new()),
             rate_limiter: Mutex::new(RateLimiter::new(RateLimit::default())),
             rate_limited: AtomicU64::new(0),
+            confirmed: (Mutex::new(0), Condvar::new()),
+            delivery_wait: Duration::ZERO,
         }
+    }
+
+    /// Lets a clinician's `/reply` wait up to `wait` for the dispatcher to
+    /// deliver it, so the confirmation can say "delivered" (a deployment with
+    /// a dispatcher: `carebot serve`). Adapters call the service on a
+    /// blocking thread, so the wait holds up nothing else.
+    pub fn with_delivery_wait(mut self, wait: Duration) -> Service {
+        self.delivery_wait = wait;
+        self
     }
 
     /// Handles any incoming message and returns what to send now, each to its
@@ -220,6 +239,45 @@ impl Service {
 
     fn queued(&self) {
         self.outbox_ready.notify_one();
+    }
+
+    /// The dispatcher delivered a message: wakes whoever waits to say so.
+    pub fn confirm_delivered(&self) {
+        let (count, changed) = &self.confirmed;
+        *count
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) += 1;
+        changed.notify_all();
+    }
+
+    /// Waits up to the delivery wait until nothing for `purpose` to `to` is
+    /// left in the outbox; whether that happened.
+    fn delivered_soon(&self, to: &Address, purpose: Purpose) -> Result<bool, ServiceError> {
+        let deadline = std::time::Instant::now() + self.delivery_wait;
+        let (count, changed) = &self.confirmed;
+        // Held while reading the outbox, so a confirmation cannot slip in
+        // between the reading and the waiting.
+        let mut confirmed = count
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loop {
+            let pending = self
+                .store
+                .outbox_for(to)?
+                .iter()
+                .any(|item| item.message.purpose == purpose);
+            if !pending {
+                return Ok(true);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            confirmed = changed
+                .wait_timeout(confirmed, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
     }
 
     fn lock_patient(&self, patient: &Address) -> MutexGuard<'_, ()> {

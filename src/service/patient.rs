@@ -217,6 +217,11 @@ impl Service {
         now: Timestamp,
     ) -> Result<Option<HandoffCase>, ServiceError> {
         let practice = &engine.knowledge().practice;
+        // A patient writing faster than the clinicians' chat drains would
+        // otherwise queue one full update per message, ahead of other
+        // patients' cases: each new update replaces the ones still queued
+        // for the same watcher, and shows the latest messages.
+        let pending = self.store.pending_updates(id)?;
         let updated = self.store.update_case(id, now, |current| {
             let Some(mut case) = current.filter(|case| case.status() != CaseStatus::Resolved)
             else {
@@ -227,17 +232,33 @@ impl Service {
                 clinician: None,
                 text: said.to_string(),
             });
+            let emergency = Some(Level::Emergency);
+            let escalated = level == emergency && case.level != emergency;
             case.level = case.level.max(level);
             let title = Self::rule_title(engine, case.rule());
-            let update = messages::case_updated(practice, &case, title.as_deref());
-            let effects = Effects {
-                deliveries: Delivery::to_each(
-                    &self.case_watchers(&case),
+            let (purpose, update) = if escalated {
+                (
+                    Purpose::CaseEscalated { case: id },
+                    messages::case_escalated(practice, &case, title.as_deref()),
+                )
+            } else {
+                (
                     Purpose::CaseUpdated { case: id },
-                    &update,
-                ),
+                    messages::case_updated(practice, &case, title.as_deref()),
+                )
+            };
+            let watchers = self.case_watchers(&case);
+            let superseded = watchers
+                .iter()
+                .filter_map(|watcher| pending.get(watcher))
+                .flatten()
+                .copied()
+                .collect();
+            let effects = Effects {
+                deliveries: Delivery::to_each(&watchers, purpose, &update),
                 audit: vec![self.patient_entry(from, Action::CaseUpdated, Some(id), now)],
                 conversation: Some((from.clone(), record.clone())),
+                superseded,
             };
             CaseChange::Write {
                 case: case.clone(),
@@ -330,6 +351,7 @@ impl Service {
                     &notification,
                 ),
                 audit: vec![self.patient_entry(from, action, Some(id), now)],
+                superseded: Vec::new(),
                 conversation: Some((
                     from.clone(),
                     PatientRecord {

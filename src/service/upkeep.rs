@@ -61,7 +61,7 @@ impl Service {
                     effects: Effects {
                         deliveries,
                         audit: vec![entry],
-                        conversation: None,
+                        ..Effects::default()
                     },
                     result: true,
                 }

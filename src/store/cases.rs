@@ -27,6 +27,11 @@ pub struct Effects {
     pub deliveries: Vec<Delivery>,
     pub audit: Vec<AuditEntry>,
     pub conversation: Option<(Address, PatientRecord)>,
+    /// Queued messages that `deliveries` make obsolete (an update on a case
+    /// that a newer, fuller update replaces), removed in the same
+    /// transaction: the newer one is never lost, the older never sent after
+    /// it. One already handed to an adapter may still arrive (at-least-once).
+    pub superseded: Vec<OutboundId>,
 }
 
 /// What an update decided to do with a case.
@@ -75,6 +80,9 @@ impl Writer<'_> {
         effects: &Effects,
         now: Timestamp,
     ) -> ConflictableTransactionResult<(), StoreError> {
+        for id in &effects.superseded {
+            self.outbox.remove(&id_key(id.0))?;
+        }
         for delivery in &effects.deliveries {
             let id = self.outbox.generate_id()?;
             let item = OutboxItem {

@@ -1,14 +1,18 @@
 //! The outbox: messages kept until an adapter confirms delivery.
 //!
-//! Items for one recipient go out in the order they were queued: while an
-//! earlier item for a chat waits for its retry, later ones for that chat wait
-//! too, so a patient never gets a clinician's second message before the first.
+//! Items for one recipient go out most urgent first (see
+//! [`Priority`](carebot_chat::Priority): a new emergency case before updates
+//! on other cases), and in the order they were queued among equally urgent
+//! ones. While a recipient's next item waits for its retry, the items behind
+//! it wait too, so a patient never gets a clinician's second message before
+//! the first. Recipients do not wait for each other.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 
-use carebot_chat::{Address, OutboundId};
+use carebot_chat::{Address, CaseId, OutboundId, Purpose};
 
 use super::{decode, encode, id_key, Delivery, Effects, OutboxItem, Store, StoreError};
 
@@ -41,12 +45,23 @@ impl Store {
             .collect())
     }
 
-    /// Up to `limit` messages to try now, oldest first, at most the first
-    /// waiting one per recipient's turn (see the module notes on order).
+    /// Every queued message in the order it should go: most urgent first,
+    /// oldest first among equally urgent ones.
+    fn in_turn(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut items = self.outbox()?;
+        // Stable, and the outbox reads oldest first: equally urgent items
+        // keep the order they were queued in.
+        items.sort_by_key(|item| Reverse(item.message.priority()));
+        Ok(items)
+    }
+
+    /// Up to `limit` messages to try now, in turn (see the module notes on
+    /// order): for each recipient, its messages up to the first that waits
+    /// for a retry.
     pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
         let mut waiting: HashSet<Address> = HashSet::new();
         let mut due = Vec::new();
-        for item in self.outbox()? {
+        for item in self.in_turn()? {
             if due.len() >= limit {
                 break;
             }
@@ -63,16 +78,43 @@ impl Store {
         Ok(due)
     }
 
-    /// When the next message can be tried: the earliest retry time among the
-    /// first queued message of each recipient (later ones wait behind it).
-    pub fn next_attempt(&self) -> Result<Option<Timestamp>, StoreError> {
+    /// Each recipient's next message (the others wait behind it), most
+    /// urgent first: what the dispatcher sends, or waits to retry.
+    pub fn next_per_recipient(&self) -> Result<Vec<OutboxItem>, StoreError> {
         let mut seen: HashSet<Address> = HashSet::new();
         Ok(self
-            .outbox()?
+            .in_turn()?
             .into_iter()
             .filter(|item| seen.insert(item.message.to.clone()))
+            .collect())
+    }
+
+    /// When the next message can be tried: the earliest retry time among
+    /// each recipient's next message.
+    pub fn next_attempt(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self
+            .next_per_recipient()?
+            .into_iter()
             .map(|item| item.next_attempt_at)
             .min())
+    }
+
+    /// Queued updates on `case` to each recipient, by recipient: a newer
+    /// update replaces them (see [`Effects::superseded`]).
+    pub fn pending_updates(
+        &self,
+        case: CaseId,
+    ) -> Result<HashMap<Address, Vec<OutboundId>>, StoreError> {
+        let mut pending: HashMap<Address, Vec<OutboundId>> = HashMap::new();
+        for item in self.outbox()? {
+            if item.message.purpose == (Purpose::CaseUpdated { case }) {
+                pending
+                    .entry(item.message.to)
+                    .or_default()
+                    .push(item.message.id);
+            }
+        }
+        Ok(pending)
     }
 
     /// The adapter delivered `id`: forget it. Returns whether it was queued.

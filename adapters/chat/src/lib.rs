@@ -18,10 +18,11 @@
 //! the core passes it and answer `Ok` once the platform accepted it, or a
 //! [`DeliveryError`] to have it retried later.
 //!
-//! Two small pieces of machinery live here too, because core and adapters
+//! Small pieces of machinery live here too, because core and adapters
 //! both need them and they need nothing but std: [`Backoff`], the one
-//! retry-wait formula, and [`LongReplies`], for button replies too long for
-//! the button itself.
+//! retry-wait formula, [`LongReplies`], for button replies too long for
+//! the button itself, and [`SentParts`], so that a split outbox message
+//! retried after a failure halfway sends only the parts not yet sent.
 
 mod address;
 mod backoff;
@@ -31,6 +32,7 @@ mod command;
 mod inbound;
 mod long_replies;
 mod outbound;
+mod sent_parts;
 
 pub use address::{Address, AddressError};
 pub use backoff::Backoff;
@@ -39,7 +41,8 @@ pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
 pub use inbound::Inbound;
 pub use long_replies::LongReplies;
-pub use outbound::{DeliveryError, Outbound, OutboundId, Purpose};
+pub use outbound::{DeliveryError, Outbound, OutboundId, Priority, Purpose};
+pub use sent_parts::SentParts;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Address, CaseId, Reply};
+use crate::{Address, CaseId, Level, Reply};
 
 /// An outbox item's id: confirm delivery with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,6 +27,10 @@ pub enum Purpose {
     CaseOpened { case: CaseId },
     /// More from the patient on a case, to the clinicians (or the one who claimed it).
     CaseUpdated { case: CaseId },
+    /// More from the patient that made their case an emergency, to the
+    /// clinicians (or the one who claimed it): as urgent as a new emergency
+    /// case, and never replaced by a later update.
+    CaseEscalated { case: CaseId },
     /// A case nobody has claimed yet, again, to the clinicians.
     CaseReminder { case: CaseId },
     /// A clinician's message, to the patient.
@@ -47,10 +51,33 @@ impl Purpose {
         match *self {
             Purpose::CaseOpened { case }
             | Purpose::CaseUpdated { case }
+            | Purpose::CaseEscalated { case }
             | Purpose::CaseReminder { case }
             | Purpose::ClinicianReply { case }
             | Purpose::CaseNews { case } => Some(case),
             Purpose::Alert | Purpose::Reply => None,
+        }
+    }
+
+    /// How soon the message should go, before others waiting for the same
+    /// platform; `reply` is what it says (an emergency goes first). An
+    /// update on a case that was an emergency already is only an update: the
+    /// clinicians were told when it opened or became one.
+    pub fn priority(&self, reply: &Reply) -> Priority {
+        if reply.level == Some(Level::Emergency)
+            && matches!(self, Purpose::CaseOpened { .. } | Purpose::Reply)
+        {
+            return Priority::Emergency;
+        }
+        match self {
+            Purpose::CaseEscalated { .. } => Priority::Emergency,
+            Purpose::CaseOpened { .. } | Purpose::CaseReminder { .. } | Purpose::Alert => {
+                Priority::NewCase
+            }
+            Purpose::ClinicianReply { .. } | Purpose::CaseNews { .. } | Purpose::Reply => {
+                Priority::Reply
+            }
+            Purpose::CaseUpdated { .. } => Priority::Update,
         }
     }
 
@@ -59,11 +86,38 @@ impl Purpose {
         match self {
             Purpose::CaseOpened { .. } => "case_opened",
             Purpose::CaseUpdated { .. } => "case_updated",
+            Purpose::CaseEscalated { .. } => "case_escalated",
             Purpose::CaseReminder { .. } => "case_reminder",
             Purpose::ClinicianReply { .. } => "clinician_reply",
             Purpose::CaseNews { .. } => "case_news",
             Purpose::Alert => "alert",
             Purpose::Reply => "reply",
+        }
+    }
+}
+
+/// Which messages go first when more wait than a platform will take at
+/// once: an emergency reply or a new emergency case ahead of everything (a
+/// patient must read "call 911" in seconds, not behind a burst), then other
+/// new cases (someone is waiting for a clinician), then replies, then
+/// updates on cases clinicians already know about. The order of the
+/// variants is the order of urgency, so `max()` picks the most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Update,
+    Reply,
+    NewCase,
+    Emergency,
+}
+
+impl Priority {
+    /// A direct reply (not from the outbox): an emergency's advice first.
+    pub fn of_reply(reply: &Reply) -> Priority {
+        if reply.level == Some(Level::Emergency) {
+            Priority::Emergency
+        } else {
+            Priority::Reply
         }
     }
 }
@@ -77,6 +131,13 @@ pub struct Outbound {
     /// What to show, rendered like any reply (clinician notifications carry
     /// buttons such as "Claim C-0042" whose reply is the command text).
     pub reply: Reply,
+}
+
+impl Outbound {
+    /// How soon it should go (see [`Priority`]).
+    pub fn priority(&self) -> Priority {
+        self.purpose.priority(&self.reply)
+    }
 }
 
 /// Why an adapter could not deliver a message: the platform's reason (an HTTP
@@ -116,3 +177,49 @@ impl std::fmt::Display for DeliveryError {
 }
 
 impl std::error::Error for DeliveryError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ReplyKind;
+
+    #[test]
+    fn emergencies_then_new_cases_then_replies_then_updates() {
+        let case = CaseId(1);
+        let at = |level: Option<Level>| Reply {
+            level,
+            ..Reply::plain(ReplyKind::Notice, "")
+        };
+        let emergency = at(Some(Level::Emergency));
+        let routine = at(Some(Level::Routine));
+        let of = |purpose: Purpose, reply: &Reply| purpose.priority(reply);
+        assert_eq!(
+            of(Purpose::CaseOpened { case }, &emergency),
+            Priority::Emergency
+        );
+        assert_eq!(of(Purpose::Reply, &emergency), Priority::Emergency);
+        assert_eq!(
+            of(Purpose::CaseEscalated { case }, &emergency),
+            Priority::Emergency
+        );
+        assert_eq!(
+            of(Purpose::CaseOpened { case }, &routine),
+            Priority::NewCase
+        );
+        assert_eq!(
+            of(Purpose::ClinicianReply { case }, &routine),
+            Priority::Reply
+        );
+        // An update on an emergency case is still an update: the clinicians
+        // were told about the case when it opened.
+        assert_eq!(
+            of(Purpose::CaseUpdated { case }, &emergency),
+            Priority::Update
+        );
+        assert!(Priority::Emergency > Priority::NewCase);
+        assert!(Priority::NewCase > Priority::Reply);
+        assert!(Priority::Reply > Priority::Update);
+        assert_eq!(Priority::of_reply(&emergency), Priority::Emergency);
+        assert_eq!(Priority::of_reply(&routine), Priority::Reply);
+    }
+}

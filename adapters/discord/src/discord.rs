@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use carebot_chat::{Bot, DeliveryError, Outbound, OutboundId, Purpose};
+use carebot_chat::{Bot, DeliveryError, Outbound, Purpose, SentParts};
 use serenity::all::{ApplicationId, ChannelId, Http, HttpBuilder, RoleId, UserId};
 
 use crate::address::channel_address;
@@ -37,7 +37,7 @@ pub(crate) struct Inner {
     dm_channels: Mutex<HashMap<UserId, ChannelId>>,
     /// How many parts of a split outbox message already went out, so a retry
     /// after a failure in the middle sends only the rest.
-    sent_parts: Mutex<HashMap<OutboundId, usize>>,
+    sent_parts: SentParts,
     pub buttons: ButtonIds,
     pub connected: AtomicBool,
     /// Gateway sessions established (READY or RESUMED) since start: the
@@ -109,7 +109,7 @@ impl Discord {
                 rest,
                 router,
                 dm_channels: Mutex::new(HashMap::new()),
-                sent_parts: Mutex::new(HashMap::new()),
+                sent_parts: SentParts::default(),
                 buttons: ButtonIds::default(),
                 connected: AtomicBool::new(false),
                 sessions: AtomicU64::new(0),
@@ -137,19 +137,27 @@ impl Discord {
         let inner = &self.inner;
         let to_clinicians = matches!(
             message.purpose,
-            Purpose::CaseOpened { .. } | Purpose::CaseUpdated { .. } | Purpose::CaseReminder { .. }
+            Purpose::CaseOpened { .. }
+                | Purpose::CaseUpdated { .. }
+                | Purpose::CaseEscalated { .. }
+                | Purpose::CaseReminder { .. }
         );
         let actions = match message.purpose.case() {
             Some(case) if to_clinicians => case_actions(&case.to_string()),
             _ => Vec::new(),
         };
-        // A new or still-unclaimed case pings the clinician role in its channel.
+        // A new, newly urgent or still-unclaimed case pings the clinician
+        // role in its channel.
         let ping = match (message.purpose, inner.router.clinician_role) {
-            (Purpose::CaseOpened { .. } | Purpose::CaseReminder { .. }, Some(role))
-                if inner
-                    .router
-                    .clinician_channel
-                    .is_some_and(|channel| channel_address(channel.get()) == message.to) =>
+            (
+                Purpose::CaseOpened { .. }
+                | Purpose::CaseEscalated { .. }
+                | Purpose::CaseReminder { .. },
+                Some(role),
+            ) if inner
+                .router
+                .clinician_channel
+                .is_some_and(|channel| channel_address(channel.get()) == message.to) =>
             {
                 Some(role)
             }
@@ -158,18 +166,11 @@ impl Discord {
         let prefix = ping.map(|role| format!("<@&{role}>"));
         let parts = render(&message.reply, &actions, prefix.as_deref(), &inner.buttons);
         let channel = self.channel_of(&message.to).await.map_err(delivery_error)?;
-        let already = lock(&inner.sent_parts)
-            .get(&message.id)
-            .copied()
-            .unwrap_or(0);
-        for (index, part) in parts.iter().enumerate().skip(already) {
-            if let Err(error) = self.post(channel, part, ping).await {
-                lock(&inner.sent_parts).insert(message.id, index);
-                return Err(delivery_error(error));
-            }
-        }
-        lock(&inner.sent_parts).remove(&message.id);
-        Ok(())
+        inner
+            .sent_parts
+            .send_remaining(message.id, &parts, |part| self.post(channel, part, ping))
+            .await
+            .map_err(delivery_error)
     }
 
     /// Whether the gateway connection is up (identified or resumed).

@@ -17,7 +17,7 @@
 //! | `request.rs` | `sendMessage` without teloxide's 10 s sleep after a 5xx |
 //! | `render.rs` | carebot's Markdown as Telegram HTML, split into messages of ≤ 4096 characters |
 //! | `keyboard.rs` | reply buttons as inline keyboards (a tap sends the button's reply) |
-//! | `limit.rs` | Telegram's flood limits: per chat and overall |
+//! | `limit.rs` | Telegram's flood limits: per chat, and overall with emergencies first |
 //! | `address.rs` | `telegram:<chat id>` addresses ⇄ Telegram chat ids |
 //! | `error.rs` | [`TelegramError`] |
 //!
@@ -69,7 +69,7 @@ mod settings;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use carebot_chat::{DeliveryError, Outbound};
+use carebot_chat::{DeliveryError, Outbound, SentParts};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 use teloxide::RequestError;
@@ -111,6 +111,8 @@ struct Inner {
     tuning: Tuning,
     limiter: Limiter,
     callbacks: Callbacks,
+    /// How far each split outbox message got, so a retry sends only the rest.
+    sent_parts: SentParts,
     /// Whether the last request to Telegram got an answer (for /healthz).
     connected: AtomicBool,
 }
@@ -177,6 +179,7 @@ impl Telegram {
             tuning,
             limiter: Limiter::new(tuning.limits),
             callbacks: Callbacks::default(),
+            sent_parts: SentParts::default(),
             connected: AtomicBool::new(true),
         };
         inner.register_commands().await;
@@ -199,7 +202,7 @@ impl Telegram {
 
     /// Sends one message from the core's outbox. `Ok` once Telegram accepted
     /// every part of it; an error (never quoting the message) to have the
-    /// outbox retry later.
+    /// outbox retry later, which then sends only the parts not yet accepted.
     pub async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
         let chat = chat_id(&message.to).ok_or_else(|| {
             DeliveryError::new(format!(
@@ -208,7 +211,7 @@ impl Telegram {
             ))
         })?;
         self.inner
-            .send_reply(ChatId(chat), &message.reply)
+            .send_outbound(message, ChatId(chat))
             .await
             .map_err(|error| match error {
                 SendError::NotAllowed(_) => DeliveryError::recipient_refuses(error.to_string()),

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use carebot_chat::Reply;
+use carebot_chat::{Outbound, Priority, Reply};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, LinkPreviewOptions, ParseMode};
 use teloxide::{ApiError, RequestError};
@@ -80,10 +80,41 @@ fn classify(error: &RequestError) -> Failure {
 }
 
 impl Inner {
-    /// Sends `reply` to `chat`: each part in order, the buttons under the last.
+    /// Sends a direct reply to `chat`: each part in order, the buttons under
+    /// the last, an emergency's advice ahead of other chats' replies.
     pub(crate) async fn send_reply(&self, chat: ChatId, reply: &Reply) -> Result<(), SendError> {
         let markup = keyboard(&reply.buttons, &self.callbacks);
-        self.send_text(chat, &reply.text, markup).await
+        self.send_markdown(chat, &reply.text, markup, Priority::of_reply(reply))
+            .await
+    }
+
+    /// Sends an outbox message: as [`Inner::send_reply`], at the message's
+    /// priority, and after a failure halfway a retry sends only the parts
+    /// Telegram has not taken yet.
+    pub(crate) async fn send_outbound(
+        &self,
+        message: &Outbound,
+        chat: ChatId,
+    ) -> Result<(), SendError> {
+        let markup = keyboard(&message.reply.buttons, &self.callbacks);
+        let chunks = chunks(&message.reply.text, &markup);
+        let parts = with_markup_last(&chunks, &markup);
+        // A group that became a supergroup stays followed for the parts after.
+        let chat = std::sync::Mutex::new(chat);
+        let priority = message.priority();
+        self.sent_parts
+            .send_remaining(message.id, &parts, |(chunk, markup)| {
+                let chat = &chat;
+                async move {
+                    let mut to = *chat.lock().unwrap_or_else(|p| p.into_inner());
+                    let sent = self
+                        .send_chunk(&mut to, chunk, markup.clone(), priority)
+                        .await;
+                    *chat.lock().unwrap_or_else(|p| p.into_inner()) = to;
+                    sent
+                }
+            })
+            .await
     }
 
     /// Sends Markdown `text` to `chat`, `markup` under the last part.
@@ -93,22 +124,21 @@ impl Inner {
         text: &str,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), SendError> {
-        let mut chunks = render(text);
-        if chunks.is_empty() {
-            if markup.is_none() {
-                return Ok(());
-            }
-            // Telegram sends no keyboard without text.
-            chunks.push(Chunk {
-                html: "…".to_string(),
-                plain: "…".to_string(),
-            });
-        }
-        let last = chunks.len() - 1;
+        self.send_markdown(chat, text, markup, Priority::Reply)
+            .await
+    }
+
+    async fn send_markdown(
+        &self,
+        chat: ChatId,
+        text: &str,
+        markup: Option<InlineKeyboardMarkup>,
+        priority: Priority,
+    ) -> Result<(), SendError> {
+        let chunks = chunks(text, &markup);
         let mut chat = chat;
-        for (index, chunk) in chunks.iter().enumerate() {
-            let markup = if index == last { markup.clone() } else { None };
-            self.send_chunk(&mut chat, chunk, markup).await?;
+        for (chunk, markup) in with_markup_last(&chunks, &markup) {
+            self.send_chunk(&mut chat, chunk, markup, priority).await?;
         }
         Ok(())
     }
@@ -120,6 +150,7 @@ impl Inner {
         chat: &mut ChatId,
         chunk: &Chunk,
         markup: Option<InlineKeyboardMarkup>,
+        priority: Priority,
     ) -> Result<(), SendError> {
         let retry = self.tuning.retry;
         let mut html = true;
@@ -127,7 +158,7 @@ impl Inner {
         let mut failures = 0;
         let mut waits = 0;
         loop {
-            self.limiter.acquire(chat.0).await;
+            self.limiter.acquire(chat.0, priority).await;
             let text = if html { &chunk.html } else { &chunk.plain };
             let mut payload = SendMessage::new(*chat, text);
             payload.link_preview_options = Some(no_preview());
@@ -205,6 +236,32 @@ impl Inner {
             }
         }
     }
+}
+
+/// `text` rendered as Telegram messages; a keyboard with no text still needs
+/// one (Telegram sends no keyboard without text).
+fn chunks(text: &str, markup: &Option<InlineKeyboardMarkup>) -> Vec<Chunk> {
+    let mut chunks = render(text);
+    if chunks.is_empty() && markup.is_some() {
+        chunks.push(Chunk {
+            html: "…".to_string(),
+            plain: "…".to_string(),
+        });
+    }
+    chunks
+}
+
+/// Each chunk with the keyboard it carries: only the last has one.
+fn with_markup_last<'a>(
+    chunks: &'a [Chunk],
+    markup: &Option<InlineKeyboardMarkup>,
+) -> Vec<(&'a Chunk, Option<InlineKeyboardMarkup>)> {
+    let last = chunks.len().saturating_sub(1);
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(index, chunk)| (chunk, if index == last { markup.clone() } else { None }))
+        .collect()
 }
 
 fn no_preview() -> LinkPreviewOptions {

@@ -53,6 +53,12 @@ use platform::{Platform, Router};
 use shutdown::Shutdown;
 use status::Status;
 
+/// How long a clinician's `/reply` waits for the patient to get the message
+/// before answering "queued" instead of "delivered": long enough for a
+/// delivery without trouble, short enough that the clinician is not left
+/// wondering.
+const REPLY_CONFIRMATION_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
     /// Also take patients' messages as JSON lines on standard input, {"user": "ID", "text": "MESSAGE"}, and write replies as JSON lines on standard output (the platform `terminal`): for trying a deployment out without a chat app.
@@ -134,7 +140,8 @@ pub fn run(
                 data.settings().clone(),
                 Arc::new(SystemClock),
             )
-            .with_rate_limit(config.limits.rate),
+            .with_rate_limit(config.limits.rate)
+            .with_delivery_wait(REPLY_CONFIRMATION_WAIT),
         ),
         platforms,
         listener,
