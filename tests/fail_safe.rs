@@ -7,6 +7,20 @@ use carebot::{Level, ReplyKind};
 
 use crate::harness::{converse, shipped_engine};
 
+/// Asserts that each of `texts`, as the first message of a conversation, gets
+/// advice of `level` (`None`: no advice level at all).
+fn assert_first_replies_are(engine: &carebot::Engine, texts: &[&str], level: Option<Level>) {
+    for text in texts {
+        let reply = &converse(engine, &[text])[0];
+        assert_eq!(
+            reply.level,
+            level,
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+}
+
 #[test]
 fn a_health_problem_in_words_no_rule_knows_never_gets_an_faq_answer() {
     let engine = shipped_engine();
@@ -85,19 +99,15 @@ fn every_reply_of_the_screen_names_the_emergency_number_and_not_sure_counts_as_y
 #[test]
 fn a_message_that_already_answers_the_screen_is_an_emergency_at_once() {
     let engine = shipped_engine();
-    for text in [
-        "HELP my dad is fighting for air and his lips are purple",
-        "found my flatmate passed out on the floor, not responding when I shake him",
-        "68F, acute onset facial droop and dysarthria 40 min ago",
-    ] {
-        let reply = &converse(&engine, &[text])[0];
-        assert_eq!(
-            reply.level,
-            Some(Level::Emergency),
-            "{text:?} got {}",
-            carebot::kbtest::describe(reply)
-        );
-    }
+    assert_first_replies_are(
+        &engine,
+        &[
+            "HELP my dad is fighting for air and his lips are purple",
+            "found my flatmate passed out on the floor, not responding when I shake him",
+            "68F, acute onset facial droop and dysarthria 40 min ago",
+        ],
+        Some(Level::Emergency),
+    );
 }
 
 #[test]
@@ -167,20 +177,16 @@ fn a_baby_age_is_not_asked_of_an_adult() {
 #[test]
 fn two_signs_of_serious_illness_from_different_body_systems_are_an_emergency() {
     let engine = shipped_engine();
-    for text in [
-        "not sure what's going on but I'm breathless and clammy all of a sudden",
-        "my grandad has a water infection and today he's muddled and not making sense, temp 38.6",
-        "she's gone ice cold and is mumbling, we found her on the kitchen floor",
-        "blood in my poo this morning and I nearly fainted on the loo",
-    ] {
-        let reply = &converse(&engine, &[text])[0];
-        assert_eq!(
-            reply.level,
-            Some(Level::Emergency),
-            "{text:?} got {}",
-            carebot::kbtest::describe(reply)
-        );
-    }
+    assert_first_replies_are(
+        &engine,
+        &[
+            "not sure what's going on but I'm breathless and clammy all of a sudden",
+            "my grandad has a water infection and today he's muddled and not making sense, temp 38.6",
+            "she's gone ice cold and is mumbling, we found her on the kitchen floor",
+            "blood in my poo this morning and I nearly fainted on the loo",
+        ],
+        Some(Level::Emergency),
+    );
     // One sign alone, or a sign in its everyday sense, is not scored.
     for text in [
         "I've been a bit breathless on hills for a few months",
@@ -216,13 +222,7 @@ fn readings_from_a_home_monitor_or_clinical_notes_are_read_by_their_band() {
             Some(Level::Urgent),
         ),
     ] {
-        let reply = &converse(&engine, &[text])[0];
-        assert_eq!(
-            reply.level,
-            level,
-            "{text:?} got {}",
-            carebot::kbtest::describe(reply)
-        );
+        assert_first_replies_are(&engine, &[text], level);
     }
     // A normal reading is no finding at all.
     let reply = &converse(
