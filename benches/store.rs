@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use carebot::clock::SystemClock;
 use carebot::store::{Delivery, PatientRecord};
-use carebot::{Address, CaseId, Engine, Reply, ReplyKind, Service, Settings, Store};
+use carebot::{Address, CaseId, Engine, HandoffSettings, Reply, ReplyKind, Service, Store};
 use carebot_chat::Purpose;
 
 fn engine() -> Arc<Engine> {
@@ -23,10 +23,10 @@ fn engine() -> Arc<Engine> {
     ))
 }
 
-fn settings() -> Settings {
-    Settings {
+fn settings() -> HandoffSettings {
+    HandoffSettings {
         clinician_channel: Some("telegram:-500".parse().unwrap()),
-        ..Settings::default()
+        ..HandoffSettings::default()
     }
 }
 

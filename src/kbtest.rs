@@ -61,7 +61,7 @@ impl std::fmt::Display for Failure {
 
 /// The outcome of running every test.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub struct TestReport {
     pub passed: usize,
     pub failures: Vec<Failure>,
 }
@@ -89,7 +89,7 @@ fn reached(reply: &Reply, id: &str) -> bool {
 
 struct Runner<'a> {
     engine: &'a Engine,
-    report: Report,
+    report: TestReport,
 }
 
 impl Runner<'_> {
@@ -145,10 +145,10 @@ impl Runner<'_> {
 }
 
 /// Runs every test of the knowledge base loaded in `engine`.
-pub fn run(engine: &Engine) -> Report {
+pub fn run(engine: &Engine) -> TestReport {
     let mut runner = Runner {
         engine,
-        report: Report::default(),
+        report: TestReport::default(),
     };
     let knowledge = engine.knowledge();
     for entry in &knowledge.faqs {

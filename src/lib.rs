@@ -92,7 +92,7 @@ pub use carebot_chat::{
 };
 pub use conversation::Conversation;
 pub use engine::{Engine, Explanation, Limits, Outcome};
-pub use handoff::{HandoffCase, Settings};
+pub use handoff::{HandoffCase, HandoffSettings};
 pub use knowledge::{load_dir, Knowledge, Problem};
 pub use service::{Response, Service, ServiceError};
 pub use store::{Store, StoreError};

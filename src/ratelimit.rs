@@ -11,16 +11,16 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use carebot::ratelimit::{Decision, RateLimit, RateLimiter};
+//! use carebot::ratelimit::{RateDecision, RateLimit, RateLimiter};
 //!
 //! let mut limiter = RateLimiter::new(RateLimit { burst: 2, per_minute: 6 });
 //! let now = jiff::Timestamp::now();
-//! assert_eq!(limiter.check("alice", now), Decision::Allow);
-//! assert_eq!(limiter.check("alice", now), Decision::Allow);
-//! assert!(matches!(limiter.check("alice", now), Decision::SlowDown { .. }));
-//! assert!(matches!(limiter.check("alice", now), Decision::Ignore { .. }));
-//! assert_eq!(limiter.check("bob", now), Decision::Allow);
-//! assert_eq!(limiter.check("alice", now + Duration::from_secs(10)), Decision::Allow);
+//! assert_eq!(limiter.check("alice", now), RateDecision::Allow);
+//! assert_eq!(limiter.check("alice", now), RateDecision::Allow);
+//! assert!(matches!(limiter.check("alice", now), RateDecision::SlowDown { .. }));
+//! assert!(matches!(limiter.check("alice", now), RateDecision::Ignore { .. }));
+//! assert_eq!(limiter.check("bob", now), RateDecision::Allow);
+//! assert_eq!(limiter.check("alice", now + Duration::from_secs(10)), RateDecision::Allow);
 //! ```
 
 use std::collections::HashMap;
@@ -52,7 +52,7 @@ impl Default for RateLimit {
 
 /// What to do with a patient's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub enum RateDecision {
     /// Process it as usual.
     Allow,
     /// Over the limit, for the first time in this flood: reply with the
@@ -111,7 +111,7 @@ impl RateLimiter {
 
     /// Counts a message from `patient` at `now` and says what to do with it.
     /// A `now` earlier than the patient's last message counts as no time passed.
-    pub fn check(&mut self, patient: &str, now: Timestamp) -> Decision {
+    pub fn check(&mut self, patient: &str, now: Timestamp) -> RateDecision {
         self.sweep(now);
         let burst = f64::from(self.limit.burst);
         let rate = self.rate();
@@ -132,14 +132,14 @@ impl RateLimiter {
         }
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
-            return Decision::Allow;
+            return RateDecision::Allow;
         }
         let retry_after = Duration::from_secs_f64((1.0 - bucket.tokens) / rate);
         if bucket.notified {
-            Decision::Ignore { retry_after }
+            RateDecision::Ignore { retry_after }
         } else {
             bucket.notified = true;
-            Decision::SlowDown { retry_after }
+            RateDecision::SlowDown { retry_after }
         }
     }
 
@@ -181,18 +181,18 @@ mod tests {
         let mut limiter = limiter(3, 60);
         let start = Timestamp::now();
         for _ in 0..3 {
-            assert_eq!(limiter.check("p1", start), Decision::Allow);
+            assert_eq!(limiter.check("p1", start), RateDecision::Allow);
         }
         assert_eq!(
             limiter.check("p1", start),
-            Decision::SlowDown {
+            RateDecision::SlowDown {
                 retry_after: seconds(1.0)
             }
         );
         for _ in 0..100 {
             assert!(matches!(
                 limiter.check("p1", start),
-                Decision::Ignore { .. }
+                RateDecision::Ignore { .. }
             ));
         }
     }
@@ -201,30 +201,33 @@ mod tests {
     fn the_allowance_refills_at_the_rate() {
         let mut limiter = limiter(2, 60);
         let start = Timestamp::now();
-        assert_eq!(limiter.check("p1", start), Decision::Allow);
-        assert_eq!(limiter.check("p1", start), Decision::Allow);
+        assert_eq!(limiter.check("p1", start), RateDecision::Allow);
+        assert_eq!(limiter.check("p1", start), RateDecision::Allow);
         assert!(matches!(
             limiter.check("p1", start),
-            Decision::SlowDown { .. }
+            RateDecision::SlowDown { .. }
         ));
         // One message per second comes back.
-        assert_eq!(limiter.check("p1", start + seconds(1.0)), Decision::Allow);
+        assert_eq!(
+            limiter.check("p1", start + seconds(1.0)),
+            RateDecision::Allow
+        );
         assert!(matches!(
             limiter.check("p1", start + seconds(1.0)),
-            Decision::Ignore { .. }
+            RateDecision::Ignore { .. }
         ));
         assert!(matches!(
             limiter.check("p1", start + seconds(1.5)),
-            Decision::Ignore { .. }
+            RateDecision::Ignore { .. }
         ));
         // After a long pause the whole burst is back, and no more; a new flood
         // gets a new notice.
         let later = start + seconds(3600.0);
-        assert_eq!(limiter.check("p1", later), Decision::Allow);
-        assert_eq!(limiter.check("p1", later), Decision::Allow);
+        assert_eq!(limiter.check("p1", later), RateDecision::Allow);
+        assert_eq!(limiter.check("p1", later), RateDecision::Allow);
         assert!(matches!(
             limiter.check("p1", later),
-            Decision::SlowDown { .. }
+            RateDecision::SlowDown { .. }
         ));
     }
 
@@ -239,13 +242,13 @@ mod tests {
         for n in 0..20_000u64 {
             let at = start + Duration::from_millis(n);
             match limiter.check("flooder", at) {
-                Decision::Allow => flooder_allowed += 1,
-                Decision::SlowDown { .. } => notices += 1,
-                Decision::Ignore { .. } => {}
+                RateDecision::Allow => flooder_allowed += 1,
+                RateDecision::SlowDown { .. } => notices += 1,
+                RateDecision::Ignore { .. } => {}
             }
             if n % 100 == 0 {
                 let patient = format!("patient-{}", (n / 100) % 50);
-                assert_eq!(limiter.check(&patient, at), Decision::Allow);
+                assert_eq!(limiter.check(&patient, at), RateDecision::Allow);
             }
         }
         // The burst, then one every two seconds; and one notice for the flood.
@@ -260,7 +263,7 @@ mod tests {
         for n in 0..1_000 {
             assert_eq!(
                 limiter.check("steady", start + seconds(2.0 * n as f64)),
-                Decision::Allow
+                RateDecision::Allow
             );
         }
     }
@@ -281,12 +284,15 @@ mod tests {
     fn a_clock_going_backwards_is_no_time() {
         let mut limiter = limiter(1, 60);
         let start = Timestamp::now() + seconds(100.0);
-        assert_eq!(limiter.check("p1", start), Decision::Allow);
+        assert_eq!(limiter.check("p1", start), RateDecision::Allow);
         assert!(matches!(
             limiter.check("p1", start - seconds(50.0)),
-            Decision::SlowDown { .. }
+            RateDecision::SlowDown { .. }
         ));
-        assert_eq!(limiter.check("p1", start + seconds(1.0)), Decision::Allow);
+        assert_eq!(
+            limiter.check("p1", start + seconds(1.0)),
+            RateDecision::Allow
+        );
     }
 
     #[test]

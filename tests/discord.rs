@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use carebot::clock::TokioClock;
 use carebot::dispatch::{self, Backoff};
-use carebot::{Bot, CaseId, Outbound, Service, Settings};
+use carebot::{Bot, CaseId, HandoffSettings, Outbound, Service};
 use carebot_discord::{channel_address, user_address, Discord, DiscordError, Token};
 use tokio::sync::watch;
 
@@ -52,10 +52,10 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 async fn spawn_app() -> App {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
+    let settings = HandoffSettings {
         clinicians: vec![user_address(LISTED)],
         clinician_channel: Some(channel_address(CLINICIANS)),
-        ..Settings::default()
+        ..HandoffSettings::default()
     };
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
     let service = service_in(dir.path(), settings, clock);
@@ -624,7 +624,7 @@ async fn the_gateway_url_setting_overrides_what_discord_advertises() {
     let discord = Discord::connect(settings).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
-    let service = service_in(dir.path(), Settings::default(), clock);
+    let service = service_in(dir.path(), HandoffSettings::default(), clock);
     let (stop, stop_rx) = watch::channel(false);
     let running = tokio::spawn({
         let discord = discord.clone();

@@ -996,7 +996,7 @@ fn alerts_about_carebot_go_where_notifications_go_and_survive_forget_me() {
     let dir = tempfile::tempdir().unwrap();
     let alone = service_in(
         dir.path(),
-        carebot::Settings::default(),
+        carebot::HandoffSettings::default(),
         Arc::new(carebot::clock::SystemClock),
     );
     assert_eq!(alone.alert_clinicians(alert).unwrap(), 0);

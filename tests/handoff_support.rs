@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use jiff::Timestamp;
 
 use carebot::clock::{Clock, ManualClock};
-use carebot::{Address, Engine, Sender, Service, Settings, Store};
+use carebot::{Address, Engine, HandoffSettings, Sender, Service, Store};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -39,11 +39,11 @@ pub fn sunday_afternoon() -> Timestamp {
 pub const CHANNEL: &str = "telegram:-500";
 
 /// One clinician (Nurse Kim, telegram:100) and a clinician channel.
-pub fn settings() -> Settings {
-    Settings {
+pub fn settings() -> HandoffSettings {
+    HandoffSettings {
         clinicians: vec!["telegram:100".parse().unwrap()],
         clinician_channel: Some(CHANNEL.parse().unwrap()),
-        ..Settings::default()
+        ..HandoffSettings::default()
     }
 }
 
@@ -79,7 +79,7 @@ pub fn patient(n: u32) -> Address {
 }
 
 /// A service on a sled store in `dir`, with `clock`.
-pub fn service_in(dir: &Path, settings: Settings, clock: Arc<dyn Clock>) -> Arc<Service> {
+pub fn service_in(dir: &Path, settings: HandoffSettings, clock: Arc<dyn Clock>) -> Arc<Service> {
     let store = Store::open(dir).expect("store opens");
     Arc::new(Service::new(engine(), store, settings, clock))
 }

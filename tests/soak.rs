@@ -51,7 +51,7 @@ impl Practice {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path()).expect("store opens");
         let traffic = Traffic::new(engine.knowledge(), 7);
-        let settings = carebot::Settings {
+        let settings = carebot::HandoffSettings {
             retention_days: 1,
             audit_retention_days: 1,
             ..settings()

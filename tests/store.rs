@@ -303,7 +303,7 @@ fn retention_purges_old_conversations_resolved_cases_and_unanswered_questions_on
 fn the_audit_log_is_kept_for_its_own_retention_period() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(monday_afternoon()));
-    let settings = carebot::Settings {
+    let settings = carebot::HandoffSettings {
         retention_days: 30,
         audit_retention_days: 400,
         ..settings()

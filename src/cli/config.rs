@@ -29,7 +29,7 @@ use url::{Host, Url};
 
 use carebot::knowledge::problem::line_column;
 use carebot::ratelimit::RateLimit;
-use carebot::{Address, Limits, Settings};
+use carebot::{Address, HandoffSettings, Limits};
 
 /// The file read when no `--config` is given, if it exists.
 pub const DEFAULT_FILE: &str = "carebot.toml";
@@ -194,7 +194,7 @@ pub struct Config {
     pub knowledge: Option<PathBuf>,
     /// The data folder (likewise).
     pub data: Option<PathBuf>,
-    pub handoff: Settings,
+    pub handoff: HandoffSettings,
     pub reload: ReloadConfig,
     pub limits: InputLimits,
     /// Where `/healthz` and `/metrics` are served.
@@ -214,7 +214,7 @@ impl Default for Config {
             path: None,
             knowledge: None,
             data: None,
-            handoff: Settings::default(),
+            handoff: HandoffSettings::default(),
             reload: ReloadConfig::default(),
             limits: InputLimits::default(),
             metrics_listen: METRICS_LISTEN.parse().expect("a valid default address"),
@@ -327,7 +327,7 @@ struct RawConfig {
     #[serde(default)]
     log: RawLog,
     #[serde(default)]
-    handoff: Settings,
+    handoff: HandoffSettings,
     #[serde(default)]
     telegram: RawTelegram,
     #[serde(default)]

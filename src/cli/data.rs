@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use carebot::clock::SystemClock;
-use carebot::{Service, Settings, Store};
+use carebot::{HandoffSettings, Service, Store};
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct DataArgs {
@@ -31,7 +31,7 @@ pub struct DataArgs {
     configured_data: Option<PathBuf>,
     /// The configuration file's `[handoff]` table.
     #[arg(skip)]
-    settings: Settings,
+    settings: HandoffSettings,
 }
 
 impl DataArgs {
@@ -50,7 +50,7 @@ impl DataArgs {
         self.settings = config.handoff.clone();
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &HandoffSettings {
         &self.settings
     }
 }

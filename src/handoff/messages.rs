@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use carebot_chat::{Button, Level, Reply, ReplyKind, USAGE};
 
-use super::{CaseStatus, HandoffCase, Settings, Trigger};
+use super::{CaseStatus, HandoffCase, HandoffSettings, Trigger};
 use crate::knowledge::Practice;
 
 /// How many of the patient's messages a notification quotes.
@@ -55,7 +55,7 @@ fn inert(text: &str) -> String {
 }
 
 /// The short notice a patient gets the first time they write.
-pub fn first_contact(practice: &Practice, settings: &Settings) -> Reply {
+pub fn first_contact(practice: &Practice, settings: &HandoffSettings) -> Reply {
     Reply::plain(
         ReplyKind::Notice,
         format!(

@@ -17,7 +17,7 @@ pub mod messages;
 mod settings;
 
 pub use intent::{patient_intent, without_command, PatientIntent};
-pub use settings::{Settings, SettingsError};
+pub use settings::{HandoffSettings, SettingsError};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

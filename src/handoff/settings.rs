@@ -14,7 +14,7 @@ use carebot_chat::{Address, Sender};
 /// How handoff is run at this practice.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Settings {
+pub struct HandoffSettings {
     /// The people (platform user ids) who may use clinician commands; case
     /// notifications go to each of them when there is no clinician channel.
     pub clinicians: Vec<Address>,
@@ -36,9 +36,9 @@ pub struct Settings {
     pub audit_retention_days: u64,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
+impl Default for HandoffSettings {
+    fn default() -> HandoffSettings {
+        HandoffSettings {
             clinicians: Vec::new(),
             clinician_channel: None,
             remind_after_minutes: 15,
@@ -67,25 +67,25 @@ pub enum SettingsError {
 #[derive(Deserialize)]
 struct File {
     #[serde(default)]
-    handoff: Settings,
+    handoff: HandoffSettings,
 }
 
-impl Settings {
+impl HandoffSettings {
     /// Reads the `[handoff]` table of a TOML settings file (other tables are
     /// for other parts of carebot and are ignored here).
-    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+    pub fn load(path: &Path) -> Result<HandoffSettings, SettingsError> {
         let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Settings::parse(&text).map_err(|message| SettingsError::Invalid {
+        HandoffSettings::parse(&text).map_err(|message| SettingsError::Invalid {
             path: path.to_path_buf(),
             message,
         })
     }
 
     /// Reads settings from TOML text; the error says what to fix.
-    pub fn parse(text: &str) -> Result<Settings, String> {
+    pub fn parse(text: &str) -> Result<HandoffSettings, String> {
         let file: File = toml::from_str(text).map_err(|error| error.to_string())?;
         let settings = file.handoff;
         match settings.problems().first() {
@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn reads_the_handoff_table_with_defaults() {
-        let settings = Settings::parse(
+        let settings = HandoffSettings::parse(
             "[handoff]\nclinicians = [\"telegram:1\"]\nclinician_channel = \"telegram:-100\"\nremind_after_minutes = 10\n\n[telegram]\ntoken_file = \"x\"\n",
         )
         .unwrap();
@@ -159,27 +159,30 @@ mod tests {
             settings.notification_targets(),
             vec![Address::new("telegram", "-100")]
         );
-        assert!(Settings::parse("[handoff]\nclinicians = [\"nope\"]\n").is_err());
-        assert!(Settings::parse("[handoff]\nretension_days = 3\n").is_err());
-        assert_eq!(Settings::parse("").unwrap(), Settings::default());
+        assert!(HandoffSettings::parse("[handoff]\nclinicians = [\"nope\"]\n").is_err());
+        assert!(HandoffSettings::parse("[handoff]\nretension_days = 3\n").is_err());
+        assert_eq!(
+            HandoffSettings::parse("").unwrap(),
+            HandoffSettings::default()
+        );
     }
 
     #[test]
     fn the_example_file_is_valid() {
-        let example = Settings::parse(include_str!("../../carebot.example.toml")).unwrap();
+        let example = HandoffSettings::parse(include_str!("../../carebot.example.toml")).unwrap();
         assert_eq!(example.clinicians.len(), 2);
         assert_eq!(
             example.remind_after_minutes,
-            Settings::default().remind_after_minutes
+            HandoffSettings::default().remind_after_minutes
         );
     }
 
     #[test]
     fn only_clinicians_and_the_channel_may_act() {
-        let settings = Settings {
+        let settings = HandoffSettings {
             clinicians: vec![Address::new("telegram", "1")],
             clinician_channel: Some(Address::new("telegram", "-100")),
-            ..Settings::default()
+            ..HandoffSettings::default()
         };
         let sender = |user: &str, chat: &str| Sender {
             user: Address::new("telegram", user),

@@ -12,7 +12,7 @@ use carebot_chat::{Address, Level, Reply, ReplyKind};
 
 use super::Service;
 use crate::conversation::{Conversation, Pending};
-use crate::ratelimit::{Decision, RateLimit, RateLimiter};
+use crate::ratelimit::{RateDecision, RateLimit, RateLimiter};
 
 /// What happens to a patient's message at the door.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ impl Service {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .check(&patient.to_string(), self.now());
-        if decision == Decision::Allow || self.awaits_follow_up_answer(patient) {
+        if decision == RateDecision::Allow || self.awaits_follow_up_answer(patient) {
             return Admission::Handle;
         }
         // Someone sending message after message may be the one in trouble. A
@@ -60,7 +60,7 @@ impl Service {
         }
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
         match decision {
-            Decision::SlowDown { retry_after } => {
+            RateDecision::SlowDown { retry_after } => {
                 tracing::info!(
                     platform = %patient.platform,
                     retry_after_s = retry_after.as_secs_f64().ceil(),

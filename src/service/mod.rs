@@ -38,7 +38,7 @@ use carebot_chat::{Address, CaseId, Delivery, Inbound, Level, Purpose, Reply};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
-use crate::handoff::Settings;
+use crate::handoff::HandoffSettings;
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::store::{Store, StoreError};
 use limits::Admission;
@@ -87,7 +87,7 @@ const PATIENT_LOCKS: usize = 64;
 pub struct Service {
     engine: RwLock<Arc<Engine>>,
     store: Store,
-    settings: Settings,
+    settings: HandoffSettings,
     clock: Arc<dyn Clock>,
     /// One patient's conversation is read, changed and written back by one
     /// message at a time; two quick messages from the same patient must not
@@ -112,7 +112,7 @@ impl Service {
     pub fn new(
         engine: Arc<Engine>,
         store: Store,
-        settings: Settings,
+        settings: HandoffSettings,
         clock: Arc<dyn Clock>,
     ) -> Service {
         Service {
@@ -220,7 +220,7 @@ impl Service {
         &self.store
     }
 
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &HandoffSettings {
         &self.settings
     }
 

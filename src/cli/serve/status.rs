@@ -141,7 +141,7 @@ mod tests {
 
     use carebot::clock::SystemClock;
     use carebot::dispatch::DeliveryError;
-    use carebot::{Bot, Engine, Outbound, Settings, Store};
+    use carebot::{Bot, Engine, HandoffSettings, Outbound, Store};
 
     use super::super::platform::{BoxFuture, PlatformError};
     use super::super::shutdown::Shutdown;
@@ -175,7 +175,7 @@ mod tests {
         let service = Service::new(
             Arc::new(engine),
             Store::temporary().unwrap(),
-            Settings::default(),
+            HandoffSettings::default(),
             Arc::new(SystemClock),
         );
         let status = Status {
