@@ -14,12 +14,12 @@
 //! | stage | module |
 //! |---|---|
 //! | load and validate knowledge files, `file:line:col` problems | [`knowledge`] |
-//! | normalise, tokenise, expand "can't"/"appt", correct typos, stem | [`text`] |
+//! | normalise, tokenise, expand "can't"/"appt", put readings ("BP 186/124") into words, correct typos, stem | [`text`] |
 //! | spot identifiers (SSN, card numbers) to warn and redact | [`identifiers`] |
 //! | detect findings, with negation / history / hypothetical context | [`findings`] |
 //! | read age, temperature and duration | [`modifiers`] |
 //! | decide whether the message reports a health problem now (the fail-safe) | [`health`] |
-//! | evaluate triage rules, then the red-flag screen; pick advice or a follow-up question | [`triage`] |
+//! | evaluate triage rules (concepts, scored signs, bounds on age, temperature, duration), then the red-flag screen; pick advice or a follow-up question | [`triage`] |
 //! | rank FAQ entries (inverted index, BM25) | [`faq`] |
 //! | static sentence embeddings (groundwork for a semantic layer; decides nothing yet) | [`semantic`] |
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
