@@ -10,6 +10,8 @@
 //! the NHS / ADA hypoglycaemia thresholds for blood sugar. They only name a
 //! band; what each band leads to is written by clinicians in `knowledge/`.
 
+use std::borrow::Cow;
+
 /// The words each kind of reading is introduced by.
 const BLOOD_PRESSURE: &[&str] = &["bp", "b/p", "pressure", "pressures", "bloodpressure"];
 const OXYGEN: &[&str] = &[
@@ -40,10 +42,11 @@ const CONSCIOUSNESS: &[&str] = &["gcs"];
 /// How many words a reading may follow its cue by ("sats are only 89").
 const CUE_REACH: usize = 3;
 
-/// `text` (already normalised) with the words for each reading placed after it.
-pub fn annotate(text: &str) -> String {
+/// `text` (already normalised) with the words for each reading placed after it;
+/// most messages have no number and are passed through without a copy.
+pub fn annotate(text: &str) -> Cow<'_, str> {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let chunks: Vec<&str> = text.split(' ').collect();
     let mut out = String::with_capacity(text.len() + 32);
@@ -59,7 +62,7 @@ pub fn annotate(text: &str) -> String {
         }
         out.push_str(punctuation);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The words for the reading `body` (chunk number `index`), if it is one.
@@ -76,13 +79,13 @@ fn reading(chunks: &[&str], index: usize, body: &str) -> Option<&'static str> {
         .map(|next| split_trailing_punctuation(next).0);
     // "150 bpm" needs no cue before it.
     if unit == Some("bpm") || cue == Some(Cue::Pulse) {
-        return pulse_band(value);
+        return PULSE_SCALE.band(value);
     }
     match cue? {
-        Cue::Oxygen => oxygen_band(value),
-        Cue::BreathingRate => breathing_rate_band(value),
+        Cue::Oxygen => OXYGEN_SCALE.band(value),
+        Cue::BreathingRate => BREATHING_RATE_SCALE.band(value),
         Cue::Sugar => sugar_band(value, unit == Some("mg/dl") || unit == Some("mg")),
-        Cue::Consciousness => consciousness_band(value),
+        Cue::Consciousness => CONSCIOUSNESS_SCALE.band(value),
         Cue::Pulse => None,
     }
 }
@@ -174,42 +177,74 @@ fn blood_pressure_band(systolic: f64, diastolic: f64) -> Option<&'static str> {
     }
 }
 
-/// NEWS2 scale 1: 91% or below scores 3, 92–93% scores 2, 94–95% scores 1.
-fn oxygen_band(value: f64) -> Option<&'static str> {
-    if !(50.0..=100.0).contains(&value) {
-        None
-    } else if value <= 91.0 {
-        Some("oxygen reading very low")
-    } else if value <= 94.0 {
-        Some("oxygen reading low")
-    } else {
-        None
-    }
+/// A reading scored by fixed limits, NEWS2-style: the first band the value
+/// falls in names it; values outside `plausible` are not readings of this kind.
+struct Scale {
+    plausible: std::ops::RangeInclusive<f64>,
+    /// Whole numbers only (a Glasgow Coma Scale score).
+    whole: bool,
+    bands: &'static [Band],
 }
+
+/// At or above (`true`) or at or below (`false`) `limit`: `words`.
+type Band = (bool, f64, &'static str);
+
+/// NEWS2 scale 1: 91% or below scores 3, 92–93% scores 2, 94–95% scores 1.
+const OXYGEN_SCALE: Scale = Scale {
+    plausible: 50.0..=100.0,
+    whole: false,
+    bands: &[
+        (false, 91.0, "oxygen reading very low"),
+        (false, 94.0, "oxygen reading low"),
+    ],
+};
 
 /// NEWS2: 131 and over or 40 and below score 3.
-fn pulse_band(value: f64) -> Option<&'static str> {
-    if !(20.0..=250.0).contains(&value) {
-        None
-    } else if value >= 131.0 {
-        Some("pulse reading very fast")
-    } else if value <= 40.0 {
-        Some("pulse reading very slow")
-    } else {
-        None
-    }
-}
+const PULSE_SCALE: Scale = Scale {
+    plausible: 20.0..=250.0,
+    whole: false,
+    bands: &[
+        (true, 131.0, "pulse reading very fast"),
+        (false, 40.0, "pulse reading very slow"),
+    ],
+};
 
 /// NEWS2: 25 breaths a minute and over or 8 and below score 3.
-fn breathing_rate_band(value: f64) -> Option<&'static str> {
-    if !(2.0..=80.0).contains(&value) {
-        None
-    } else if value >= 25.0 {
-        Some("breathing rate reading very fast")
-    } else if value <= 8.0 {
-        Some("breathing rate reading very slow")
-    } else {
-        None
+const BREATHING_RATE_SCALE: Scale = Scale {
+    plausible: 2.0..=80.0,
+    whole: false,
+    bands: &[
+        (true, 25.0, "breathing rate reading very fast"),
+        (false, 8.0, "breathing rate reading very slow"),
+    ],
+};
+
+/// Glasgow Coma Scale: below 15 is reduced consciousness (NEWS2 scores any new
+/// change 3); 8 or below is unresponsive.
+const CONSCIOUSNESS_SCALE: Scale = Scale {
+    plausible: 3.0..=15.0,
+    whole: true,
+    bands: &[
+        (false, 8.0, "consciousness reading very reduced"),
+        (false, 14.0, "consciousness reading reduced"),
+    ],
+};
+
+impl Scale {
+    fn band(&self, value: f64) -> Option<&'static str> {
+        if !self.plausible.contains(&value) || (self.whole && value.fract() != 0.0) {
+            return None;
+        }
+        self.bands
+            .iter()
+            .find(|&&(above, limit, _)| {
+                if above {
+                    value >= limit
+                } else {
+                    value <= limit
+                }
+            })
+            .map(|&(_, _, words)| words)
     }
 }
 
@@ -233,20 +268,6 @@ fn sugar_band(value: f64, milligrams: bool) -> Option<&'static str> {
         Some("sugar reading low")
     } else if (20.0..60.0).contains(&mmol) {
         Some("sugar reading very high")
-    } else {
-        None
-    }
-}
-
-/// Glasgow Coma Scale: below 15 is reduced consciousness (NEWS2 scores any new
-/// change 3); 8 or below is unresponsive.
-fn consciousness_band(value: f64) -> Option<&'static str> {
-    if value.fract() != 0.0 || !(3.0..=15.0).contains(&value) {
-        None
-    } else if value <= 8.0 {
-        Some("consciousness reading very reduced")
-    } else if value < 15.0 {
-        Some("consciousness reading reduced")
     } else {
         None
     }
