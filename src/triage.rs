@@ -232,7 +232,7 @@ fn at_least(count: usize, truths: impl IntoIterator<Item = Truth>) -> Truth {
 
 /// A bound on a value the message may not give. `unknown` is the truth when the
 /// value is missing and the rule cannot (or can no longer) ask for it.
-fn bound(
+fn truth_of_bound(
     known: Option<bool>,
     about: AskAbout,
     rule: &TriageRule,
@@ -314,7 +314,7 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
             let about = bound.quantity.ask_about();
             (
                 bound.quantity,
-                self::bound(known, about, rule, facts, unknown),
+                truth_of_bound(known, about, rule, facts, unknown),
             )
         })
         .collect();
@@ -325,7 +325,7 @@ fn evaluate(compiled: &CompiledRule, rule: &TriageRule, facts: &Facts) -> Evalua
             Status::Unknown => None,
         };
         let unknown = if wanted { Truth::No } else { Truth::Yes };
-        bound(known, AskAbout::Pregnancy, rule, facts, unknown)
+        truth_of_bound(known, AskAbout::Pregnancy, rule, facts, unknown)
     });
 
     let overall = and([all, any, none]
