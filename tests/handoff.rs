@@ -833,6 +833,98 @@ fn forget_me_deletes_everything_but_the_record_of_the_deletion() {
         .is_some());
 }
 
+/// Every file under `dir` that contains `word` in any case, as bytes.
+fn files_containing(dir: &std::path::Path, word: &str) -> Vec<std::path::PathBuf> {
+    let word = word.to_lowercase().into_bytes();
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap().to_ascii_lowercase();
+                if bytes.windows(word.len()).any(|w| w == word.as_slice()) {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn what_a_patient_wrote_is_never_readable_in_the_data_folder_and_forget_me_takes_it_from_the_report(
+) {
+    let (dir, service, _clock) = service_at(monday_afternoon());
+    let patient = patient(14);
+    let other = patient_other();
+    service
+        .patient_message(&patient, "does the zorblat quokka clinic open on sundays")
+        .unwrap();
+    service
+        .patient_message(&other, "does the zorblat quokka clinic open on sundays")
+        .unwrap();
+    let case = service
+        .patient_message(
+            &patient,
+            "crushing chest pain since I fed the quokka, going down my left arm",
+        )
+        .unwrap()
+        .case
+        .unwrap();
+    service
+        .clinician_command(
+            &nurse(),
+            command(&format!("/reply {case} is the quokka with you?")),
+        )
+        .unwrap();
+    let asked = |service: &carebot::Service| -> u64 {
+        service
+            .store()
+            .unanswered()
+            .unwrap()
+            .iter()
+            .filter(|q| q.text.contains("quokka"))
+            .map(|q| q.count)
+            .sum()
+    };
+    assert_eq!(
+        asked(&service),
+        2,
+        "both patients' question is in the report"
+    );
+    assert!(service.store().cases().unwrap()[0]
+        .messages
+        .iter()
+        .any(|m| m.contains("quokka")));
+    service.store().flush().unwrap();
+    assert_eq!(
+        files_containing(dir.path(), "quokka"),
+        Vec::<std::path::PathBuf>::new(),
+        "patients' words are sealed at rest"
+    );
+    let keys = || -> usize {
+        std::fs::read(dir.path().join(carebot::store::KEYS_FILE))
+            .unwrap()
+            .chunks(64)
+            .filter(|slot| slot.iter().any(|&b| b != 0))
+            .count()
+    };
+    let keys_before = keys();
+
+    service.patient_message(&patient, "forget me").unwrap();
+    assert_eq!(
+        asked(&service),
+        1,
+        "only the other patient's question is left"
+    );
+    assert!(service.store().cases().unwrap().is_empty());
+    assert_eq!(keys(), keys_before - 1, "the patient's key is destroyed");
+    assert!(files_containing(dir.path(), "quokka").is_empty());
+}
+
 fn patient_other() -> Address {
     Address::new("discord", "555")
 }

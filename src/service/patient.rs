@@ -151,7 +151,7 @@ impl Service {
         match (reply.kind, &reply.entry) {
             (ReplyKind::Answer, Some(entry)) => self.store.count_faq_answer(entry)?,
             (ReplyKind::Fallback, _) if answering.is_none() => {
-                self.store.record_unanswered(text, now)?
+                self.store.record_unanswered(from, text, now)?
             }
             _ => {}
         }

@@ -12,7 +12,7 @@ use sled::Transactional;
 use carebot_chat::{Address, CaseId, Outbound, OutboundId};
 
 use super::{
-    abort, address_key, decode, encode, from_transaction, id_key, Delivery, OutboxItem,
+    abort, address_key, encode, from_transaction, id_key, Delivery, OutboxItem, Owner,
     PatientRecord, Store, StoreError,
 };
 use crate::audit::AuditEntry;
@@ -69,12 +69,42 @@ impl<T> CaseChange<T> {
 
 /// The trees a case transaction writes to, as the transaction sees them.
 struct Writer<'a> {
+    store: &'a Store,
+    /// The case being written, if any: its patient's key seals the
+    /// notifications about it.
+    case: Option<&'a HandoffCase>,
+    /// Read through the transaction: sled deadlocks on a plain read of a
+    /// tree while a transaction is under way.
+    cases: &'a TransactionalTree,
     outbox: &'a TransactionalTree,
     audit: &'a TransactionalTree,
     conversations: &'a TransactionalTree,
 }
 
 impl Writer<'_> {
+    /// Whose key seals `delivery`: the patient of the case it is about (a
+    /// notification to clinicians quotes them), else its recipient.
+    fn owner_of(&self, delivery: &Delivery) -> ConflictableTransactionResult<Owner, StoreError> {
+        let Some(id) = delivery.purpose.case() else {
+            return Ok(Owner::of(&delivery.to));
+        };
+        if let Some(case) = self.case.filter(|case| case.id == id) {
+            return Ok(Owner::of(&case.patient));
+        }
+        let key = id_key(id.0);
+        let stored = match self.cases.get(key)? {
+            Some(bytes) => self
+                .store
+                .unseal::<HandoffCase>("cases", &key, &bytes)
+                .map_err(abort)?,
+            None => None,
+        };
+        Ok(match stored {
+            Some(case) => Owner::of(&case.patient),
+            None => Owner::of(&delivery.to),
+        })
+    }
+
     fn apply(
         &self,
         effects: &Effects,
@@ -97,8 +127,12 @@ impl Writer<'_> {
                 next_attempt_at: now,
                 last_error: None,
             };
-            self.outbox
-                .insert(&id_key(id), encode("outbox", &item).map_err(abort)?)?;
+            let owner = self.owner_of(delivery)?;
+            let sealed = self
+                .store
+                .seal("outbox", owner, &id_key(id), &item)
+                .map_err(abort)?;
+            self.outbox.insert(&id_key(id), sealed)?;
         }
         for entry in &effects.audit {
             let id = self.audit.generate_id()?;
@@ -106,10 +140,12 @@ impl Writer<'_> {
                 .insert(&id_key(id), encode("audit", entry).map_err(abort)?)?;
         }
         if let Some((patient, record)) = &effects.conversation {
-            self.conversations.insert(
-                address_key(patient),
-                encode("conversations", record).map_err(abort)?,
-            )?;
+            let key = address_key(patient);
+            let sealed = self
+                .store
+                .seal("conversations", Owner::of(patient), &key, record)
+                .map_err(abort)?;
+            self.conversations.insert(key, sealed)?;
         }
         Ok(())
     }
@@ -135,8 +171,15 @@ impl Store {
                 };
                 meta.insert(NEXT_CASE, &id_key(number + 1))?;
                 let (case, effects) = make(CaseId(number));
-                cases.insert(&id_key(number), encode("cases", &case).map_err(abort)?)?;
+                let key = id_key(number);
+                let sealed = self
+                    .seal("cases", Owner::of(&case.patient), &key, &case)
+                    .map_err(abort)?;
+                cases.insert(&key, sealed)?;
                 Writer {
+                    store: self,
+                    case: Some(&case),
+                    cases,
                     outbox,
                     audit,
                     conversations,
@@ -162,9 +205,9 @@ impl Store {
             .transaction(|(cases, outbox, audit, conversations)| {
                 let key = id_key(id.0);
                 let current = match cases.get(key)? {
-                    Some(bytes) => {
-                        Some(decode::<HandoffCase>("cases", &key, &bytes).map_err(abort)?)
-                    }
+                    Some(bytes) => self
+                        .unseal::<HandoffCase>("cases", &key, &bytes)
+                        .map_err(abort)?,
                     None => None,
                 };
                 match change(current) {
@@ -174,8 +217,14 @@ impl Store {
                         effects,
                         result,
                     } => {
-                        cases.insert(&key, encode("cases", &case).map_err(abort)?)?;
+                        let sealed = self
+                            .seal("cases", Owner::of(&case.patient), &key, &case)
+                            .map_err(abort)?;
+                        cases.insert(&key, sealed)?;
                         Writer {
+                            store: self,
+                            case: Some(&case),
+                            cases,
                             outbox,
                             audit,
                             conversations,
@@ -192,14 +241,15 @@ impl Store {
     pub fn case(&self, id: CaseId) -> Result<Option<HandoffCase>, StoreError> {
         let key = id_key(id.0);
         match self.trees.cases.get(key)? {
-            Some(bytes) => Ok(Some(decode("cases", &key, &bytes)?)),
+            Some(bytes) => self.unseal("cases", &key, &bytes),
             None => Ok(None),
         }
     }
 
     /// Every stored case, oldest first.
     pub fn cases(&self) -> Result<Vec<HandoffCase>, StoreError> {
-        Ok(super::all("cases", &self.trees.cases)?
+        Ok(self
+            .all_sealed("cases", &self.trees.cases)?
             .into_iter()
             .map(|(_, case)| case)
             .collect())
@@ -219,9 +269,12 @@ impl Store {
     /// durably.
     pub fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), StoreError> {
         let t = &self.trees;
-        (&t.outbox, &t.audit, &t.conversations)
-            .transaction(|(outbox, audit, conversations)| {
+        (&t.cases, &t.outbox, &t.audit, &t.conversations)
+            .transaction(|(cases, outbox, audit, conversations)| {
                 Writer {
+                    store: self,
+                    case: None,
+                    cases,
                     outbox,
                     audit,
                     conversations,

@@ -4,27 +4,28 @@ use jiff::Timestamp;
 
 use carebot_chat::Address;
 
-use super::{address_key, decode, encode, NoticeShown, PatientRecord, Store, StoreError};
+use super::{address_key, decode, encode, NoticeShown, Owner, PatientRecord, Store, StoreError};
 
 impl Store {
     /// The stored conversation with `patient`, if any.
     pub fn conversation(&self, patient: &Address) -> Result<Option<PatientRecord>, StoreError> {
         let key = address_key(patient);
         match self.trees.conversations.get(&key)? {
-            Some(bytes) => Ok(Some(decode("conversations", &key, &bytes)?)),
+            Some(bytes) => self.unseal("conversations", &key, &bytes),
             None => Ok(None),
         }
     }
 
-    /// Stores the conversation with `patient` (not flushed: see the module notes).
+    /// Stores the conversation with `patient`, sealed with their key (not
+    /// flushed: see the module notes).
     pub fn save_conversation(
         &self,
         patient: &Address,
         record: &PatientRecord,
     ) -> Result<(), StoreError> {
-        self.trees
-            .conversations
-            .insert(address_key(patient), encode("conversations", record)?)?;
+        let key = address_key(patient);
+        let sealed = self.seal("conversations", Owner::of(patient), &key, record)?;
+        self.trees.conversations.insert(key, sealed)?;
         Ok(())
     }
 

@@ -1,14 +1,33 @@
 //! What the practice's report is made of: questions the bot could not answer
 //! (redacted, with counts) and how often each FAQ entry answered.
+//!
+//! An unanswered question is still a patient's words: it is kept per patient
+//! (under their tag and a hash of the question) and sealed with their key, so
+//! that "forget me" takes it out of the report too. The report adds up equal
+//! questions from different patients.
+
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::{decode, encode, Store, StoreError, UnansweredQuestion};
+use carebot_chat::Address;
+
+use super::{Owner, Store, StoreError, UnansweredQuestion};
 use crate::identifiers;
 
 /// Longest unanswered question kept, in characters: enough to see what was
 /// asked, not a place to keep whole stories.
 const MAX_QUESTION_CHARS: usize = 300;
+
+/// An unanswered question's key: the asker's tag, then a SHA-256 of the
+/// question (the key itself is stored in the clear, so it is not the text).
+pub(super) fn unanswered_key(owner: Owner, question: &str) -> Vec<u8> {
+    let digest = ring::digest::digest(&ring::digest::SHA256, question.as_bytes());
+    let mut key = Vec::with_capacity(64);
+    key.extend_from_slice(owner.as_bytes());
+    key.extend_from_slice(digest.as_ref());
+    key
+}
 
 fn faq_key(entry: &str) -> Vec<u8> {
     format!("faq:{entry}").into_bytes()
@@ -17,18 +36,28 @@ fn faq_key(entry: &str) -> Vec<u8> {
 impl Store {
     /// Counts a question the bot could not answer. Digit runs (phone, social
     /// security and card numbers) are masked before anything is stored.
-    pub fn record_unanswered(&self, text: &str, at: Timestamp) -> Result<(), StoreError> {
+    pub fn record_unanswered(
+        &self,
+        patient: &Address,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         let normalized = crate::text::normalize(&identifiers::redact(text));
         let question: String = normalized.chars().take(MAX_QUESTION_CHARS).collect();
         if question.is_empty() {
             return Ok(());
         }
-        let key = question.as_bytes();
+        let owner = Owner::of(patient);
+        let key = unanswered_key(owner, &question);
+        let key = key.as_slice();
         loop {
             let old = self.trees.unanswered.get(key)?;
-            let record = match &old {
-                Some(bytes) => {
-                    let mut record: UnansweredQuestion = decode("unanswered", key, bytes)?;
+            let earlier = match &old {
+                Some(bytes) => self.unseal::<UnansweredQuestion>("unanswered", key, bytes)?,
+                None => None,
+            };
+            let record = match earlier {
+                Some(mut record) => {
                     record.count += 1;
                     record.last_seen = at;
                     record
@@ -40,7 +69,7 @@ impl Store {
                     last_seen: at,
                 },
             };
-            let new = encode("unanswered", &record)?;
+            let new = self.seal("unanswered", owner, key, &record)?;
             if self
                 .trees
                 .unanswered
@@ -52,14 +81,31 @@ impl Store {
         }
     }
 
-    /// Unanswered questions, most frequent first.
+    /// Unanswered questions, equal ones from different patients added up,
+    /// most frequent first.
     pub fn unanswered(&self) -> Result<Vec<UnansweredQuestion>, StoreError> {
-        let mut questions: Vec<UnansweredQuestion> =
-            super::all("unanswered", &self.trees.unanswered)?
-                .into_iter()
-                .map(|(_, question)| question)
-                .collect();
-        questions.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_seen.cmp(&a.last_seen)));
+        let mut by_text: HashMap<String, UnansweredQuestion> = HashMap::new();
+        for (_, asked) in
+            self.all_sealed::<UnansweredQuestion>("unanswered", &self.trees.unanswered)?
+        {
+            match by_text.get_mut(&asked.text) {
+                Some(total) => {
+                    total.count += asked.count;
+                    total.first_seen = total.first_seen.min(asked.first_seen);
+                    total.last_seen = total.last_seen.max(asked.last_seen);
+                }
+                None => {
+                    by_text.insert(asked.text.clone(), asked);
+                }
+            }
+        }
+        let mut questions: Vec<UnansweredQuestion> = by_text.into_values().collect();
+        questions.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(b.last_seen.cmp(&a.last_seen))
+                .then(a.text.cmp(&b.text))
+        });
         Ok(questions)
     }
 

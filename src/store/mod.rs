@@ -8,13 +8,15 @@
 //! | `cases` | case number (big-endian) | [`HandoffCase`](crate::handoff::HandoffCase) |
 //! | `outbox` | outbox id (big-endian) | [`OutboxItem`] |
 //! | `audit` | sequence (big-endian) | [`AuditEntry`](crate::audit::AuditEntry) |
-//! | `unanswered` | redacted question | [`UnansweredQuestion`] |
+//! | `unanswered` | asker's tag, SHA-256 of the redacted question | [`UnansweredQuestion`] |
 //! | `notices` | patient address | [`NoticeShown`] |
 //! | `stats` | `faq:<id>` | count (big-endian) |
 //! | `meta` | `next_case` | next case number (big-endian) |
 //!
-//! Values are JSON, so a stored record can be read with any tool when
-//! something goes wrong. Big-endian integer keys make sled's byte order the
+//! Values are JSON. The records that hold what patients wrote (conversations,
+//! cases, outbox items, unanswered questions) are sealed with the patient's
+//! own key (see `sealing.rs`), so that "forget me" leaves nothing readable;
+//! the rest can be read with any tool when something goes wrong. Big-endian integer keys make sled's byte order the
 //! numeric order, so cases and outbox items iterate oldest first.
 //!
 //! Durability: every write that someone is told about (a case the patient is
@@ -31,9 +33,11 @@ mod insights;
 mod outbox;
 mod privacy;
 pub mod records;
+mod sealing;
 mod verify;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -44,6 +48,8 @@ use carebot_chat::Address;
 pub use cases::{CaseChange, Effects};
 pub use privacy::{Forgotten, PatientData, Purged};
 pub use records::{Delivery, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
+pub use sealing::KEYS_FILE;
+use sealing::{Owner, PatientKeys};
 pub use verify::Counts;
 
 /// Why the store could not do what was asked.
@@ -63,6 +69,17 @@ pub enum StoreError {
     },
     #[error("the {tree} tree is inconsistent: {problem}")]
     Inconsistent { tree: &'static str, problem: String },
+    #[error("the patients' keys file {path} cannot be read: {source}")]
+    Keys {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("a patient's key cannot be written to disk: {0}")]
+    KeysWrite(std::io::Error),
+    #[error("the system's random number generator failed")]
+    Random,
+    #[error("a sealed {tree} record does not open with its owner's key (altered or moved)")]
+    Unsealable { tree: &'static str },
     #[error("a {tree} record cannot be encoded: {source}")]
     Encode {
         tree: &'static str,
@@ -94,6 +111,7 @@ const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 pub struct Store {
     db: sled::Db,
     trees: Trees,
+    keys: Arc<PatientKeys>,
     path: Option<PathBuf>,
 }
 
@@ -116,17 +134,22 @@ impl Store {
                 }
             }
         })?;
+        let keys = PatientKeys::open(dir)?;
         restrict_files_to_owner(dir);
-        Store::with_db(db, Some(dir.to_path_buf()))
+        Store::with_db(db, keys, Some(dir.to_path_buf()))
     }
 
     /// A store that lives only as long as this process (for one-off runs).
     pub fn temporary() -> Result<Store, StoreError> {
         let db = sled::Config::new().temporary(true).open()?;
-        Store::with_db(db, None)
+        Store::with_db(db, PatientKeys::in_memory(), None)
     }
 
-    fn with_db(db: sled::Db, path: Option<PathBuf>) -> Result<Store, StoreError> {
+    fn with_db(
+        db: sled::Db,
+        keys: PatientKeys,
+        path: Option<PathBuf>,
+    ) -> Result<Store, StoreError> {
         let trees = Trees {
             conversations: db.open_tree("conversations")?,
             cases: db.open_tree("cases")?,
@@ -137,7 +160,12 @@ impl Store {
             stats: db.open_tree("stats")?,
             meta: db.open_tree("meta")?,
         };
-        Ok(Store { db, trees, path })
+        Ok(Store {
+            db,
+            trees,
+            keys: Arc::new(keys),
+            path,
+        })
     }
 
     /// Where the store lives; `None` for a temporary one.
@@ -149,6 +177,50 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// `value`, a record of `tree` under `key` that holds `owner`'s words,
+    /// encoded and sealed with their key.
+    fn seal<T: Serialize>(
+        &self,
+        tree: &'static str,
+        owner: Owner,
+        key: &[u8],
+        value: &T,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.keys.seal(owner, tree, key, encode(tree, value)?)
+    }
+
+    /// A record of a sealed tree, opened and decoded; `None` when its owner
+    /// was forgotten (their key is gone, so the record is as good as deleted).
+    fn unseal<T: DeserializeOwned>(
+        &self,
+        tree: &'static str,
+        key: &[u8],
+        bytes: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match self.keys.open_value(tree, key, bytes)? {
+            Some(plain) => decode(tree, key, &plain).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every readable record of a sealed tree, decoded, in key order.
+    fn all_sealed<T: DeserializeOwned>(
+        &self,
+        tree_name: &'static str,
+        tree: &sled::Tree,
+    ) -> Result<Vec<(sled::IVec, T)>, StoreError> {
+        let mut records = Vec::new();
+        for item in tree.iter() {
+            let (key, value) = item?;
+            if let Some(record) = self.unseal(tree_name, &key, &value)? {
+                records.push((key, record));
+            }
+        }
+        Ok(records)
     }
 }
 

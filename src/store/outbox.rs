@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use carebot_chat::{Address, CaseId, OutboundId, Purpose};
 
-use super::{decode, encode, id_key, Delivery, Effects, OutboxItem, Store, StoreError};
+use super::{id_key, Delivery, Effects, OutboxItem, Owner, Store, StoreError};
 
 impl Store {
     /// Queues messages for delivery, durably.
@@ -30,7 +30,8 @@ impl Store {
 
     /// Every queued message, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        Ok(super::all("outbox", &self.trees.outbox)?
+        Ok(self
+            .all_sealed("outbox", &self.trees.outbox)?
             .into_iter()
             .map(|(_, item)| item)
             .collect())
@@ -139,11 +140,16 @@ impl Store {
             let Some(old) = self.trees.outbox.get(key)? else {
                 return Ok(None);
             };
-            let mut item: OutboxItem = decode("outbox", &key, &old)?;
+            let Some(mut item) = self.unseal::<OutboxItem>("outbox", &key, &old)? else {
+                return Ok(None);
+            };
             item.attempts = item.attempts.saturating_add(1);
             item.next_attempt_at = retry_at;
             item.last_error = Some(error.chars().take(200).collect());
-            let new = encode("outbox", &item)?;
+            // Sealed again with the key it was sealed with (an item stored
+            // before sealing existed is sealed for its recipient).
+            let owner = Owner::of_sealed(&old).unwrap_or_else(|| Owner::of(&item.message.to));
+            let new = self.seal("outbox", owner, &key, &item)?;
             if self
                 .trees
                 .outbox

@@ -10,7 +10,7 @@ use sled::Transactional;
 use carebot_chat::{Address, CaseId};
 
 use super::{
-    abort, address_key, all, decode, encode, from_transaction, id_key, NoticeShown, OutboxItem,
+    abort, address_key, all, encode, from_transaction, id_key, NoticeShown, OutboxItem, Owner,
     PatientRecord, Store, StoreError, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
@@ -81,7 +81,8 @@ impl Store {
         deletion: impl Fn(&Forgotten) -> AuditEntry,
     ) -> Result<Forgotten, StoreError> {
         let t = &self.trees;
-        let cases: Vec<(sled::IVec, HandoffCase)> = all::<HandoffCase>("cases", &t.cases)?
+        let cases: Vec<(sled::IVec, HandoffCase)> = self
+            .all_sealed::<HandoffCase>("cases", &t.cases)?
             .into_iter()
             .filter(|(_, case)| &case.patient == patient)
             .collect();
@@ -100,6 +101,12 @@ impl Store {
             .map(|(key, _)| key)
             .collect();
         let patient_key = address_key(patient);
+        let owner = Owner::of(patient);
+        let unanswered_keys: Vec<sled::IVec> = t
+            .unanswered
+            .scan_prefix(owner.as_bytes())
+            .keys()
+            .collect::<Result<_, _>>()?;
         let mut forgotten = Forgotten {
             cases: cases.iter().map(|(_, case)| case.id).collect(),
             conversation: t.conversations.contains_key(&patient_key)?,
@@ -108,24 +115,36 @@ impl Store {
             audit: audit_keys.len(),
         };
         let entry = deletion(&forgotten);
-        (&t.conversations, &t.notices, &t.cases, &t.outbox, &t.audit)
-            .transaction(|(conversations, notices, cases_tree, outbox, audit)| {
-                conversations.remove(patient_key.as_slice())?;
-                notices.remove(patient_key.as_slice())?;
-                for (key, _) in &cases {
-                    cases_tree.remove(key)?;
-                }
-                for key in &outbox_keys {
-                    outbox.remove(key)?;
-                }
-                for key in &audit_keys {
-                    audit.remove(key)?;
-                }
-                let id = audit.generate_id()?;
-                audit.insert(&id_key(id), encode("audit", &entry).map_err(abort)?)?;
-                audit.flush();
-                Ok(())
-            })
+        (
+            &t.conversations,
+            &t.notices,
+            &t.cases,
+            &t.outbox,
+            &t.audit,
+            &t.unanswered,
+        )
+            .transaction(
+                |(conversations, notices, cases_tree, outbox, audit, unanswered)| {
+                    conversations.remove(patient_key.as_slice())?;
+                    for key in &unanswered_keys {
+                        unanswered.remove(key)?;
+                    }
+                    notices.remove(patient_key.as_slice())?;
+                    for (key, _) in &cases {
+                        cases_tree.remove(key)?;
+                    }
+                    for key in &outbox_keys {
+                        outbox.remove(key)?;
+                    }
+                    for key in &audit_keys {
+                        audit.remove(key)?;
+                    }
+                    let id = audit.generate_id()?;
+                    audit.insert(&id_key(id), encode("audit", &entry).map_err(abort)?)?;
+                    audit.flush();
+                    Ok(())
+                },
+            )
             .map_err(from_transaction)?;
         // A clinician's reply queued while the above ran would otherwise
         // outlive the deletion.
@@ -135,6 +154,10 @@ impl Store {
         }
         forgotten.outbox += late.len();
         self.flush()?;
+        // What the records above held may still sit in sled's old segments
+        // and in backups, sealed with this key: destroying it makes all of
+        // that unreadable, and anything written for them meanwhile too.
+        self.keys.shred(owner)?;
         Ok(forgotten)
     }
 
@@ -145,7 +168,8 @@ impl Store {
         patient: &Address,
         cases: &HashSet<CaseId>,
     ) -> Result<Vec<(sled::IVec, OutboxItem)>, StoreError> {
-        Ok(all::<OutboxItem>("outbox", &self.trees.outbox)?
+        Ok(self
+            .all_sealed::<OutboxItem>("outbox", &self.trees.outbox)?
             .into_iter()
             .filter(|(_, item)| {
                 &item.message.to == patient
@@ -167,19 +191,19 @@ impl Store {
         // A patient may be writing right now: only records still as old as
         // when they were read are deleted.
         let mut purged = Purged {
-            conversations: remove_stale(
+            conversations: self.remove_stale(
                 "conversations",
                 &t.conversations,
                 |record: &PatientRecord| record.updated_at < before,
             )?,
-            unanswered: remove_stale(
+            unanswered: self.remove_stale(
                 "unanswered",
                 &t.unanswered,
                 |question: &UnansweredQuestion| question.last_seen < before,
             )?,
             ..Purged::default()
         };
-        for (key, case) in all::<HandoffCase>("cases", &t.cases)? {
+        for (key, case) in self.all_sealed::<HandoffCase>("cases", &t.cases)? {
             if case
                 .resolution
                 .as_ref()
@@ -200,30 +224,34 @@ impl Store {
     }
 }
 
-/// Deletes the records of `tree` that are `stale`, each only if it has not
-/// changed since it was read (compare-and-swap), so that a record written
-/// while the purge runs is kept. Returns how many were deleted.
-fn remove_stale<T: serde::de::DeserializeOwned>(
-    name: &'static str,
-    tree: &sled::Tree,
-    stale: impl Fn(&T) -> bool,
-) -> Result<usize, StoreError> {
-    let mut removed = 0;
-    for (key, record) in all::<T>(name, tree)? {
-        if !stale(&record) {
-            continue;
+impl Store {
+    /// Deletes the records of `tree` that are `stale`, each only if it has not
+    /// changed since it was read (compare-and-swap), so that a record written
+    /// while the purge runs is kept. Returns how many were deleted.
+    fn remove_stale<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &'static str,
+        tree: &sled::Tree,
+        stale: impl Fn(&T) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for (key, record) in self.all_sealed::<T>(name, tree)? {
+            if !stale(&record) {
+                continue;
+            }
+            let current = tree.get(&key)?;
+            let still_stale = current.as_ref().is_some_and(|bytes| {
+                self.unseal::<T>(name, &key, bytes)
+                    .is_ok_and(|r| r.is_some_and(|r| stale(&r)))
+            });
+            if still_stale
+                && tree
+                    .compare_and_swap(&key, current, None as Option<&[u8]>)?
+                    .is_ok()
+            {
+                removed += 1;
+            }
         }
-        let current = tree.get(&key)?;
-        let still_stale = current
-            .as_ref()
-            .is_some_and(|bytes| decode::<T>(name, &key, bytes).is_ok_and(|r| stale(&r)));
-        if still_stale
-            && tree
-                .compare_and_swap(&key, current, None as Option<&[u8]>)?
-                .is_ok()
-        {
-            removed += 1;
-        }
+        Ok(removed)
     }
-    Ok(removed)
 }

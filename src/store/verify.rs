@@ -26,7 +26,7 @@ impl Store {
     /// items are stored under their own ids and below the next case number.
     pub fn verify(&self) -> Result<Counts, StoreError> {
         let t = &self.trees;
-        let cases = all::<HandoffCase>("cases", &t.cases)?;
+        let cases = self.all_sealed::<HandoffCase>("cases", &t.cases)?;
         let next_case = self.next_case_number()?;
         for (key, case) in &cases {
             if key_id(key) != Some(case.id.0) || case.id.0 >= next_case {
@@ -40,7 +40,7 @@ impl Store {
                 });
             }
         }
-        let outbox = all::<OutboxItem>("outbox", &t.outbox)?;
+        let outbox = self.all_sealed::<OutboxItem>("outbox", &t.outbox)?;
         for (key, item) in &outbox {
             if key_id(key) != Some(item.message.id.0) {
                 return Err(StoreError::Inconsistent {
@@ -54,18 +54,22 @@ impl Store {
             }
         }
         Ok(Counts {
-            conversations: all::<PatientRecord>("conversations", &t.conversations)?.len(),
+            conversations: self
+                .all_sealed::<PatientRecord>("conversations", &t.conversations)?
+                .len(),
             cases: cases.len(),
             outbox: outbox.len(),
             audit: all::<AuditEntry>("audit", &t.audit)?.len(),
-            unanswered: all::<UnansweredQuestion>("unanswered", &t.unanswered)?.len(),
+            unanswered: self
+                .all_sealed::<UnansweredQuestion>("unanswered", &t.unanswered)?
+                .len(),
             notices: all::<NoticeShown>("notices", &t.notices)?.len(),
         })
     }
 
     /// Every stored conversation with its patient, for checks and exports.
     pub fn conversations(&self) -> Result<Vec<(carebot_chat::Address, PatientRecord)>, StoreError> {
-        all::<PatientRecord>("conversations", &self.trees.conversations)?
+        self.all_sealed::<PatientRecord>("conversations", &self.trees.conversations)?
             .into_iter()
             .map(|(key, record)| {
                 let split = key.iter().position(|&b| b == 0).unwrap_or(key.len());
