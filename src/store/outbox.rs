@@ -30,10 +30,12 @@ impl Store {
 
     /// Every queued message, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        Ok(super::all("outbox", &self.trees.outbox)?
-            .into_iter()
-            .map(|(_, item)| item)
-            .collect())
+        self.with(|t| {
+            Ok(super::all("outbox", &t.outbox)?
+                .into_iter()
+                .map(|(_, item)| item)
+                .collect())
+        })
     }
 
     /// Queued messages for `to`, oldest first.
@@ -122,7 +124,7 @@ impl Store {
     /// Not flushed: if a crash loses this, the message is delivered again,
     /// which adapters must tolerate anyway (at-least-once delivery).
     pub fn delivered(&self, id: OutboundId) -> Result<bool, StoreError> {
-        Ok(self.trees.outbox.remove(id_key(id.0))?.is_some())
+        self.with(|t| Ok(t.outbox.remove(id_key(id.0))?.is_some()))
     }
 
     /// Delivery of `id` failed: try again at `retry_at`. Returns the number of
@@ -135,8 +137,8 @@ impl Store {
         error: &str,
     ) -> Result<Option<u32>, StoreError> {
         let key = id_key(id.0);
-        loop {
-            let Some(old) = self.trees.outbox.get(key)? else {
+        self.with(|t| loop {
+            let Some(old) = t.outbox.get(key)? else {
                 return Ok(None);
             };
             let mut item: OutboxItem = decode("outbox", &key, &old)?;
@@ -144,14 +146,12 @@ impl Store {
             item.next_attempt_at = retry_at;
             item.last_error = Some(error.chars().take(200).collect());
             let new = encode("outbox", &item)?;
-            if self
-                .trees
-                .outbox
+            if t.outbox
                 .compare_and_swap(key, Some(old), Some(new))?
                 .is_ok()
             {
                 return Ok(Some(item.attempts));
             }
-        }
+        })
     }
 }

@@ -11,7 +11,7 @@ use carebot_chat::{Address, CaseId};
 
 use super::{
     abort, address_key, all, decode, encode, from_transaction, id_key, NoticeShown, OutboxItem,
-    PatientRecord, Store, StoreError, UnansweredQuestion,
+    PatientRecord, Store, StoreError, Trees, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -80,7 +80,15 @@ impl Store {
         patient: &Address,
         deletion: impl Fn(&Forgotten) -> AuditEntry,
     ) -> Result<Forgotten, StoreError> {
-        let t = &self.trees;
+        self.with(|t| self.forget_in(t, patient, deletion))
+    }
+
+    fn forget_in(
+        &self,
+        t: &Trees,
+        patient: &Address,
+        deletion: impl Fn(&Forgotten) -> AuditEntry,
+    ) -> Result<Forgotten, StoreError> {
         let cases: Vec<(sled::IVec, HandoffCase)> = all::<HandoffCase>("cases", &t.cases)?
             .into_iter()
             .filter(|(_, case)| &case.patient == patient)
@@ -145,7 +153,8 @@ impl Store {
         patient: &Address,
         cases: &HashSet<CaseId>,
     ) -> Result<Vec<(sled::IVec, OutboxItem)>, StoreError> {
-        Ok(all::<OutboxItem>("outbox", &self.trees.outbox)?
+        Ok(self
+            .with(|t| all::<OutboxItem>("outbox", &t.outbox))?
             .into_iter()
             .filter(|(_, item)| {
                 &item.message.to == patient
@@ -163,7 +172,10 @@ impl Store {
     /// first-contact records of patients with no conversation left. Durable
     /// on return.
     pub fn purge(&self, before: Timestamp) -> Result<Purged, StoreError> {
-        let t = &self.trees;
+        self.with(|t| self.purge_in(t, before))
+    }
+
+    fn purge_in(&self, t: &Trees, before: Timestamp) -> Result<Purged, StoreError> {
         // A patient may be writing right now: only records still as old as
         // when they were read are deleted.
         let mut purged = Purged {
