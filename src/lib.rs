@@ -38,7 +38,7 @@
 //! |---|---|
 //! | a patient's message or a clinician's command in, replies out | [`service`] |
 //! | cases, settings, the patient's own commands, what people are told | [`handoff`] |
-//! | one sled database, one tree per kind of record | [`store`] |
+//! | one sled database, one tree per kind of record; opened again by itself after a full disk | [`store`] |
 //! | deliver queued messages, most urgent first, each chat on its own, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
 //! | remind clinicians of unclaimed cases, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
 //! | who did what, without message text | [`audit`] |

@@ -1,7 +1,9 @@
 //! The timer behind time-driven work: every `check_every` it reminds
-//! clinicians of unclaimed cases, and every `purge_every` it deletes data past
-//! the retention period. The work itself is in the service
-//! ([`Service::remind_unclaimed`], [`Service::purge`]).
+//! clinicians of unclaimed cases, every `purge_every` it deletes data past
+//! the retention period, and every `store_retry`, while the disk fails under
+//! the store, it tries to open the store again. The work itself is in the
+//! service and the store ([`Service::remind_unclaimed`], [`Service::purge`],
+//! [`Store::recover`](crate::store::Store::recover)).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,12 +11,15 @@ use std::time::Duration;
 
 use crate::audit::Actor;
 use crate::service::Service;
+use crate::store::Recovery;
 
 /// How often upkeep runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     pub check_every: Duration,
     pub purge_every: Duration,
+    /// How soon after the disk is freed the store works again.
+    pub store_retry: Duration,
 }
 
 impl Default for Schedule {
@@ -22,6 +27,7 @@ impl Default for Schedule {
         Schedule {
             check_every: Duration::from_secs(60),
             purge_every: Duration::from_secs(6 * 3600),
+            store_retry: Duration::from_secs(2),
         }
     }
 }
@@ -32,6 +38,8 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
     tokio::pin!(shutdown);
     let mut checks = tokio::time::interval(schedule.check_every);
     let mut purges = tokio::time::interval(schedule.purge_every);
+    let mut store_retries = tokio::time::interval(schedule.store_retry);
+    store_retries.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // After a pause (a suspended laptop, a stalled disk) run once, not once
     // per missed tick.
     checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -49,6 +57,24 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
                     tracing::error!(%error, "retention purge failed");
                 }
             }
+            _ = store_retries.tick() => {
+                if service.store().health().failing.is_some() {
+                    reopen_store(&service).await;
+                }
+            }
         }
+    }
+}
+
+/// One try at opening the failed store again, off the async threads: a
+/// reopening waits for the store's operations under way.
+async fn reopen_store(service: &Service) {
+    let store = service.store().clone();
+    match tokio::task::spawn_blocking(move || store.recover()).await {
+        Ok(Recovery::NotYet(error)) => {
+            tracing::debug!(%error, "the store is still failing; trying again");
+        }
+        Ok(Recovery::Reopened | Recovery::NotNeeded) => {}
+        Err(error) => tracing::error!(%error, "trying to reopen the store failed"),
     }
 }

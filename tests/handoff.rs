@@ -447,6 +447,7 @@ async fn unclaimed_cases_are_reminded_and_the_patient_told_to_phone() {
     let schedule = Schedule {
         check_every: Duration::from_secs(60),
         purge_every: Duration::from_secs(24 * 3600),
+        ..Schedule::default()
     };
     let upkeep = tokio::spawn(upkeep::run(service.clone(), schedule, async {
         let _ = stopped.await;

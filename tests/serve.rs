@@ -23,33 +23,51 @@ use carebot::{CaseId, Store};
 use crate::harness::{copy_dir, root, shipped_dir};
 
 /// Long enough for a debug build on a busy 2-core machine.
-const PATIENCE: Duration = Duration::from_secs(20);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A folder with a configuration file, a copy of the shipped knowledge and a
 /// data folder, for one carebot.
-struct Deployment {
+pub(crate) struct Deployment {
     dir: tempfile::TempDir,
+    /// The data folder, relative to `dir`.
+    data: &'static str,
 }
 
 impl Deployment {
     /// A configuration without adapters whose clinician channel is on the
     /// terminal, so alerts and case notifications come out on stdout; `extra`
     /// is appended (adapter tables, for instance).
-    fn new(extra: &str) -> Deployment {
+    pub(crate) fn new(extra: &str) -> Deployment {
         Deployment::with_channel("terminal:clinicians", extra)
+    }
+
+    /// Like [`Deployment::new`] with the data folder at `data` (relative to
+    /// the deployment's folder), such as a folder on a filesystem the test
+    /// mounts there.
+    pub(crate) fn with_data(data: &'static str) -> Deployment {
+        Deployment::configured("terminal:clinicians", data, "")
     }
 
     /// Like [`Deployment::new`] with another clinician channel, such as
     /// `discord:<id>` for a cross-platform handoff against fake servers
     /// (`[telegram] api_url`, `[discord] api_url` and `gateway_url` in `extra`).
     fn with_channel(channel: &str, extra: &str) -> Deployment {
+        Deployment::configured(channel, "data", extra)
+    }
+
+    fn configured(channel: &str, data: &'static str, extra: &str) -> Deployment {
         let dir = tempfile::tempdir().expect("temp dir");
         copy_dir(&shipped_dir(), &dir.path().join("knowledge"));
         let config = format!(
-            "knowledge = \"knowledge\"\ndata = \"data\"\n\n[handoff]\nclinician_channel = \"{channel}\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[reload]\npoll_interval_ms = 100\n\n[log]\nformat = \"json\"\n{extra}"
+            "knowledge = \"knowledge\"\ndata = \"{data}\"\n\n[handoff]\nclinician_channel = \"{channel}\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n[reload]\npoll_interval_ms = 100\n\n[log]\nformat = \"json\"\n{extra}"
         );
         std::fs::write(dir.path().join("carebot.toml"), config).expect("write config");
-        Deployment { dir }
+        Deployment { dir, data }
+    }
+
+    /// The deployment's folder.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     fn config(&self) -> PathBuf {
@@ -60,8 +78,8 @@ impl Deployment {
         self.dir.path().join("knowledge")
     }
 
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
+    pub(crate) fn data(&self) -> PathBuf {
+        self.dir.path().join(self.data)
     }
 
     /// `carebot --config <this deployment's file>`, with no outside settings.
@@ -88,7 +106,7 @@ impl Deployment {
     }
 
     /// Starts `carebot serve --terminal` and waits until it serves.
-    fn serve(&self) -> Serving {
+    pub(crate) fn serve(&self) -> Serving {
         self.serve_with(|_| {})
     }
 
@@ -143,7 +161,7 @@ impl Deployment {
 }
 
 /// A running `carebot serve --terminal`.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: Receiver<Value>,
@@ -168,7 +186,7 @@ fn lines(from: impl Read + Send + 'static) -> Receiver<Value> {
 }
 
 impl Serving {
-    fn send(&mut self, user: &str, text: &str) {
+    pub(crate) fn send(&mut self, user: &str, text: &str) {
         let line = serde_json::json!({ "user": user, "text": text }).to_string() + "\n";
         self.stdin
             .as_mut()
@@ -178,7 +196,7 @@ impl Serving {
     }
 
     /// The next stdout line that `wanted` accepts (others are skipped).
-    fn next_out(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn next_out(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -191,7 +209,7 @@ impl Serving {
     }
 
     /// The reply to `text` from `user` that is not the first-contact notice.
-    fn ask(&mut self, user: &str, text: &str) -> Value {
+    pub(crate) fn ask(&mut self, user: &str, text: &str) -> Value {
         self.send(user, text);
         let to = format!("terminal:{user}");
         self.next_out("reply", |value| {
@@ -205,7 +223,7 @@ impl Serving {
     }
 
     /// The next JSON log event `wanted` accepts.
-    fn wait_for_log(&self, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait_for_log(&self, wanted: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -225,12 +243,12 @@ impl Serving {
         }
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
 
     /// GET `path` from the health and metrics server: status and body.
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(self.address.expect("listening")).expect("connect");
         stream
             .set_read_timeout(Some(PATIENCE))
@@ -253,7 +271,7 @@ impl Serving {
         (status, body.to_string())
     }
 
-    fn metric(&self, name: &str) -> f64 {
+    pub(crate) fn metric(&self, name: &str) -> f64 {
         let (status, body) = self.get("/metrics");
         assert_eq!(status, 200, "{body}");
         body.lines()
@@ -278,7 +296,7 @@ impl Serving {
     }
 
     /// Sends SIGTERM and waits for the exit: its status and how long it took.
-    fn terminate(&mut self) -> (ExitStatus, Duration) {
+    pub(crate) fn terminate(&mut self) -> (ExitStatus, Duration) {
         let started = Instant::now();
         signal(&self.child, "TERM");
         let status = wait_at_most(&mut self.child, PATIENCE);

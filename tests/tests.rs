@@ -9,6 +9,8 @@ mod cli;
 mod crash;
 #[cfg(feature = "discord")]
 mod discord;
+#[cfg(target_os = "linux")]
+mod disk_full;
 mod engine;
 mod fail_safe;
 #[cfg(feature = "discord")]

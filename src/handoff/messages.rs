@@ -111,6 +111,32 @@ pub fn case_next_steps(
     about_case(case, text)
 }
 
+/// What happens next, for a patient whose message should have opened (or
+/// joined) a case that carebot could not store: nobody at the practice has
+/// been told, so the patient must not wait for a reply.
+pub fn case_not_passed_on(practice: &Practice, level: Option<Level>, open_now: bool) -> Reply {
+    let mut text = String::new();
+    if level == Some(Level::Emergency) {
+        text.push_str(&format!("**Call {} now.** ", practice.emergency_number));
+    }
+    text.push_str("I couldn't pass this on to the practice team because of a problem on our side, so **nobody has seen it yet**. ");
+    if open_now {
+        text.push_str(&format!("Please call us on {}.", practice.phone));
+    } else {
+        text.push_str(&format!(
+            "The practice is closed right now: please call our after-hours line on {}.",
+            practice.after_hours_line
+        ));
+    }
+    if level != Some(Level::Emergency) {
+        text.push_str(&format!(
+            " In an emergency, call {} now.",
+            practice.emergency_number
+        ));
+    }
+    Reply::plain(ReplyKind::Notice, text)
+}
+
 /// The heading clinicians see for a case: id, level, rule.
 fn heading(case: &HandoffCase, rule_title: Option<&str>) -> String {
     let level = case

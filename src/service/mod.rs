@@ -11,6 +11,7 @@
 //! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
 //! | `alerts.rs` | alerts about carebot itself for the clinicians |
 //! | `later.rs` | direct replies an adapter could not send at once, kept in the outbox |
+//! | `recording.rs` | answer first, record when possible: a failed write never costs a patient the reply |
 //!
 //! Every method is synchronous and short (sled reads and writes, plus an
 //! fsync when something must be durable before it is acknowledged); adapters
@@ -23,6 +24,7 @@ mod later;
 mod limits;
 mod patient;
 mod public;
+mod recording;
 mod staff;
 mod upkeep;
 
@@ -42,6 +44,7 @@ use crate::handoff::HandoffSettings;
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::store::{Store, StoreError};
 use limits::Admission;
+pub use recording::Record;
 
 /// Why the service could not handle something. Patients and clinicians get
 /// replies for everything they can get wrong themselves; this is for the rest.
@@ -99,6 +102,9 @@ pub struct Service {
     rate_limiter: Mutex<RateLimiter>,
     /// Messages the rate limit held back since start.
     rate_limited: AtomicU64,
+    /// Writes for patients' messages that failed since start (see
+    /// `recording.rs`).
+    not_recorded: recording::NotRecorded,
     /// Deliveries the dispatcher confirmed, counted and signalled, so that a
     /// clinician's `/reply` can wait to say "delivered" (see `clinician.rs`).
     confirmed: (Mutex<u64>, Condvar),
@@ -124,6 +130,7 @@ impl Service {
             outbox_ready: Arc::new(Notify::new()),
             rate_limiter: Mutex::new(RateLimiter::new(RateLimit::default())),
             rate_limited: AtomicU64::new(0),
+            not_recorded: recording::NotRecorded::default(),
             confirmed: (Mutex::new(0), Condvar::new()),
             delivery_wait: Duration::ZERO,
         }

@@ -1,11 +1,16 @@
 //! A patient's message: the engine's reply, and a case when a rule asks for a
 //! clinician or the patient asks for a person; "what do you know about me"
 //! and "forget me".
+//!
+//! The reply is decided before anything is written, and a failed write does
+//! not take it away (see `recording.rs`): only "what do you know about me"
+//! and "forget me" fail as a whole, since each is about what is stored.
 
 use jiff::Timestamp;
 
 use carebot_chat::{Address, Level, Purpose, Reply, ReplyKind};
 
+use super::recording::Record;
 use super::{Response, Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::clock;
@@ -60,25 +65,53 @@ struct Escalation {
 impl Service {
     /// Handles a message from a patient and returns what to send back now.
     /// Anything for clinicians is queued in the outbox (durably) before this
-    /// returns.
+    /// returns. When the store fails, the reply still comes back (see
+    /// `recording.rs`); only the patient's data commands return an error.
     pub fn patient_message(&self, from: &Address, text: &str) -> Result<Response, ServiceError> {
         let _one_at_a_time = self.lock_patient(from);
         let now = self.now();
         let engine = self.engine();
         let practice = &engine.knowledge().practice;
-        let notice = match self.store.notice_shown(from)? {
-            None if self.store.mark_notice_shown(from, now)? => {
-                Some(messages::first_contact(practice, &self.settings))
-            }
-            _ => None,
-        };
+        let notice = self
+            .first_contact(from, now)
+            .then(|| messages::first_contact(practice, &self.settings));
         let response = match patient_intent(text) {
-            Some(PatientIntent::Agent) => self.agent(&engine, from, text, now)?,
+            Some(PatientIntent::Agent) => self.agent(&engine, from, text, now),
             Some(PatientIntent::MyData) => self.my_data(&engine, from, now)?,
             Some(PatientIntent::Forget) => self.forget(from, now)?,
-            None => self.converse(&engine, from, text, now)?,
+            None => self.converse(&engine, from, text, now),
         };
         Ok(Response { notice, ..response })
+    }
+
+    /// Whether to show the first-contact notice, recording that it was
+    /// shown. When the store cannot say or keep it, it is shown (again):
+    /// better twice than never.
+    fn first_contact(&self, from: &Address, now: Timestamp) -> bool {
+        match self.recorded(Record::FirstContact, self.store.notice_shown(from)) {
+            Some(Some(_)) => false,
+            Some(None) => self
+                .recorded(
+                    Record::FirstContact,
+                    self.store.mark_notice_shown(from, now),
+                )
+                .unwrap_or(true),
+            None => true,
+        }
+    }
+
+    /// The conversation to go on with: the stored one, or a new one when it
+    /// cannot be read.
+    fn conversation_or_new(&self, from: &Address, now: Timestamp) -> PatientRecord {
+        self.recorded(Record::Conversation, self.load_record(from, now))
+            .unwrap_or_else(|| PatientRecord::new(now))
+    }
+
+    fn save_conversation(&self, from: &Address, record: &PatientRecord) {
+        self.recorded(
+            Record::Conversation,
+            self.store.save_conversation(from, record),
+        );
     }
 
     /// The stored conversation, started afresh when it has been idle too long.
@@ -109,14 +142,8 @@ impl Service {
         }
     }
 
-    fn converse(
-        &self,
-        engine: &Engine,
-        from: &Address,
-        text: &str,
-        now: Timestamp,
-    ) -> Result<Response, ServiceError> {
-        let mut record = self.load_record(from, now)?;
+    fn converse(&self, engine: &Engine, from: &Address, text: &str, now: Timestamp) -> Response {
+        let mut record = self.conversation_or_new(from, now);
         let answering = record.asked.take();
         let outcome = engine.respond(&mut record.state, text);
         // The engine keeps the episode's messages for a clinician's
@@ -148,13 +175,14 @@ impl Service {
             from_patient: false,
         });
         record.updated_at = now;
-        match (reply.kind, &reply.entry) {
-            (ReplyKind::Answer, Some(entry)) => self.store.count_faq_answer(entry)?,
+        let counted = match (reply.kind, &reply.entry) {
+            (ReplyKind::Answer, Some(entry)) => self.store.count_faq_answer(entry),
             (ReplyKind::Fallback, _) if answering.is_none() => {
-                self.store.record_unanswered(from, text, now)?
+                self.store.record_unanswered(from, text, now)
             }
-            _ => {}
-        }
+            _ => Ok(()),
+        };
+        self.recorded(Record::Statistics, counted);
 
         let mut response = Response {
             notice: None,
@@ -163,43 +191,58 @@ impl Service {
             case: None,
             explanation: outcome.explanation,
         };
+        let practice = &engine.knowledge().practice;
+        let open_now = practice.is_open_at(now);
         if response.reply.kind == ReplyKind::Triage && response.reply.handoff {
+            let level = response.reply.level;
             let escalation = Escalation {
                 trigger: Trigger::Rule {
                     rule: response.reply.entry.clone().unwrap_or_default(),
                 },
-                level: response.reply.level,
+                level,
                 messages: record.state.episode.messages.clone(),
                 latest: said,
             };
-            let (case, joined) = self.escalate(engine, from, record, escalation, now)?;
-            let open_now = engine.knowledge().practice.is_open_at(now);
-            response.handoff = Some(messages::case_next_steps(
-                &engine.knowledge().practice,
-                &case,
-                open_now,
-                joined,
-            ));
-            response.case = Some(case.id);
+            match self.escalate(engine, from, record, escalation, now) {
+                Ok((case, joined)) => {
+                    response.handoff =
+                        Some(messages::case_next_steps(practice, &case, open_now, joined));
+                    response.case = Some(case.id);
+                }
+                Err(error) => {
+                    self.not_kept(Record::Case, &error);
+                    response.handoff =
+                        Some(messages::case_not_passed_on(practice, level, open_now));
+                }
+            }
         } else if let Some(id) = record.case {
             // The patient is talking to a person now: pass everything on
             // (`relay` reads the case once, and leaves a resolved one alone).
-            let relayed = self.relay(engine, from, &record, id, &said, None, now)?;
-            if let Some(case) = relayed {
-                // While a clinician holds the case the conversation is theirs:
-                // the bot only speaks up for triage (advice or its question).
-                let triage = matches!(response.reply.kind, ReplyKind::Triage | ReplyKind::Question);
-                if let (false, Some(claim)) = (triage, &case.claim) {
-                    response.reply = messages::passed_on(&case, &claim.name);
+            match self.relay(engine, from, &record, id, &said, None, now) {
+                Ok(Some(case)) => {
+                    // While a clinician holds the case the conversation is
+                    // theirs: the bot only speaks up for triage (advice or
+                    // its question).
+                    let triage =
+                        matches!(response.reply.kind, ReplyKind::Triage | ReplyKind::Question);
+                    if let (false, Some(claim)) = (triage, &case.claim) {
+                        response.reply = messages::passed_on(&case, &claim.name);
+                    }
+                    response.case = Some(id);
                 }
-                response.case = Some(id);
-            } else {
-                self.store.save_conversation(from, &record)?;
+                Ok(None) => self.save_conversation(from, &record),
+                Err(error) => {
+                    self.not_kept(Record::Case, &error);
+                    let level = response.reply.level;
+                    response.handoff =
+                        Some(messages::case_not_passed_on(practice, level, open_now));
+                    self.save_conversation(from, &record);
+                }
             }
         } else {
-            self.store.save_conversation(from, &record)?;
+            self.save_conversation(from, &record);
         }
-        Ok(response)
+        response
     }
 
     /// Adds a patient's message to their unresolved case (raising its level
@@ -371,14 +414,8 @@ impl Service {
     }
 
     /// "agent": the patient asks for a person.
-    fn agent(
-        &self,
-        engine: &Engine,
-        from: &Address,
-        text: &str,
-        now: Timestamp,
-    ) -> Result<Response, ServiceError> {
-        let mut record = self.load_record(from, now)?;
+    fn agent(&self, engine: &Engine, from: &Address, text: &str, now: Timestamp) -> Response {
+        let mut record = self.conversation_or_new(from, now);
         let said = storable(text);
         let recent: Vec<String> = record
             .turns
@@ -405,27 +442,39 @@ impl Service {
         let rest = crate::handoff::without_command(text);
         let triage = Some(engine.reply(&mut crate::Conversation::default(), rest))
             .filter(|reply| !rest.is_empty() && reply.kind == crate::ReplyKind::Triage);
+        let level = triage.as_ref().and_then(|reply| reply.level);
         let escalation = Escalation {
             trigger: Trigger::PatientAsked,
-            level: triage.as_ref().and_then(|reply| reply.level),
+            level,
             messages: context,
             latest: said,
         };
-        let (case, joined) = self.escalate(engine, from, record, escalation, now)?;
         let practice = &engine.knowledge().practice;
-        let mut reply =
-            messages::case_next_steps(practice, &case, practice.is_open_at(now), joined);
+        let open_now = practice.is_open_at(now);
+        let (mut reply, case) = match self.escalate(engine, from, record, escalation, now) {
+            Ok((case, joined)) => (
+                messages::case_next_steps(practice, &case, open_now, joined),
+                Some(case.id),
+            ),
+            Err(error) => {
+                self.not_kept(Record::Case, &error);
+                (
+                    messages::case_not_passed_on(practice, level, open_now),
+                    None,
+                )
+            }
+        };
         if let Some(advice) = triage {
             reply.text = format!("{}\n\n{}", advice.text, reply.text);
             reply.level = advice.level;
         }
-        Ok(Response {
+        Response {
             notice: None,
             reply,
             handoff: None,
-            case: Some(case.id),
+            case,
             explanation: Explanation::default(),
-        })
+        }
     }
 
     /// "what do you know about me": everything stored, as a message.

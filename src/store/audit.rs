@@ -20,26 +20,31 @@ impl Store {
 
     /// The whole audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(super::all("audit", &self.trees.audit)?
-            .into_iter()
-            .map(|(_, entry)| entry)
-            .collect())
+        self.with(|t| {
+            Ok(super::all("audit", &t.audit)?
+                .into_iter()
+                .map(|(_, entry)| entry)
+                .collect())
+        })
     }
 
     /// Deletes the audit entries made before `before`, oldest first, and
     /// returns how many. Entries are appended in time order, so this stops at
     /// the first one to keep. Durable on return.
     pub fn purge_audit(&self, before: Timestamp) -> Result<usize, StoreError> {
-        let mut removed = 0;
-        for item in self.trees.audit.iter() {
-            let (key, bytes) = item?;
-            let entry: AuditEntry = super::decode("audit", &key, &bytes)?;
-            if entry.at >= before {
-                break;
+        let removed = self.with(|t| {
+            let mut removed = 0;
+            for item in t.audit.iter() {
+                let (key, bytes) = item?;
+                let entry: AuditEntry = super::decode("audit", &key, &bytes)?;
+                if entry.at >= before {
+                    break;
+                }
+                t.audit.remove(&key)?;
+                removed += 1;
             }
-            self.trees.audit.remove(&key)?;
-            removed += 1;
-        }
+            Ok(removed)
+        })?;
         if removed > 0 {
             self.flush()?;
         }

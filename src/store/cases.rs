@@ -162,33 +162,34 @@ impl Store {
         now: Timestamp,
         make: impl Fn(CaseId) -> (HandoffCase, Effects),
     ) -> Result<HandoffCase, StoreError> {
-        let t = &self.trees;
-        (&t.cases, &t.meta, &t.outbox, &t.audit, &t.conversations)
-            .transaction(|(cases, meta, outbox, audit, conversations)| {
-                let number = match meta.get(NEXT_CASE)? {
-                    Some(bytes) => super::key_id(&bytes).unwrap_or(1),
-                    None => 1,
-                };
-                meta.insert(NEXT_CASE, &id_key(number + 1))?;
-                let (case, effects) = make(CaseId(number));
-                let key = id_key(number);
-                let sealed = self
-                    .seal("cases", Owner::of(&case.patient), &key, &case)
-                    .map_err(abort)?;
-                cases.insert(&key, sealed)?;
-                Writer {
-                    store: self,
-                    case: Some(&case),
-                    cases,
-                    outbox,
-                    audit,
-                    conversations,
-                }
-                .apply(&effects, now)?;
-                cases.flush();
-                Ok(case)
-            })
-            .map_err(from_transaction)
+        self.with(|t| {
+            (&t.cases, &t.meta, &t.outbox, &t.audit, &t.conversations)
+                .transaction(|(cases, meta, outbox, audit, conversations)| {
+                    let number = match meta.get(NEXT_CASE)? {
+                        Some(bytes) => super::key_id(&bytes).unwrap_or(1),
+                        None => 1,
+                    };
+                    meta.insert(NEXT_CASE, &id_key(number + 1))?;
+                    let (case, effects) = make(CaseId(number));
+                    let key = id_key(number);
+                    let sealed = self
+                        .seal("cases", Owner::of(&case.patient), &key, &case)
+                        .map_err(abort)?;
+                    cases.insert(&key, sealed)?;
+                    Writer {
+                        store: self,
+                        case: Some(&case),
+                        cases,
+                        outbox,
+                        audit,
+                        conversations,
+                    }
+                    .apply(&effects, now)?;
+                    cases.flush();
+                    Ok(case)
+                })
+                .map_err(from_transaction)
+        })
     }
 
     /// Changes case `id` as `change` decides from its current state (`None`
@@ -200,89 +201,93 @@ impl Store {
         now: Timestamp,
         change: impl Fn(Option<HandoffCase>) -> CaseChange<T>,
     ) -> Result<T, StoreError> {
-        let t = &self.trees;
-        (&t.cases, &t.outbox, &t.audit, &t.conversations)
-            .transaction(|(cases, outbox, audit, conversations)| {
-                let key = id_key(id.0);
-                let current = match cases.get(key)? {
-                    Some(bytes) => self
-                        .unseal::<HandoffCase>("cases", &key, &bytes)
-                        .map_err(abort)?,
-                    None => None,
-                };
-                match change(current) {
-                    CaseChange::Leave(result) => Ok(result),
-                    CaseChange::Write {
-                        case,
-                        effects,
-                        result,
-                    } => {
-                        let sealed = self
-                            .seal("cases", Owner::of(&case.patient), &key, &case)
-                            .map_err(abort)?;
-                        cases.insert(&key, sealed)?;
-                        Writer {
-                            store: self,
-                            case: Some(&case),
-                            cases,
-                            outbox,
-                            audit,
-                            conversations,
+        self.with(|t| {
+            (&t.cases, &t.outbox, &t.audit, &t.conversations)
+                .transaction(|(cases, outbox, audit, conversations)| {
+                    let key = id_key(id.0);
+                    let current = match cases.get(key)? {
+                        Some(bytes) => self
+                            .unseal::<HandoffCase>("cases", &key, &bytes)
+                            .map_err(abort)?,
+                        None => None,
+                    };
+                    match change(current) {
+                        CaseChange::Leave(result) => Ok(result),
+                        CaseChange::Write {
+                            case,
+                            effects,
+                            result,
+                        } => {
+                            let sealed = self
+                                .seal("cases", Owner::of(&case.patient), &key, &case)
+                                .map_err(abort)?;
+                            cases.insert(&key, sealed)?;
+                            Writer {
+                                store: self,
+                                case: Some(&case),
+                                cases,
+                                outbox,
+                                audit,
+                                conversations,
+                            }
+                            .apply(&effects, now)?;
+                            cases.flush();
+                            Ok(result)
                         }
-                        .apply(&effects, now)?;
-                        cases.flush();
-                        Ok(result)
                     }
-                }
-            })
-            .map_err(from_transaction)
+                })
+                .map_err(from_transaction)
+        })
     }
 
     pub fn case(&self, id: CaseId) -> Result<Option<HandoffCase>, StoreError> {
         let key = id_key(id.0);
-        match self.trees.cases.get(key)? {
+        self.with(|t| match t.cases.get(key)? {
             Some(bytes) => self.unseal("cases", &key, &bytes),
             None => Ok(None),
-        }
+        })
     }
 
     /// Every stored case, oldest first.
     pub fn cases(&self) -> Result<Vec<HandoffCase>, StoreError> {
-        Ok(self
-            .all_sealed("cases", &self.trees.cases)?
-            .into_iter()
-            .map(|(_, case)| case)
-            .collect())
+        self.with(|t| {
+            Ok(self
+                .all_sealed("cases", &t.cases)?
+                .into_iter()
+                .map(|(_, case)| case)
+                .collect())
+        })
     }
 
     /// The number the next case will get.
     pub fn next_case_number(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .trees
-            .meta
-            .get(NEXT_CASE)?
-            .and_then(|bytes| super::key_id(&bytes))
-            .unwrap_or(1))
+        self.with(|t| {
+            Ok(t.meta
+                .get(NEXT_CASE)?
+                .and_then(|bytes| super::key_id(&bytes))
+                .unwrap_or(1))
+        })
     }
 
     /// Stores `effects` without touching a case (audit entries, deliveries),
     /// durably.
     pub fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), StoreError> {
-        let t = &self.trees;
-        (&t.cases, &t.outbox, &t.audit, &t.conversations)
-            .transaction(|(cases, outbox, audit, conversations)| {
-                Writer {
-                    store: self,
-                    case: None,
-                    cases,
-                    outbox,
-                    audit,
-                    conversations,
-                }
-                .apply(effects, now)?;
-                outbox.flush();
-                Ok(())
-            })
-            .map_err(from_transaction)
+        self.with(|t| {
+            (&t.cases, &t.outbox, &t.audit, &t.conversations)
+                .transaction(|(cases, outbox, audit, conversations)| {
+                    Writer {
+                        store: self,
+                        case: None,
+                        cases,
+                        outbox,
+                        audit,
+                        conversations,
+                    }
+                    .apply(effects, now)?;
+                    outbox.flush();
+                    Ok(())
+                })
+                .map_err(from_transaction)
+        })
     }
 }

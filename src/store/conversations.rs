@@ -10,10 +10,10 @@ impl Store {
     /// The stored conversation with `patient`, if any.
     pub fn conversation(&self, patient: &Address) -> Result<Option<PatientRecord>, StoreError> {
         let key = address_key(patient);
-        match self.trees.conversations.get(&key)? {
+        self.with(|t| match t.conversations.get(&key)? {
             Some(bytes) => self.unseal("conversations", &key, &bytes),
             None => Ok(None),
-        }
+        })
     }
 
     /// Stores the conversation with `patient`, sealed with their key (not
@@ -24,34 +24,38 @@ impl Store {
         record: &PatientRecord,
     ) -> Result<(), StoreError> {
         let key = address_key(patient);
-        let sealed = self.seal("conversations", Owner::of(patient), &key, record)?;
-        self.trees.conversations.insert(key, sealed)?;
-        Ok(())
+        let value = self.seal("conversations", Owner::of(patient), &key, record)?;
+        self.with(|t| {
+            t.conversations.insert(key, value)?;
+            Ok(())
+        })
     }
 
-    /// How many conversations are stored.
+    /// How many conversations are stored (none while the store is closed).
     pub fn conversation_count(&self) -> usize {
-        self.trees.conversations.len()
+        self.with(|t| Ok(t.conversations.len())).unwrap_or(0)
     }
 
     /// When `patient` was shown the first-contact notice, if ever.
     pub fn notice_shown(&self, patient: &Address) -> Result<Option<NoticeShown>, StoreError> {
         let key = address_key(patient);
-        match self.trees.notices.get(&key)? {
+        self.with(|t| match t.notices.get(&key)? {
             Some(bytes) => Ok(Some(decode("notices", &key, &bytes)?)),
             None => Ok(None),
-        }
+        })
     }
 
     /// Records that `patient` was shown the notice now. Returns false if they
     /// had already been shown it (so two messages at once show it once).
     pub fn mark_notice_shown(&self, patient: &Address, at: Timestamp) -> Result<bool, StoreError> {
         let value = encode("notices", &NoticeShown { at })?;
-        let swapped = self.trees.notices.compare_and_swap(
-            address_key(patient),
-            None as Option<&[u8]>,
-            Some(value),
-        )?;
-        Ok(swapped.is_ok())
+        self.with(|t| {
+            let swapped = t.notices.compare_and_swap(
+                address_key(patient),
+                None as Option<&[u8]>,
+                Some(value),
+            )?;
+            Ok(swapped.is_ok())
+        })
     }
 }

@@ -6,9 +6,9 @@
 //! that "forget me" takes it out of the report too. The report adds up equal
 //! questions from different patients.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
+
+use std::collections::HashMap;
 
 use carebot_chat::Address;
 
@@ -21,7 +21,7 @@ const MAX_QUESTION_CHARS: usize = 300;
 
 /// An unanswered question's key: the asker's tag, then a SHA-256 of the
 /// question (the key itself is stored in the clear, so it is not the text).
-pub(super) fn unanswered_key(owner: Owner, question: &str) -> Vec<u8> {
+fn unanswered_key(owner: Owner, question: &str) -> Vec<u8> {
     let digest = ring::digest::digest(&ring::digest::SHA256, question.as_bytes());
     let mut key = Vec::with_capacity(64);
     key.extend_from_slice(owner.as_bytes());
@@ -50,8 +50,8 @@ impl Store {
         let owner = Owner::of(patient);
         let key = unanswered_key(owner, &question);
         let key = key.as_slice();
-        loop {
-            let old = self.trees.unanswered.get(key)?;
+        self.with(|t| loop {
+            let old = t.unanswered.get(key)?;
             let earlier = match &old {
                 Some(bytes) => self.unseal::<UnansweredQuestion>("unanswered", key, bytes)?,
                 None => None,
@@ -70,24 +70,19 @@ impl Store {
                 },
             };
             let new = self.seal("unanswered", owner, key, &record)?;
-            if self
-                .trees
-                .unanswered
-                .compare_and_swap(key, old, Some(new))?
-                .is_ok()
-            {
+            if t.unanswered.compare_and_swap(key, old, Some(new))?.is_ok() {
                 return Ok(());
             }
-        }
+        })
     }
 
     /// Unanswered questions, equal ones from different patients added up,
     /// most frequent first.
     pub fn unanswered(&self) -> Result<Vec<UnansweredQuestion>, StoreError> {
         let mut by_text: HashMap<String, UnansweredQuestion> = HashMap::new();
-        for (_, asked) in
-            self.all_sealed::<UnansweredQuestion>("unanswered", &self.trees.unanswered)?
-        {
+        let asked =
+            self.with(|t| self.all_sealed::<UnansweredQuestion>("unanswered", &t.unanswered))?;
+        for (_, asked) in asked {
             match by_text.get_mut(&asked.text) {
                 Some(total) => {
                     total.count += asked.count;
@@ -111,28 +106,33 @@ impl Store {
 
     /// Counts one answer from FAQ entry `entry`.
     pub fn count_faq_answer(&self, entry: &str) -> Result<(), StoreError> {
-        self.trees.stats.fetch_and_update(faq_key(entry), |old| {
-            let count = old
-                .and_then(|bytes| bytes.try_into().ok().map(u64::from_be_bytes))
-                .unwrap_or(0);
-            Some((count + 1).to_be_bytes().to_vec())
-        })?;
-        Ok(())
+        self.with(|t| {
+            t.stats.fetch_and_update(faq_key(entry), |old| {
+                let count = old
+                    .and_then(|bytes| bytes.try_into().ok().map(u64::from_be_bytes))
+                    .unwrap_or(0);
+                Some((count + 1).to_be_bytes().to_vec())
+            })?;
+            Ok(())
+        })
     }
 
     /// How often each FAQ entry answered, most often first.
     pub fn faq_answer_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut counts = Vec::new();
-        for item in self.trees.stats.scan_prefix(b"faq:") {
-            let (key, value) = item?;
-            let entry = String::from_utf8_lossy(&key[4..]).into_owned();
-            let count = value
-                .as_ref()
-                .try_into()
-                .map(u64::from_be_bytes)
-                .unwrap_or(0);
-            counts.push((entry, count));
-        }
+        let mut counts = self.with(|t| {
+            let mut counts = Vec::new();
+            for item in t.stats.scan_prefix(b"faq:") {
+                let (key, value) = item?;
+                let entry = String::from_utf8_lossy(&key[4..]).into_owned();
+                let count = value
+                    .as_ref()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0);
+                counts.push((entry, count));
+            }
+            Ok(counts)
+        })?;
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(counts)
     }

@@ -25,6 +25,11 @@
 //! sled writes them out within its flush interval (half a second), and losing
 //! the last half second of a conversation in a crash costs a repeated question,
 //! not a lost escalation.
+//!
+//! A full or failing disk (`recovery.rs`): the store notices the first I/O
+//! error, reports it ([`Store::health`]), and [`Store::recover`] opens the
+//! database again in this process once the disk takes writes again, since
+//! sled itself stays failed until reopened.
 
 mod audit;
 mod cases;
@@ -33,11 +38,12 @@ mod insights;
 mod outbox;
 mod privacy;
 pub mod records;
+mod recovery;
 mod sealing;
 mod verify;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -48,6 +54,7 @@ use carebot_chat::Address;
 pub use cases::{CaseChange, Effects};
 pub use privacy::{Forgotten, PatientData, Purged};
 pub use records::{Delivery, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
+pub use recovery::{Recovery, StoreHealth};
 pub use sealing::KEYS_FILE;
 use sealing::{Owner, PatientKeys};
 pub use verify::Counts;
@@ -85,11 +92,15 @@ pub enum StoreError {
         tree: &'static str,
         source: serde_json::Error,
     },
+    #[error("the store is closed after a disk failure and not open again yet: {reason}")]
+    Closed { reason: String },
 }
 
-/// The store's trees, by kind of record.
-#[derive(Debug, Clone)]
+/// The store's trees, by kind of record, and the database they are in.
+#[derive(Debug)]
 struct Trees {
+    /// For flushing; one per opening of the data folder (see `recovery.rs`).
+    db: sled::Db,
     conversations: sled::Tree,
     cases: sled::Tree,
     outbox: sled::Tree,
@@ -106,51 +117,9 @@ struct Trees {
 /// set (conversations of the last day, open cases, the outbox) is a few MB.
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// carebot's durable state. Cheap to clone; clones share the database.
-#[derive(Debug, Clone)]
-pub struct Store {
-    db: sled::Db,
-    trees: Trees,
-    keys: Arc<PatientKeys>,
-    path: Option<PathBuf>,
-}
-
-impl Store {
-    /// Opens (or creates) the store in `dir`. Only one process may have a
-    /// store open at a time.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        restrict_to_owner(dir);
-        let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open().map_err(|source| {
-            let locked = matches!(&source, sled::Error::Io(error)
-                if error.kind() == std::io::ErrorKind::WouldBlock || error.to_string().contains("lock"));
-            if locked {
-                StoreError::Locked {
-                    path: dir.to_path_buf(),
-                }
-            } else {
-                StoreError::Open {
-                    path: dir.to_path_buf(),
-                    source,
-                }
-            }
-        })?;
-        let keys = PatientKeys::open(dir)?;
-        restrict_files_to_owner(dir);
-        Store::with_db(db, keys, Some(dir.to_path_buf()))
-    }
-
-    /// A store that lives only as long as this process (for one-off runs).
-    pub fn temporary() -> Result<Store, StoreError> {
-        let db = sled::Config::new().temporary(true).open()?;
-        Store::with_db(db, PatientKeys::in_memory(), None)
-    }
-
-    fn with_db(
-        db: sled::Db,
-        keys: PatientKeys,
-        path: Option<PathBuf>,
-    ) -> Result<Store, StoreError> {
-        let trees = Trees {
+impl Trees {
+    fn of(db: sled::Db) -> Result<Trees, StoreError> {
+        Ok(Trees {
             conversations: db.open_tree("conversations")?,
             cases: db.open_tree("cases")?,
             outbox: db.open_tree("outbox")?,
@@ -159,24 +128,90 @@ impl Store {
             notices: db.open_tree("notices")?,
             stats: db.open_tree("stats")?,
             meta: db.open_tree("meta")?,
-        };
-        Ok(Store {
             db,
-            trees,
-            keys: Arc::new(keys),
-            path,
+        })
+    }
+}
+
+/// carebot's durable state. Cheap to clone; clones share the database, and
+/// a reopening after a disk failure (`recovery.rs`) is seen by every clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// The open database; `None` only between closing a failed one and
+    /// opening it again. Each operation holds its own `Arc` while it runs,
+    /// so a reopening can wait for the operations under way to finish.
+    trees: RwLock<Option<Arc<Trees>>>,
+    /// The patients' keys (kept apart from sled, see `sealing.rs`).
+    keys: PatientKeys,
+    path: Option<PathBuf>,
+    /// Whether the disk has failed under the store, for `/healthz`.
+    health: Mutex<StoreHealth>,
+    /// One reopening at a time.
+    reopening: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. Only one process may have a
+    /// store open at a time.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let trees = recovery::open_waiting_for_lock(dir)?;
+        let keys = PatientKeys::open(dir)?;
+        Store::with_trees(trees, keys, Some(dir.to_path_buf()))
+    }
+
+    /// A store that lives only as long as this process (for one-off runs).
+    pub fn temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new().temporary(true).open()?;
+        Store::with_trees(Trees::of(db)?, PatientKeys::in_memory(), None)
+    }
+
+    fn with_trees(
+        trees: Trees,
+        keys: PatientKeys,
+        path: Option<PathBuf>,
+    ) -> Result<Store, StoreError> {
+        Ok(Store {
+            shared: Arc::new(Shared {
+                trees: RwLock::new(Some(Arc::new(trees))),
+                keys,
+                path,
+                health: Mutex::new(StoreHealth::default()),
+                reopening: Mutex::new(()),
+            }),
         })
     }
 
     /// Where the store lives; `None` for a temporary one.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.shared.path.as_deref()
     }
 
     /// Writes everything out to disk and waits for it.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        Ok(())
+        self.with(|t| {
+            t.db.flush()?;
+            Ok(())
+        })
+    }
+
+    /// Runs `operation` on the open database, noting a disk failure it
+    /// meets (see `recovery.rs`). Every method that reads or writes a tree
+    /// goes through here.
+    fn with<T>(
+        &self,
+        operation: impl FnOnce(&Trees) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let trees = self.current()?;
+        let result = operation(&trees);
+        if let Err(error) = &result {
+            self.noticed(error, &trees);
+        }
+        result
     }
 }
 
@@ -190,7 +225,9 @@ impl Store {
         key: &[u8],
         value: &T,
     ) -> Result<Vec<u8>, StoreError> {
-        self.keys.seal(owner, tree, key, encode(tree, value)?)
+        self.shared
+            .keys
+            .seal(owner, tree, key, encode(tree, value)?)
     }
 
     /// A record of a sealed tree, opened and decoded; `None` when its owner
@@ -201,7 +238,7 @@ impl Store {
         key: &[u8],
         bytes: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        match self.keys.open_value(tree, key, bytes)? {
+        match self.shared.keys.open_value(tree, key, bytes)? {
             Some(plain) => decode(tree, key, &plain).map(Some),
             None => Ok(None),
         }
@@ -222,6 +259,27 @@ impl Store {
         }
         Ok(records)
     }
+}
+
+/// Opens sled in `dir`, narrowing the folder and its files to their owner.
+fn open_dir(dir: &Path) -> Result<Trees, StoreError> {
+    restrict_to_owner(dir);
+    let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).open().map_err(|source| {
+        let locked = matches!(&source, sled::Error::Io(error)
+            if error.kind() == std::io::ErrorKind::WouldBlock || error.to_string().contains("lock"));
+        if locked {
+            StoreError::Locked {
+                path: dir.to_path_buf(),
+            }
+        } else {
+            StoreError::Open {
+                path: dir.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    restrict_files_to_owner(dir);
+    Trees::of(db)
 }
 
 /// A patient's key: `platform`, a zero byte, `chat` (no platform contains zero).

@@ -30,11 +30,13 @@ impl Store {
 
     /// Every queued message, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        Ok(self
-            .all_sealed("outbox", &self.trees.outbox)?
-            .into_iter()
-            .map(|(_, item)| item)
-            .collect())
+        self.with(|t| {
+            Ok(self
+                .all_sealed("outbox", &t.outbox)?
+                .into_iter()
+                .map(|(_, item)| item)
+                .collect())
+        })
     }
 
     /// Queued messages for `to`, oldest first.
@@ -123,7 +125,7 @@ impl Store {
     /// Not flushed: if a crash loses this, the message is delivered again,
     /// which adapters must tolerate anyway (at-least-once delivery).
     pub fn delivered(&self, id: OutboundId) -> Result<bool, StoreError> {
-        Ok(self.trees.outbox.remove(id_key(id.0))?.is_some())
+        self.with(|t| Ok(t.outbox.remove(id_key(id.0))?.is_some()))
     }
 
     /// Delivery of `id` failed: try again at `retry_at`. Returns the number of
@@ -136,8 +138,8 @@ impl Store {
         error: &str,
     ) -> Result<Option<u32>, StoreError> {
         let key = id_key(id.0);
-        loop {
-            let Some(old) = self.trees.outbox.get(key)? else {
+        self.with(|t| loop {
+            let Some(old) = t.outbox.get(key)? else {
                 return Ok(None);
             };
             let Some(mut item) = self.unseal::<OutboxItem>("outbox", &key, &old)? else {
@@ -150,14 +152,12 @@ impl Store {
             // before sealing existed is sealed for its recipient).
             let owner = Owner::of_sealed(&old).unwrap_or_else(|| Owner::of(&item.message.to));
             let new = self.seal("outbox", owner, &key, &item)?;
-            if self
-                .trees
-                .outbox
+            if t.outbox
                 .compare_and_swap(key, Some(old), Some(new))?
                 .is_ok()
             {
                 return Ok(Some(item.attempts));
             }
-        }
+        })
     }
 }

@@ -11,7 +11,7 @@ use carebot_chat::{Address, CaseId};
 
 use super::{
     abort, address_key, all, encode, from_transaction, id_key, NoticeShown, OutboxItem, Owner,
-    PatientRecord, Store, StoreError, UnansweredQuestion,
+    PatientRecord, Store, StoreError, Trees, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -80,7 +80,15 @@ impl Store {
         patient: &Address,
         deletion: impl Fn(&Forgotten) -> AuditEntry,
     ) -> Result<Forgotten, StoreError> {
-        let t = &self.trees;
+        self.with(|t| self.forget_in(t, patient, deletion))
+    }
+
+    fn forget_in(
+        &self,
+        t: &Trees,
+        patient: &Address,
+        deletion: impl Fn(&Forgotten) -> AuditEntry,
+    ) -> Result<Forgotten, StoreError> {
         let cases: Vec<(sled::IVec, HandoffCase)> = self
             .all_sealed::<HandoffCase>("cases", &t.cases)?
             .into_iter()
@@ -157,7 +165,7 @@ impl Store {
         // What the records above held may still sit in sled's old segments
         // and in backups, sealed with this key: destroying it makes all of
         // that unreadable, and anything written for them meanwhile too.
-        self.keys.shred(owner)?;
+        self.shared.keys.shred(owner)?;
         Ok(forgotten)
     }
 
@@ -169,7 +177,7 @@ impl Store {
         cases: &HashSet<CaseId>,
     ) -> Result<Vec<(sled::IVec, OutboxItem)>, StoreError> {
         Ok(self
-            .all_sealed::<OutboxItem>("outbox", &self.trees.outbox)?
+            .with(|t| self.all_sealed::<OutboxItem>("outbox", &t.outbox))?
             .into_iter()
             .filter(|(_, item)| {
                 &item.message.to == patient
@@ -187,7 +195,10 @@ impl Store {
     /// first-contact records of patients with no conversation left. Durable
     /// on return.
     pub fn purge(&self, before: Timestamp) -> Result<Purged, StoreError> {
-        let t = &self.trees;
+        self.with(|t| self.purge_in(t, before))
+    }
+
+    fn purge_in(&self, t: &Trees, before: Timestamp) -> Result<Purged, StoreError> {
         // A patient may be writing right now: only records still as old as
         // when they were read are deleted.
         let mut purged = Purged {

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::{
-    all, key_id, NoticeShown, OutboxItem, PatientRecord, Store, StoreError, UnansweredQuestion,
+    all, key_id, NoticeShown, OutboxItem, PatientRecord, Store, StoreError, Trees,
+    UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -25,7 +26,10 @@ impl Store {
     /// Decodes every record of every tree and checks that cases and outbox
     /// items are stored under their own ids and below the next case number.
     pub fn verify(&self) -> Result<Counts, StoreError> {
-        let t = &self.trees;
+        self.with(|t| self.verify_trees(t))
+    }
+
+    fn verify_trees(&self, t: &Trees) -> Result<Counts, StoreError> {
         let cases = self.all_sealed::<HandoffCase>("cases", &t.cases)?;
         let next_case = self.next_case_number()?;
         for (key, case) in &cases {
@@ -69,7 +73,7 @@ impl Store {
 
     /// Every stored conversation with its patient, for checks and exports.
     pub fn conversations(&self) -> Result<Vec<(carebot_chat::Address, PatientRecord)>, StoreError> {
-        self.all_sealed::<PatientRecord>("conversations", &self.trees.conversations)?
+        self.with(|t| self.all_sealed::<PatientRecord>("conversations", &t.conversations))?
             .into_iter()
             .map(|(key, record)| {
                 let split = key.iter().position(|&b| b == 0).unwrap_or(key.len());

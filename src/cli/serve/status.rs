@@ -1,6 +1,13 @@
 //! What `/healthz` and `/metrics` report, gathered when asked: the knowledge
-//! in use, each adapter's connection, the store's cases and outbox, and the
-//! counters of [`Metrics`]. The HTTP side is in `http.rs`.
+//! in use, each adapter's connection, whether the store can write, the
+//! store's cases and outbox, and the counters of [`Metrics`]. The HTTP side
+//! is in `http.rs`.
+//!
+//! A store that cannot write (a full disk) makes carebot unready (503), yet
+//! it keeps answering patients and opens the store again by itself once the
+//! disk takes writes (see the store's `recovery.rs`): a supervisor should
+//! alert on it, not restart carebot, which could not even start while the
+//! disk is full.
 
 use std::sync::Arc;
 
@@ -20,8 +27,8 @@ pub struct Status {
 }
 
 impl Status {
-    /// Whether carebot is ready (knowledge loaded, every adapter connected),
-    /// and a short JSON account of why.
+    /// Whether carebot is ready (knowledge loaded, every adapter connected,
+    /// the store writing), and a short JSON account of why.
     pub fn health(&self) -> (bool, serde_json::Value) {
         let engine = self.service.engine();
         let knowledge = engine.knowledge();
@@ -40,10 +47,16 @@ impl Status {
         // Knowledge is loaded before anything starts, and a failed reload
         // keeps the last good set: carebot answers either way, so a stale
         // set is reported but does not make it unready.
+        let store = self.service.store().health();
         let ready = self
             .platforms
             .iter()
-            .all(|platform| platform.is_connected());
+            .all(|platform| platform.is_connected())
+            && store.failing.is_none();
+        let store = match &store.failing {
+            None => json!({ "state": "ok" }),
+            Some(reason) => json!({ "state": "failing", "reason": reason }),
+        };
         let body = json!({
             "status": if ready { "ok" } else { "unavailable" },
             "knowledge": {
@@ -53,6 +66,7 @@ impl Status {
                 "rules": knowledge.rules.len(),
             },
             "adapters": adapters,
+            "store": store,
         });
         (ready, body)
     }
@@ -92,6 +106,34 @@ impl Status {
                 &[("platform", platform.name())],
                 u8::from(platform.is_connected()),
             );
+        }
+
+        let health = self.service.store().health();
+        let name = "carebot_store_writing";
+        out.family(
+            name,
+            "gauge",
+            "1 while the store can write to disk; 0 while it fails (a full disk) and patients are answered without anything being recorded.",
+        );
+        out.sample(name, &[], u8::from(health.failing.is_none()));
+        let name = "carebot_store_disk_errors_total";
+        out.family(name, "counter", "Disk errors the store met.");
+        out.sample(name, &[], health.disk_errors);
+        let name = "carebot_store_reopened_total";
+        out.family(
+            name,
+            "counter",
+            "Times the store was opened again after a disk failure, without a restart.",
+        );
+        out.sample(name, &[], health.reopened);
+        let name = "carebot_not_recorded_total";
+        out.family(
+            name,
+            "counter",
+            "Writes for patients' messages that failed, by what was not kept; the patient was answered anyway. A case means the clinicians were not told and the patient was asked to phone.",
+        );
+        for (what, count) in self.service.not_recorded() {
+            out.sample(name, &[("record", what.as_str())], count);
         }
 
         let store = self.service.store();
@@ -187,6 +229,7 @@ mod tests {
         assert!(!ready);
         assert_eq!(body["status"], "unavailable");
         assert_eq!(body["adapters"]["telegram"], "disconnected");
+        assert_eq!(body["store"]["state"], "ok");
         let metrics = status.metrics();
         assert!(
             metrics.contains("carebot_adapter_connected{platform=\"telegram\"} 0"),
@@ -201,6 +244,13 @@ mod tests {
             metrics.contains("carebot_handoff_cases{status=\"open\"} 0"),
             "{metrics}"
         );
+        for line in [
+            "carebot_store_writing 1",
+            "carebot_store_disk_errors_total 0",
+            "carebot_not_recorded_total{record=\"case\"} 0",
+        ] {
+            assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+        }
 
         let none = Status {
             platforms: Vec::new(),
