@@ -537,6 +537,23 @@ async fn a_reply_after_a_500_does_not_wait_out_teloxides_ten_seconds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_after_a_failed_poll_does_not_wait_out_teloxides_ten_seconds() {
+    let app = spawn_app().await;
+    app.fake.fail_next("getUpdates", 1, Fault::ServerError);
+    let pat = Person::new(9032, "Pat");
+    app.fake.private_text(&pat, "how can I pay my bill?");
+    // teloxide's own getUpdates sleeps 10 s after a 5xx; the poller's
+    // back-off is a fraction of a second.
+    let sent = app
+        .fake
+        .wait_for_messages(pat.id, 2, Duration::from_secs(8))
+        .await;
+    assert!(sent[1].text.starts_with("You can pay:"), "{sent:#?}");
+    assert!(app.fake.calls("getUpdates").len() >= 2);
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_a_500_and_a_timeout_lose_no_message() {
     let fake = FakeTelegram::start().await;
     let settings = settings(&fake);

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use carebot_chat::Bot;
 use futures::Stream;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::payloads::{GetUpdates, GetUpdatesSetters};
 use teloxide::prelude::*;
 use teloxide::stop::{mk_stop_token, StopFlag, StopToken};
 use teloxide::types::{AllowedUpdate, Update};
@@ -22,6 +23,7 @@ use teloxide::RequestError;
 use tokio::sync::watch;
 
 use crate::handle::{on_callback, on_message};
+use crate::request::get_updates;
 use crate::{Inner, TelegramError};
 
 pub async fn run(
@@ -158,18 +160,19 @@ impl Poller {
             if self.done {
                 return None;
             }
-            let request = inner
-                .bot
-                .get_updates()
+            let payload = GetUpdates::new()
                 .offset(self.offset)
                 .timeout(timeout)
                 .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery]);
+            // Not teloxide's own `send`: it sleeps 10 s after a 5xx (see
+            // `request.rs`); the back-off below is the only wait.
+            let request = get_updates(&inner.bot, &payload);
             let result = tokio::select! {
                 _ = self.stop.clone() => {
                     self.finish().await;
                     return None;
                 }
-                result = request.send() => result,
+                result = request => result,
             };
             let error = match result {
                 Ok(batch) => {
