@@ -30,7 +30,12 @@ fuzz_target!(|data: &[u8]| {
             .faqs
             .iter()
             .flat_map(|faq| faq.questions.iter().chain([&faq.title]).cloned())
-            .chain(knowledge.rules.iter().flat_map(|rule| rule.tests.examples.clone()))
+            .chain(
+                knowledge
+                    .rules
+                    .iter()
+                    .flat_map(|rule| rule.tests.examples.clone()),
+            )
             .take(50)
             .collect();
         let engine = Engine::new(knowledge);
