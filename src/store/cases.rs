@@ -82,6 +82,25 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// Stores the case being written, sealed for its patient, with
+    /// `effects`, and flushes when the transaction commits.
+    fn write_case(
+        &self,
+        effects: &Effects,
+        now: Timestamp,
+    ) -> ConflictableTransactionResult<(), StoreError> {
+        let case = self.case.expect("a case is being written");
+        let key = id_key(case.id.0);
+        let sealed = self
+            .store
+            .seal("cases", Owner::of(&case.patient), &key, case)
+            .map_err(abort)?;
+        self.cases.insert(&key, sealed)?;
+        self.apply(effects, now)?;
+        self.cases.flush();
+        Ok(())
+    }
+
     /// Whose key seals `delivery`: the patient of the case it is about (a
     /// notification to clinicians quotes them), else its recipient.
     fn owner_of(&self, delivery: &Delivery) -> ConflictableTransactionResult<Owner, StoreError> {
@@ -171,11 +190,6 @@ impl Store {
                     };
                     meta.insert(NEXT_CASE, &id_key(number + 1))?;
                     let (case, effects) = make(CaseId(number));
-                    let key = id_key(number);
-                    let sealed = self
-                        .seal("cases", Owner::of(&case.patient), &key, &case)
-                        .map_err(abort)?;
-                    cases.insert(&key, sealed)?;
                     Writer {
                         store: self,
                         case: Some(&case),
@@ -184,8 +198,7 @@ impl Store {
                         audit,
                         conversations,
                     }
-                    .apply(&effects, now)?;
-                    cases.flush();
+                    .write_case(&effects, now)?;
                     Ok(case)
                 })
                 .map_err(from_transaction)
@@ -218,10 +231,6 @@ impl Store {
                             effects,
                             result,
                         } => {
-                            let sealed = self
-                                .seal("cases", Owner::of(&case.patient), &key, &case)
-                                .map_err(abort)?;
-                            cases.insert(&key, sealed)?;
                             Writer {
                                 store: self,
                                 case: Some(&case),
@@ -230,8 +239,7 @@ impl Store {
                                 audit,
                                 conversations,
                             }
-                            .apply(&effects, now)?;
-                            cases.flush();
+                            .write_case(&effects, now)?;
                             Ok(result)
                         }
                     }
