@@ -295,6 +295,25 @@ fn is_past_year(tokens: &[Token], at: usize) -> bool {
             .is_some_and(|year| year.fract() == 0.0 && (1900.0..=2025.0).contains(&year))
 }
 
+/// Whether the historical trigger at `at` is "when I was" doing something:
+/// the circumstance of a complaint ("squeezing in my chest when I was
+/// shovelling snow"), not the past. Only an age after it ("when I was 5",
+/// "when I was a kid") dates the finding.
+fn is_circumstance(tokens: &[Token], at: usize) -> bool {
+    let words: Vec<&str> = tokens[at..]
+        .iter()
+        .take(5)
+        .map(|t| t.word.as_str())
+        .collect();
+    if words.len() < 3 || words[..3] != ["when", "i", "was"] {
+        return false;
+    }
+    let dated = words[3..]
+        .iter()
+        .any(|word| word.parse::<f64>().is_ok() || lexicon::AGES_OF_LIFE.contains(word));
+    !dated
+}
+
 /// Whether the historical trigger at `at` follows a duration, which makes it
 /// the onset of a present complaint: "a 2-hour history of chest pain", "3/7
 /// history", as clinicians write.
@@ -584,7 +603,13 @@ impl ConceptMatcher {
                         && !is_contiguous(&inner.positions)
                         && inner.positions.iter().any(|p| outer.positions.contains(p))
                         && outer.positions.iter().any(|p| !inner.positions.contains(p));
-                    (other_concept || absent_over_present) && (covers || sense)
+                    // An everyday phrase of the concept's own ("boiling water")
+                    // takes the word it shares with an overlapping present phrase
+                    // ("water went"): the word cannot mean both at once.
+                    let shares = is_contiguous(&outer.positions)
+                        && inner.positions.iter().any(|p| outer.positions.contains(p));
+                    (other_concept && (covers || sense))
+                        || (absent_over_present && (covers || shares))
                 })
         };
         // Negation words that belong to a present phrase ("can't walk") are used up
@@ -796,10 +821,11 @@ impl ConceptMatcher {
                     return Context::Negated;
                 }
             }
-            if self
+            if (self
                 .historical
                 .starts_at(tokens, at, tokens.len())
                 .is_some()
+                && !is_circumstance(tokens, at))
                 || is_past_year(tokens, at)
             {
                 return Context::Historical;
@@ -831,7 +857,9 @@ impl ConceptMatcher {
                 return Some(Context::Hypothetical);
             }
         }
-        if (self.historical.starts_at(tokens, at, mention).is_some() && !is_onset(tokens, at))
+        if (self.historical.starts_at(tokens, at, mention).is_some()
+            && !is_onset(tokens, at)
+            && !is_circumstance(tokens, at))
             || is_past_year(tokens, at)
         {
             return Some(Context::Historical);
@@ -1164,6 +1192,26 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_absent_phrase_takes_the_word_it_shares_with_an_overlapping_present_one() {
+        let (_, analyzer) = setup();
+        let waters = vec![concept(
+            "waters_broken",
+            &["waters went"],
+            &["boiling water"],
+        )];
+        let matcher = ConceptMatcher::new(&waters, &analyzer);
+        let status = |text: &str| matcher.statuses(&matcher.mentions(&analyzer.analyze(text)))[0];
+        assert_eq!(
+            status("boiling water went all down his arm"),
+            Status::Absent
+        );
+        assert_eq!(
+            status("I think my waters went an hour ago"),
+            Status::Present
+        );
+    }
+
     /// ConText-grade context, one class of defect per assertion group.
     #[test]
     fn context_reads_chat_and_clinical_wording() {
@@ -1194,6 +1242,27 @@ mod tests {
         assert_eq!(
             context("no fever, chest pain since this morning", "chest pain"),
             Affirmed
+        );
+        // "When I was" doing something is the circumstance of a complaint; an
+        // age after it dates the finding.
+        assert_eq!(
+            context(
+                "squeezing in my chest when i was shoveling snow",
+                "squeezing in my chest"
+            ),
+            Affirmed
+        );
+        assert_eq!(
+            context("when I was running my knee gave way", "knee gave way"),
+            Affirmed
+        );
+        assert_eq!(
+            context("I had asthma when I was a kid", "asthma"),
+            Historical
+        );
+        assert_eq!(
+            context("when I was 12 I broke my wrist", "broke my wrist"),
+            Historical
         );
         // Persistence is not resolution; resolution still is.
         assert_eq!(

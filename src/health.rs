@@ -24,6 +24,13 @@ use crate::text::{Analyzer, Token};
 /// a false positive costs the patient one screening question, a miss can cost a
 /// life.
 const PROBLEM_WORDS: &[&str] = &[
+    // Clinical framing: whatever a carer or nurse says a patient "complains
+    // of" is a problem now, even in words nobody taught carebot ("c/o worst
+    // HA of life" is shorthand, not a registration question).
+    "complains of",
+    "complaining of",
+    "presenting with",
+    "presents with",
     // Pain and discomfort.
     "agony",
     "cramp",
@@ -665,6 +672,8 @@ mod tests {
             "FELL DOWN THE STAIRS",
             "my toddler's lips have gone grey",
             "58 year old woman, 2 hour history of vomiting",
+            "pt c/o worst HA of life",
+            "72M presenting with new slurring",
         ] {
             assert!(reports(text), "{text:?} reports a problem");
         }

@@ -148,7 +148,7 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
     });
     let about_themselves = tokens
         .iter()
-        .any(|t| matches!(t.word.as_str(), "i" | "me" | "im"));
+        .any(|t| matches!(t.word.as_str(), "i" | "me" | "im" | "my" | "myself"));
     if !about_a_child && (adult || (about_themselves && !about_someone_else) || pregnancy) {
         return Some((ADULT_FROM, 120.0 * YEAR));
     }
@@ -382,6 +382,12 @@ mod tests {
         // Someone named as an adult, or writing about themselves, is no baby.
         assert_eq!(modifiers("my dad has a fever").age_days, adult);
         assert_eq!(modifiers("I've had a fever since Monday").age_days, adult);
+        // Chat often drops the "I": "my arthritis" is the writer's own.
+        assert_eq!(
+            modifiers("on methotrexate for my arthritis, got a fever").age_days,
+            adult
+        );
+        assert_eq!(modifiers("my son has a fever").age_days, None);
         assert_eq!(
             modifiers("my dad says the baby is hot").age_days,
             Some((0.0, YEAR))

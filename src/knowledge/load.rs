@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::practice::{Messages, OpeningHours, Practice, BUILTIN_PLACEHOLDERS, WEEKDAY_NAMES};
 use super::problem::{LineIndex, Problem, Severity};
 use super::quantity::{parse_duration_days, parse_temperature_celsius};
-use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPractice, RawRule, RawWhen};
+use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPair, RawPractice, RawRule, RawWhen};
 use super::template::{self, TemplateError};
 use super::{
     Ask, AskAbout, Bound, Comparison, Concept, Conditions, EntryTests, FaqEntry, Knowledge, Level,
@@ -476,10 +476,14 @@ impl Validator {
                 continue;
             }
             seen.insert(id.clone(), origin.clone());
-            if raw.words.is_empty() && raw.includes.is_empty() {
+            if raw.words.is_empty() && raw.includes.is_empty() && raw.pair.is_empty() {
                 self.error(source, &raw.id, format!("concept `{id}` has no `words` (and no `includes`): nothing can ever match it"));
             }
-            for phrase in raw.words.iter().chain(&raw.absent_words) {
+            let paired = raw
+                .pair
+                .iter()
+                .flat_map(|pair| pair.words.iter().chain(&pair.with));
+            for phrase in raw.words.iter().chain(&raw.absent_words).chain(paired) {
                 if self.analyzer.analyze_exact(phrase.get_ref()).is_empty() {
                     self.error(
                         source,
@@ -491,7 +495,12 @@ impl Validator {
             raw_includes.push((source, raw.includes.clone()));
             concepts.push(Concept {
                 id,
-                words: raw.words.iter().map(|w| w.get_ref().clone()).collect(),
+                words: raw
+                    .words
+                    .iter()
+                    .map(|w| w.get_ref().clone())
+                    .chain(raw.pair.iter().flat_map(pair_phrases))
+                    .collect(),
                 absent_words: raw
                     .absent_words
                     .iter()
@@ -972,4 +981,18 @@ fn find_include_cycle(concepts: &[Concept]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// The phrases a `[[concept.pair]]` stands for: each word of one list next to
+/// each word of the other, in both orders.
+fn pair_phrases(pair: &RawPair) -> Vec<String> {
+    let mut phrases = Vec::new();
+    for one in &pair.words {
+        for other in &pair.with {
+            let (one, other) = (one.get_ref(), other.get_ref());
+            phrases.push(format!("{one} {other}"));
+            phrases.push(format!("{other} {one}"));
+        }
+    }
+    phrases
 }

@@ -66,10 +66,23 @@ pub struct RawConcept {
     pub absent_words: Vec<Spanned<String>>,
     #[serde(default)]
     pub includes: Vec<Spanned<String>>,
+    /// Two word lists whose words say the finding together, in either order
+    /// and with up to two words between: a place and what is felt there.
+    #[serde(default)]
+    pub pair: Vec<RawPair>,
     #[serde(default)]
     pub neutral: bool,
     #[serde(default)]
     pub overlay: bool,
+}
+
+/// `[[concept.pair]]`: any of `words` next to any of `with` ("pressure in
+/// chest", "chest pressure", "pressure behind my breastbone").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPair {
+    pub words: Vec<Spanned<String>>,
+    pub with: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

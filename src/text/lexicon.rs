@@ -422,8 +422,17 @@ pub const HISTORICAL: &[&str] = &[
     "once had",
 ];
 
+/// Words after "when I was" that make it a time of life, so the past: "when I
+/// was a kid", "when I was younger". Anything else ("when I was shovelling
+/// snow") is the circumstance of a present complaint.
+pub const AGES_OF_LIFE: &[&str] = &[
+    "a", "little", "young", "younger", "small", "kid", "child", "baby", "teenager", "teen",
+    "pregnant", "born", "growing",
+];
+
 /// Triggers that make a finding hypothetical: asking about it, not reporting it.
 pub const HYPOTHETICAL: &[&str] = &[
+    "what do i do if",
     "what should you do if",
     "should you do if",
     "what do you do if",
@@ -479,6 +488,7 @@ pub const HYPOTHETICAL: &[&str] = &[
 /// [`HYPOTHETICAL`] triggers ("signs of", "what if", "risk of") keep their
 /// meaning whatever else the message says.
 pub const WEAK_HYPOTHETICAL: &[&str] = &[
+    "what do i do if",
     "what to do if",
     "what does",
     "information about",
