@@ -341,27 +341,6 @@ impl Engine {
                 // for everything the patient reported: "throwing up, and my
                 // helmet cracked when the car hit me" is not an upset stomach.
                 // Otherwise the red-flag screen's first question comes first.
-                // A finding that an emergency rule weighs and this rule does not
-                // ("short of breath lying down" beside a cough) is for the rules
-                // of a same-day level or above to decide or ask about first.
-                if rule.level <= Level::Routine
-                    && !rule.screen
-                    && self.emergency_finding_unweighed(rule, message)
-                {
-                    let higher = self
-                        .triage
-                        .decide_from(&self.knowledge, &facts, Level::Urgent);
-                    match higher {
-                        Decision::Advise { rule } => {
-                            self.store_facts(conversation, &facts);
-                            return self.advice(&self.knowledge.rules[rule], message);
-                        }
-                        Decision::Ask { rule, ask } => {
-                            return self.ask(conversation, &facts, rule, ask);
-                        }
-                        Decision::NoRule => {}
-                    }
-                }
                 if rule.level <= Level::Routine
                     && !rule.screen
                     && !self.screened(&facts)
@@ -412,32 +391,6 @@ impl Engine {
         message.mentions.iter().any(|(concept, mention)| {
             mention.affirmed()
                 && self.screen.is_sign(*concept as usize, from)
-                && !weighed.iter().any(|other| overlap(&mention.span, other))
-        })
-    }
-
-    /// Whether the message affirms a finding that some emergency topic rule
-    /// names and `rule` does not weigh.
-    fn emergency_finding_unweighed(&self, rule: &TriageRule, message: &Message) -> bool {
-        let named = named_concepts(rule, &self.matcher);
-        let weighed: Vec<&Range<usize>> = message
-            .mentions
-            .iter()
-            .filter(|(concept, mention)| {
-                mention.affirmed()
-                    && named
-                        .iter()
-                        .any(|&n| self.matcher.covers(n, *concept as usize))
-            })
-            .map(|(_, mention)| &mention.span)
-            .collect();
-        message.mentions.iter().any(|(concept, mention)| {
-            mention.affirmed()
-                && !self.matcher.is_neutral(*concept as usize)
-                && self
-                    .screen
-                    .emergency_findings
-                    .contains(&(*concept as usize))
                 && !weighed.iter().any(|other| overlap(&mention.span, other))
         })
     }
@@ -798,8 +751,6 @@ struct Screen {
     signs: Vec<(usize, Level)>,
     /// What the screen's questions ask about.
     asks: Vec<AskAbout>,
-    /// The concepts that the emergency topic rules name.
-    emergency_findings: HashSet<usize>,
 }
 
 impl Screen {
@@ -817,12 +768,6 @@ impl Screen {
             asks: rules
                 .flat_map(|rule| &rule.asks)
                 .map(|ask| ask.about.clone())
-                .collect(),
-            emergency_findings: knowledge
-                .rules
-                .iter()
-                .filter(|rule| !rule.screen && rule.level == Level::Emergency)
-                .flat_map(|rule| named_concepts(rule, matcher))
                 .collect(),
         }
     }

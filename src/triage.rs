@@ -100,34 +100,22 @@ impl Triage {
     /// other rule decides or asks: they are the fail-safe for a health problem in
     /// words no rule anticipated, not a questionnaire for every message.
     pub fn decide(&self, knowledge: &Knowledge, facts: &Facts) -> Decision {
-        match self.decide_among(knowledge, facts, false, Level::SelfCare) {
-            Decision::NoRule => self.decide_among(knowledge, facts, true, Level::SelfCare),
+        match self.decide_among(knowledge, facts, false) {
+            Decision::NoRule => self.decide_among(knowledge, facts, true),
             decision => decision,
         }
     }
 
     /// The red-flag screen's decision alone.
     pub fn screen(&self, knowledge: &Knowledge, facts: &Facts) -> Decision {
-        self.decide_among(knowledge, facts, true, Level::SelfCare)
+        self.decide_among(knowledge, facts, true)
     }
 
-    /// What the topic rules of level `from` or above decide or would ask, the
-    /// lower ones aside.
-    pub fn decide_from(&self, knowledge: &Knowledge, facts: &Facts, from: Level) -> Decision {
-        self.decide_among(knowledge, facts, false, from)
-    }
-
-    fn decide_among(
-        &self,
-        knowledge: &Knowledge,
-        facts: &Facts,
-        screen: bool,
-        from: Level,
-    ) -> Decision {
+    fn decide_among(&self, knowledge: &Knowledge, facts: &Facts, screen: bool) -> Decision {
         let mut best: Option<(Level, (bool, usize), usize)> = None;
         let mut undecided: Option<(Level, usize, usize)> = None;
         for (index, (compiled, rule)) in self.rules.iter().zip(&knowledge.rules).enumerate() {
-            if rule.screen != screen || rule.level < from {
+            if rule.screen != screen {
                 continue;
             }
             match evaluate(compiled, rule, facts) {

@@ -295,3 +295,88 @@ fn a_second_question_is_answered_only_when_it_is_really_asked() {
         );
     }
 }
+
+#[test]
+fn a_place_and_a_feeling_in_either_order_name_the_finding() {
+    // `[[concept.pair]]`: "pressure" next to "chest" in any order, with words
+    // between, is chest pain; with the jaw ache and nausea, a heart attack sign.
+    let engine = shipped_engine();
+    assert_first_replies_are(
+        &engine,
+        &[
+            "Pressure in chest, jaw aching, I feel sick",
+            "heavy pressure behind my breastbone and my left arm aches",
+            "my dad's smile looks wonky and his words are all jumbled",
+        ],
+        Some(Level::Emergency),
+    );
+    // Blood pressure is not chest pressure.
+    let reply = &converse(
+        &engine,
+        &["my blood pressure was 150/95 at the chemist, chest is fine"],
+    )[0];
+    assert_ne!(
+        reply.level,
+        Some(Level::Emergency),
+        "{}",
+        carebot::kbtest::describe(reply)
+    );
+}
+
+#[test]
+fn a_problem_that_has_lasted_weeks_is_booked_without_the_screens_questions() {
+    let engine = shipped_engine();
+    let weeks = &converse(&engine, &["my tongue has felt sore and burning for months"])[0];
+    assert_eq!(
+        weeks.level,
+        Some(Level::Routine),
+        "{}",
+        carebot::kbtest::describe(weeks)
+    );
+    assert_eq!(weeks.kind, ReplyKind::Triage);
+    // The same problem since this morning is asked the life-threatening question.
+    let today = &converse(
+        &engine,
+        &["my tongue has felt sore and burning since this morning"],
+    )[0];
+    assert_eq!(
+        today.kind,
+        ReplyKind::Question,
+        "{}",
+        carebot::kbtest::describe(today)
+    );
+    // A warning sign named with a long-standing problem still brings its advice.
+    let sign = &converse(
+        &engine,
+        &["I've been unwell for weeks and now I think I'm dying"],
+    )[0];
+    assert_eq!(
+        sign.level,
+        Some(Level::Emergency),
+        "{}",
+        carebot::kbtest::describe(sign)
+    );
+}
+
+#[test]
+fn a_plan_told_with_means_and_a_farewell_is_an_emergency_without_the_word_suicide() {
+    let engine = shipped_engine();
+    assert_first_replies_are(
+        &engine,
+        &[
+            "my friend texted me goodbye and he has a rope",
+            "I've made up my mind, I'm going to the bridge tonight",
+        ],
+        Some(Level::Emergency),
+    );
+    let reply = &converse(
+        &engine,
+        &["I said goodbye to my sister at the station, now I have a cold"],
+    )[0];
+    assert_ne!(
+        reply.level,
+        Some(Level::Emergency),
+        "{}",
+        carebot::kbtest::describe(reply)
+    );
+}
