@@ -341,6 +341,21 @@ impl Engine {
                 // for everything the patient reported: "throwing up, and my
                 // helmet cracked when the car hit me" is not an upset stomach.
                 // Otherwise the red-flag screen's first question comes first.
+                // A same-day sign the rule did not weigh ("tonsils huge, can barely
+                // swallow water" beside a sore throat), in a message the knowledge
+                // base understood: same-day advice at once. Life-threatening signs
+                // were handled above; only unread words call for the screen's
+                // life-threatening question.
+                if rule.level <= Level::Routine
+                    && !rule.screen
+                    && !self.unexplained(&facts, message)
+                    && self.screen_sign_unweighed(rule, message, Level::Urgent)
+                {
+                    if let Some(urgent) = self.screen_urgent_advice(&facts) {
+                        self.store_facts(conversation, &facts);
+                        return self.advice(&self.knowledge.rules[urgent], message);
+                    }
+                }
                 if rule.level <= Level::Routine
                     && !rule.screen
                     && !self.screened(&facts)
@@ -393,6 +408,24 @@ impl Engine {
                 && self.screen.is_sign(*concept as usize, from)
                 && !weighed.iter().any(|other| overlap(&mention.span, other))
         })
+    }
+
+    /// The red-flag screen's same-day advice for `facts`, its life-threatening
+    /// question taken as answered "no": the rule that names the affirmed
+    /// same-day sign, if the screen has one.
+    fn screen_urgent_advice(&self, facts: &Facts) -> Option<usize> {
+        let mut answered = facts.clone();
+        for &(sign, level) in &self.screen.signs {
+            if level == Level::Emergency && answered.concepts[sign] == Status::Unknown {
+                answered.concepts[sign] = Status::Absent;
+            }
+        }
+        match self.triage.screen(&self.knowledge, &answered) {
+            Decision::Advise { rule } if self.knowledge.rules[rule].level == Level::Urgent => {
+                Some(rule)
+            }
+            _ => None,
+        }
     }
 
     fn is_emergency_advice(&self, decision: &Decision) -> bool {

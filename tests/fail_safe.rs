@@ -380,3 +380,28 @@ fn a_plan_told_with_means_and_a_farewell_is_an_emergency_without_the_word_suicid
         carebot::kbtest::describe(reply)
     );
 }
+
+#[test]
+fn a_same_day_sign_beside_an_understood_self_care_problem_gets_same_day_advice() {
+    // The sore-throat rule reads the throat; "can barely swallow water" is a
+    // same-day sign it does not weigh. The message was understood, so no
+    // life-threatening question: same-day advice at once.
+    let engine = shipped_engine();
+    let reply = &converse(
+        &engine,
+        &["sore throat and I can barely swallow water, 3 days now"],
+    )[0];
+    assert_eq!(
+        reply.level,
+        Some(Level::Urgent),
+        "{}",
+        carebot::kbtest::describe(reply)
+    );
+    let plain = &converse(&engine, &["sore throat for 3 days, otherwise fine"])[0];
+    assert_eq!(
+        plain.level,
+        Some(Level::SelfCare),
+        "{}",
+        carebot::kbtest::describe(plain)
+    );
+}
