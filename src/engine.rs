@@ -346,25 +346,21 @@ impl Engine {
                 // base understood: same-day advice at once. Life-threatening signs
                 // were handled above; only unread words call for the screen's
                 // life-threatening question.
-                if rule.level <= Level::Routine
-                    && !rule.screen
-                    && !self.unexplained(&facts, message)
-                    && self.screen_sign_unweighed(rule, message, Level::Urgent)
-                {
-                    if let Some(urgent) = self.screen_urgent_advice(&facts) {
-                        self.store_facts(conversation, &facts);
-                        return self.advice(&self.knowledge.rules[urgent], message);
+                if rule.level <= Level::Routine && !rule.screen {
+                    let unexplained = self.unexplained(&facts, message);
+                    let urgent_sign = self.screen_sign_unweighed(rule, message, Level::Urgent);
+                    if !unexplained && urgent_sign {
+                        if let Some(urgent) = self.screen_urgent_advice(&facts) {
+                            self.store_facts(conversation, &facts);
+                            return self.advice(&self.knowledge.rules[urgent], message);
+                        }
                     }
-                }
-                if rule.level <= Level::Routine
-                    && !rule.screen
-                    && !self.screened(&facts)
-                    && (self.unexplained(&facts, message)
-                        || self.screen_sign_unweighed(rule, message, Level::Urgent))
-                {
-                    if let Decision::Ask { rule, ask } = self.triage.screen(&self.knowledge, &facts)
-                    {
-                        return self.ask(conversation, &facts, rule, ask);
+                    if !self.screened(&facts) && (unexplained || urgent_sign) {
+                        if let Decision::Ask { rule, ask } =
+                            self.triage.screen(&self.knowledge, &facts)
+                        {
+                            return self.ask(conversation, &facts, rule, ask);
+                        }
                     }
                 }
                 self.store_facts(conversation, &facts);

@@ -300,17 +300,13 @@ fn is_past_year(tokens: &[Token], at: usize) -> bool {
 /// shovelling snow"), not the past. Only an age after it ("when I was 5",
 /// "when I was a kid") dates the finding.
 fn is_circumstance(tokens: &[Token], at: usize) -> bool {
-    let words: Vec<&str> = tokens[at..]
-        .iter()
-        .take(5)
-        .map(|t| t.word.as_str())
-        .collect();
-    if words.len() < 3 || words[..3] != ["when", "i", "was"] {
+    let mut words = tokens[at..].iter().map(|t| t.word.as_str());
+    if !words.by_ref().take(3).eq(["when", "i", "was"]) {
         return false;
     }
-    let dated = words[3..]
-        .iter()
-        .any(|word| word.parse::<f64>().is_ok() || lexicon::AGES_OF_LIFE.contains(word));
+    let dated = words
+        .take(2)
+        .any(|word| word.parse::<f64>().is_ok() || lexicon::AGES_OF_LIFE.contains(&word));
     !dated
 }
 

@@ -346,15 +346,10 @@ fn a_problem_that_has_lasted_weeks_is_booked_without_the_screens_questions() {
         carebot::kbtest::describe(today)
     );
     // A warning sign named with a long-standing problem still brings its advice.
-    let sign = &converse(
+    assert_first_replies_are(
         &engine,
         &["I've been unwell for weeks and now I think I'm dying"],
-    )[0];
-    assert_eq!(
-        sign.level,
         Some(Level::Emergency),
-        "{}",
-        carebot::kbtest::describe(sign)
     );
 }
 
@@ -387,21 +382,14 @@ fn a_same_day_sign_beside_an_understood_self_care_problem_gets_same_day_advice()
     // same-day sign it does not weigh. The message was understood, so no
     // life-threatening question: same-day advice at once.
     let engine = shipped_engine();
-    let reply = &converse(
+    assert_first_replies_are(
         &engine,
         &["sore throat and I can barely swallow water, 3 days now"],
-    )[0];
-    assert_eq!(
-        reply.level,
         Some(Level::Urgent),
-        "{}",
-        carebot::kbtest::describe(reply)
     );
-    let plain = &converse(&engine, &["sore throat for 3 days, otherwise fine"])[0];
-    assert_eq!(
-        plain.level,
+    assert_first_replies_are(
+        &engine,
+        &["sore throat for 3 days, otherwise fine"],
         Some(Level::SelfCare),
-        "{}",
-        carebot::kbtest::describe(plain)
     );
 }
