@@ -134,6 +134,16 @@ fn a_score_of_signs_must_fit_the_signs_it_counts() {
 }
 
 #[test]
+fn a_word_pair_needs_a_word_on_each_side() {
+    let pair =
+        "[[concept]]\nid = \"chest_feeling\"\n\n[[concept.pair]]\nwords = [\"chest\"]\nwith = []\n";
+    assert_eq!(
+        problems(&[("c.toml", pair)]),
+        ["c.toml:6:8: error: `pair.with` is empty: a pair needs a word on each side"]
+    );
+}
+
+#[test]
 fn bad_practice_settings_and_non_utf8_files_are_reported() {
     let dir = temp_knowledge(&[("x.toml", "")]);
     let practice = std::fs::read_to_string(dir.path().join("practice.toml")).unwrap();

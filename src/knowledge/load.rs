@@ -479,10 +479,21 @@ impl Validator {
             if raw.words.is_empty() && raw.includes.is_empty() && raw.pair.is_empty() {
                 self.error(source, &raw.id, format!("concept `{id}` has no `words` (and no `includes`): nothing can ever match it"));
             }
+            for pair in &raw.pair {
+                for (key, list) in [("words", &pair.words), ("with", &pair.with)] {
+                    if list.get_ref().is_empty() {
+                        self.error(
+                            source,
+                            list,
+                            format!("`pair.{key}` is empty: a pair needs a word on each side"),
+                        );
+                    }
+                }
+            }
             let paired = raw
                 .pair
                 .iter()
-                .flat_map(|pair| pair.words.iter().chain(&pair.with));
+                .flat_map(|pair| pair.words.get_ref().iter().chain(pair.with.get_ref()));
             for phrase in raw.words.iter().chain(&raw.absent_words).chain(paired) {
                 if self.analyzer.analyze_exact(phrase.get_ref()).is_empty() {
                     self.error(
@@ -987,8 +998,8 @@ fn find_include_cycle(concepts: &[Concept]) -> Option<Vec<String>> {
 /// each word of the other, in both orders.
 fn pair_phrases(pair: &RawPair) -> Vec<String> {
     let mut phrases = Vec::new();
-    for one in &pair.words {
-        for other in &pair.with {
+    for one in pair.words.get_ref() {
+        for other in pair.with.get_ref() {
             let (one, other) = (one.get_ref(), other.get_ref());
             phrases.push(format!("{one} {other}"));
             phrases.push(format!("{other} {one}"));

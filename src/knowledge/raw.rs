@@ -81,8 +81,8 @@ pub struct RawConcept {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPair {
-    pub words: Vec<Spanned<String>>,
-    pub with: Vec<Spanned<String>>,
+    pub words: Spanned<Vec<Spanned<String>>>,
+    pub with: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
