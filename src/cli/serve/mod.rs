@@ -220,6 +220,7 @@ async fn serve(ready: Ready) -> ExitCode {
         seen,
         reload,
     } = ready;
+    let mut signals = shutdown::Signals::listen();
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(error) => {
@@ -284,7 +285,7 @@ async fn serve(ready: Ready) -> ExitCode {
     );
     drop(engine);
 
-    shutdown::signalled().await;
+    signals.next().await;
     shutdown.trip();
     let stopped = async {
         // Adapters first: their in-flight replies may still queue messages.
@@ -293,7 +294,7 @@ async fn serve(ready: Ready) -> ExitCode {
     };
     let in_time = tokio::select! {
         stopped = tokio::time::timeout(GRACE, stopped) => stopped.is_ok(),
-        _ = shutdown::signalled() => {
+        _ = signals.next() => {
             tracing::warn!("second signal: stopping now");
             false
         }

@@ -42,29 +42,53 @@ impl Shutdown {
     }
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (systemd's stop).
-pub async fn signalled() {
+/// SIGINT (Ctrl-C) and SIGTERM (systemd's stop), listened for from the moment
+/// this is made. Made before `serve` announces itself, so a supervisor that
+/// stops carebot as soon as it reads "serving" gets a clean shutdown, not the
+/// default action of a signal nobody was listening for yet.
+pub struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => tracing::info!(signal = "SIGINT", "shutting down"),
-                    _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "shutting down"),
+    listening: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    /// Must run inside the runtime.
+    pub fn listen() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let listening = signal(SignalKind::interrupt())
+                .and_then(|interrupt| Ok((interrupt, signal(SignalKind::terminate())?)));
+            match listening {
+                Ok(listening) => Signals {
+                    listening: Some(listening),
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops carebot");
+                    Signals { listening: None }
                 }
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops carebot")
             }
         }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    if tokio::signal::ctrl_c().await.is_ok() {
-        tracing::info!(signal = "SIGINT", "shutting down");
-    } else {
-        // No way to be told: run until killed.
-        std::future::pending::<()>().await;
+
+    /// Completes on the next SIGINT or SIGTERM.
+    pub async fn next(&mut self) {
+        #[cfg(unix)]
+        if let Some((interrupt, terminate)) = &mut self.listening {
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!(signal = "SIGINT", "shutting down"),
+                _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "shutting down"),
+            }
+            return;
+        }
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!(signal = "SIGINT", "shutting down");
+        } else {
+            // No way to be told: run until killed.
+            std::future::pending::<()>().await;
+        }
     }
 }
 
