@@ -36,8 +36,8 @@
 //!
 //! | part | module |
 //! |---|---|
-//! | a patient's message or a clinician's command in, replies out | [`service`] |
-//! | cases, settings, the patient's own commands, what people are told | [`handoff`] |
+//! | a patient's message or a clinician's command in, replies out; what people are told | [`service`] |
+//! | cases, settings, the patient's own commands (the case model, below the store) | [`handoff`] |
 //! | one sled database, one tree per kind of record; opened again by itself after a full disk | [`store`] |
 //! | deliver queued messages, most urgent first, each chat on its own, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
 //! | remind clinicians of unclaimed cases, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |

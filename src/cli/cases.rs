@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use carebot::handoff::{messages, CaseStatus};
+use carebot::handoff::CaseStatus;
+use carebot::service::wording;
 use carebot::CaseId;
 
 use super::data::{login, open_service, DataArgs, WithoutData};
@@ -51,7 +52,7 @@ pub fn list(knowledge: &Path, data: &DataArgs, args: &CasesArgs) -> Result<ExitC
         );
     }
     for case in &cases {
-        println!("{}", messages::case_line(practice, case));
+        println!("{}", wording::case_line(practice, case));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -72,7 +73,7 @@ pub fn show(knowledge: &Path, data: &DataArgs, args: &CaseArgs) -> Result<ExitCo
         .map(|rule| rule.title.as_str());
     println!(
         "{}",
-        messages::case_details(&engine.knowledge().practice, &case, title)
+        wording::case_details(&engine.knowledge().practice, &case, title)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@
 //! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
 //! | `alerts.rs` | alerts about carebot itself for the clinicians |
 //! | `later.rs` | direct replies an adapter could not send at once, kept in the outbox |
+//! | `wording.rs` | what patients and clinicians are told about cases |
 //! | `recording.rs` | answer first, record when possible: a failed write never costs a patient the reply |
 //!
 //! Every method is synchronous and short (sled reads and writes, plus an
@@ -27,6 +28,7 @@ mod public;
 mod recording;
 mod staff;
 mod upkeep;
+pub mod wording;
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::AtomicU64;

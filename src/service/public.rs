@@ -37,7 +37,7 @@ impl Service {
                         "Case commands work in the clinician channel or a private chat, never in a shared channel.",
                     )
                 } else {
-                    crate::handoff::messages::refused()
+                    super::wording::refused()
                 };
                 return Ok(vec![Delivery {
                     to: sender.chat.clone(),

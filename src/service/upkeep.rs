@@ -5,10 +5,11 @@
 
 use carebot_chat::Purpose;
 
+use super::wording;
 use super::{Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::clock;
-use crate::handoff::{messages, CaseStatus};
+use crate::handoff::CaseStatus;
 use crate::store::{CaseChange, Delivery, Effects, Purged};
 
 impl Service {
@@ -34,7 +35,7 @@ impl Service {
                 case.reminders += 1;
                 case.notified_at = now;
                 let title = Self::rule_title(&engine, case.rule());
-                let reminder = messages::case_reminder(practice, &case, title.as_deref(), waited);
+                let reminder = wording::case_reminder(practice, &case, title.as_deref(), waited);
                 let mut deliveries = Delivery::to_each(
                     &self.settings.notification_targets(),
                     Purpose::CaseReminder { case: id },
@@ -44,7 +45,7 @@ impl Service {
                     deliveries.push(Delivery {
                         to: case.patient.clone(),
                         purpose: Purpose::CaseNews { case: id },
-                        reply: messages::please_phone(practice, &case, practice.is_open_at(now)),
+                        reply: wording::please_phone(practice, &case, practice.is_open_at(now)),
                     });
                 }
                 let entry = AuditEntry {
