@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use carebot::audit::{Action, Actor};
 use carebot::clock::{self, ManualClock};
-use carebot::store::Delivery;
+use carebot::store::NewOutbound;
 use carebot::{Address, CaseId, ClinicianCommand, Level, Reply, ReplyKind, Store, StoreError};
 use carebot_chat::Purpose;
 
@@ -83,8 +83,8 @@ fn a_data_folder_is_used_by_one_process_at_a_time() {
         .contains("in use by another carebot process"));
 }
 
-fn delivery(to: &Address, case: u64, text: &str) -> Delivery {
-    Delivery {
+fn delivery(to: &Address, case: u64, text: &str) -> NewOutbound {
+    NewOutbound {
         to: to.clone(),
         purpose: Purpose::ClinicianReply { case: CaseId(case) },
         reply: Reply::plain(ReplyKind::Notice, text),
@@ -152,7 +152,7 @@ fn the_outbox_sends_a_new_emergency_case_before_updates_queued_earlier() {
     let store = Store::open(dir.path()).unwrap();
     let now = monday_afternoon();
     let channel: Address = "telegram:-500".parse().unwrap();
-    let to_channel = |purpose: Purpose, level: Option<Level>, text: &str| Delivery {
+    let to_channel = |purpose: Purpose, level: Option<Level>, text: &str| NewOutbound {
         to: channel.clone(),
         purpose,
         reply: Reply {

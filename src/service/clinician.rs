@@ -9,7 +9,7 @@ use super::wording;
 use super::{Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::handoff::{CaseMessage, CaseStatus, Claim, HandoffCase, Resolution};
-use crate::store::{CaseChange, Delivery, Effects};
+use crate::store::{CaseChange, Effects, NewOutbound};
 
 fn notice(text: impl Into<String>) -> Reply {
     Reply::plain(ReplyKind::Notice, text)
@@ -185,14 +185,14 @@ impl Service {
                 return CaseChange::Leave(notice(text));
             }
             case.claim = Some(claim_by(sender, now));
-            let mut deliveries = vec![Delivery {
+            let mut deliveries = vec![NewOutbound {
                 to: case.patient.clone(),
                 purpose: Purpose::CaseNews { case: id },
                 reply: wording::claimed(&case, &sender.name),
             }];
             // Colleagues watching the channel should not pick it up too.
             if let Some(channel) = channel.as_ref().filter(|channel| **channel != sender.chat) {
-                deliveries.push(Delivery {
+                deliveries.push(NewOutbound {
                     to: channel.clone(),
                     purpose: Purpose::CaseUpdated { case: id },
                     reply: notice(format!("{id} claimed by {}.", sender.name)),
@@ -254,7 +254,7 @@ impl Service {
                 &case,
                 now,
             ));
-            let delivery = Delivery {
+            let delivery = NewOutbound {
                 to: case.patient.clone(),
                 purpose: Purpose::ClinicianReply { case: id },
                 reply: wording::from_clinician(practice, &case, &sender.name, text),
@@ -305,7 +305,7 @@ impl Service {
             });
             CaseChange::Write {
                 effects: Effects {
-                    deliveries: vec![Delivery {
+                    deliveries: vec![NewOutbound {
                         to: case.patient.clone(),
                         purpose: Purpose::CaseNews { case: id },
                         reply: wording::resolved(practice, &case),

@@ -20,7 +20,7 @@ use crate::handoff::{
     patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase, PatientIntent, Trigger,
 };
 use crate::identifiers::redact;
-use crate::store::{CaseChange, Delivery, Effects, PatientRecord, Turn};
+use crate::store::{CaseChange, Effects, NewOutbound, PatientRecord, Turn};
 
 /// How many of the patient's recent messages a case opened by "agent" quotes.
 const AGENT_CONTEXT: usize = 6;
@@ -296,7 +296,7 @@ impl Service {
                 .copied()
                 .collect();
             let effects = Effects {
-                deliveries: Delivery::to_each(&watchers, purpose, &update),
+                deliveries: NewOutbound::to_each(&watchers, purpose, &update),
                 audit: vec![self.patient_entry(from, Action::CaseUpdated, Some(id), now)],
                 conversation: Some((from.clone(), record.clone())),
                 superseded,
@@ -386,7 +386,7 @@ impl Service {
                 rule: rule.clone(),
             };
             let effects = Effects {
-                deliveries: Delivery::to_each(
+                deliveries: NewOutbound::to_each(
                     &targets,
                     Purpose::CaseOpened { case: id },
                     &notification,
