@@ -24,6 +24,12 @@ pub use raw::toml_string;
 // For reading quantities out of messages, which comes without a rule's text to parse.
 pub(crate) use quantity::{days_per_unit, is_body_temperature, to_celsius};
 
+/// The id of the built-in finding "the message reports a health problem
+/// happening now" ([`crate::health`]), which the red-flag screen's rules start
+/// from (`when.all = ["@health_problem"]`). Defined here, where rules are
+/// checked against the ids they may name, and used by [`crate::findings`].
+pub const HEALTH_PROBLEM: &str = "@health_problem";
+
 /// Where an entry was defined, for messages that point the practice at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
