@@ -10,15 +10,18 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `settings.rs` | [`DiscordSettings`], the [`Token`] that never prints |
+//! | `settings.rs`, `error.rs` | [`DiscordSettings`], the [`Token`] that never prints; [`DiscordError`] |
 //! | `address.rs` | carebot addresses for Discord people and channels |
 //! | `route.rs` | DM, clinician channel or server channel: what goes to the core, and who may act on cases |
+//! | `components.rs` | buttons and forms: `custom_id`s within Discord's 100 characters; who a message may ping |
 //! | `render.rs` | Markdown as Discord shows it, split at 2,000 characters on paragraph boundaries |
-//! | `components.rs` | buttons and forms: `custom_id`s within Discord's 100 characters |
-//! | `gateway.rs` | the gateway loop: messages, buttons, forms, slash commands |
+//! | `rest.rs` | serenity's client, and rate limits kept whatever the REST base (serenity's limiter only knows discord.com) |
+//! | `connection.rs` | what one connected bot shares: settings, REST client, remembered DM channels, gateway up or down |
 //! | `send.rs` | REST sends, DM channels, retries, failures in words |
-//! | `rest.rs` | rate limits kept whatever the REST base (serenity's limiter only knows discord.com) |
+//! | `gateway.rs` | the gateway loop: messages, buttons, forms, slash commands |
 //! | `discord.rs` | [`Discord`]: `connect`, `run`, `deliver`, `is_connected` |
+//!
+//! Each file uses only files listed above it, so no two import each other.
 //!
 //! ## Wiring it up (`carebot serve`)
 //!
@@ -47,6 +50,7 @@
 
 mod address;
 mod components;
+mod connection;
 mod discord;
 mod error;
 mod gateway;
