@@ -36,7 +36,7 @@ mod sent_parts;
 
 pub use address::{Address, AddressError};
 pub use backoff::Backoff;
-pub use bot::{Bot, BotError, Delivery};
+pub use bot::{Bot, BotError, Delivery, APOLOGY};
 pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
 pub use inbound::Inbound;

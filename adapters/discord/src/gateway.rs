@@ -19,7 +19,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use carebot_chat::{Address, Backoff, Bot, Delivery, Inbound, Reply, ReplyKind};
+use carebot_chat::{Address, Backoff, Bot, BotError, Delivery, Inbound, Reply};
 use serenity::all::{
     ActionRowComponent, ApplicationId, ChannelId, ClientBuilder, Command, CommandInteraction,
     CommandOptionType, ComponentInteraction, ConnectionStage, Context, CreateActionRow,
@@ -271,10 +271,7 @@ impl Handler {
         tracing::error!(reason = %failure, "carebot could not handle a Discord message");
         vec![Delivery {
             to: chat,
-            reply: Reply::plain(
-                ReplyKind::Notice,
-                "Sorry, something went wrong on our side and I couldn't take that in. Please try again in a moment, or phone the practice.",
-            ),
+            reply: BotError::apology(),
         }]
     }
 
