@@ -32,8 +32,8 @@ use carebot::synthetic::{self, Rng, Size, Traffic, SEED};
 use carebot::{Address, Engine, ReplyKind, Service, Store};
 use carebot_chat::Inbound;
 
-use crate::handoff_support::{monday_afternoon, nurse, settings};
-use crate::harness::shipped_dir;
+use crate::support::handoff::{monday_afternoon, nurse, settings};
+use crate::support::shipped_dir;
 use carebot::audit::Actor;
 
 const PATIENTS: usize = 5_000;

@@ -11,7 +11,7 @@ use carebot::store::NewOutbound;
 use carebot::{Address, CaseId, ClinicianCommand, Level, Reply, ReplyKind, Store, StoreError};
 use carebot_chat::Purpose;
 
-use crate::handoff_support::*;
+use crate::support::handoff::*;
 
 fn command(text: &str) -> ClinicianCommand {
     ClinicianCommand::parse(text).unwrap().unwrap()
@@ -63,7 +63,7 @@ fn cases_outbox_and_conversations_survive_a_restart() {
     assert_eq!(store.verify().unwrap().cases, 1);
     // Numbers continue after a restart; none is given out twice.
     let next = service
-        .patient_message(&crate::handoff_support::patient(2), "agent")
+        .patient_message(&crate::support::handoff::patient(2), "agent")
         .unwrap();
     assert_eq!(next.case, Some(CaseId(2)));
 }
