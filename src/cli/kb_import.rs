@@ -6,7 +6,6 @@
 //! and rules already in the knowledge folder.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use carebot::knowledge::problem::line_column;
-use carebot::knowledge::toml_string;
+use carebot::knowledge::{write_faq, FaqText};
 
 /// One FAQ entry read from a CSV row.
 struct ImportedEntry {
@@ -341,39 +340,21 @@ pub fn run(
             |n| n.to_string_lossy().into_owned()
         )
     );
+    let sources = [source];
+    let reviewed = today.to_string();
     for entry in &entries {
-        let list = |items: &[String]| {
-            items
-                .iter()
-                .map(|q| format!("  {},", toml_string(q)))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let _ = write!(
-            text,
-            "\n[[faq]]\nid = {}\ntitle = {}\nquestions = [\n{}\n]\n",
-            toml_string(&entry.id),
-            toml_string(&entry.questions[0]),
-            list(&entry.questions)
-        );
-        if !entry.keywords.is_empty() {
-            let _ = writeln!(
-                text,
-                "keywords = [{}]",
-                entry
-                    .keywords
-                    .iter()
-                    .map(|k| toml_string(k))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        let _ = write!(
-            text,
-            "answer = {}\nsources = [{}]\nreviewed = {today}\nowner = {}\n",
-            toml_string(&escape_braces(&entry.answer)),
-            toml_string(&source),
-            toml_string(owner)
+        write_faq(
+            &mut text,
+            &FaqText {
+                id: &entry.id,
+                title: &entry.questions[0],
+                questions: &entry.questions,
+                keywords: &entry.keywords,
+                answer: &escape_braces(&entry.answer),
+                sources: &sources,
+                reviewed: &reviewed,
+                owner,
+            },
         );
     }
     if let Some(parent) = out.parent() {
