@@ -13,7 +13,7 @@
 //!
 //! | stage | module |
 //! |---|---|
-//! | load and validate knowledge files, `file:line:col` problems | [`knowledge`] |
+//! | load and validate knowledge files, `file:line:col` problems; write them (`kb import`) | [`knowledge`] |
 //! | normalise, tokenise, expand "can't"/"appt", put readings ("BP 186/124") into words, correct typos, stem | [`text`] |
 //! | spot identifiers (SSN, card numbers) to warn and redact | [`identifiers`] |
 //! | detect findings, with negation / history / hypothetical context | [`findings`] |
@@ -27,7 +27,6 @@
 //! | run the knowledge base's own examples | [`kbtest`] |
 //! | score a labelled set of messages (agreement, emergencies caught) | [`evaluation`] |
 //! | warn about stale or unsourced entries | [`kbcheck`] |
-//! | generate knowledge bases and patient traffic for benchmarks and soak tests | [`synthetic`] |
 //!
 //! ## Around the engine: handoff and durable state
 //!
@@ -60,6 +59,10 @@
 //!   on `carebot-chat`, never on this package, so the binary can depend on every
 //!   adapter without a package cycle: `carebot` → adapters → `carebot-chat` ←
 //!   `carebot`.
+//! - `synthetic` (`carebot-synthetic`): made-up knowledge bases and patient
+//!   traffic for the benches, examples and soak test. It depends on this
+//!   library; this package depends on it only as a dev-dependency, so neither
+//!   the library nor the binary contains it.
 
 pub mod audit;
 pub mod clock;
@@ -81,7 +84,6 @@ pub mod report;
 pub mod semantic;
 pub mod service;
 pub mod store;
-pub mod synthetic;
 pub mod text;
 pub mod triage;
 pub mod upkeep;
