@@ -58,7 +58,9 @@
 //! - `adapters/<platform>`: one thin translator per chat platform. Adapters depend
 //!   on `carebot-chat`, never on this package, so the binary can depend on every
 //!   adapter without a package cycle: `carebot` → adapters → `carebot-chat` ←
-//!   `carebot`.
+//!   `carebot`. Each owns its table of `carebot.toml` and implements
+//!   `carebot_chat::ChatAdapter`; adding a platform is a new crate plus one
+//!   line in `src/cli/serve/platforms.rs`.
 //! - `synthetic` (`carebot-synthetic`): made-up knowledge bases and patient
 //!   traffic for the benches, examples and soak test. It depends on this
 //!   library; this package depends on it only as a dev-dependency, so neither

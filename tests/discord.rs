@@ -4,6 +4,7 @@
 //! with the outbox drained by `carebot::dispatch::run` through
 //! `Discord::deliver`.
 
+use carebot_chat::ChatAdapter;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -4,6 +4,7 @@
 //! clinician group) and the real outbox dispatcher delivering through
 //! [`Telegram::deliver`].
 
+use carebot_chat::ChatAdapter;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 

@@ -120,7 +120,10 @@ fn failed(error: impl std::fmt::Display) -> ExitCode {
 
 pub fn main() -> ExitCode {
     let mut cli = Cli::parse();
-    let config = match config::Config::load(cli.data.config_path().as_deref()) {
+    let config = match config::Config::load(
+        cli.data.config_path().as_deref(),
+        &serve::platforms::registry(),
+    ) {
         Ok(config) => config,
         Err(problems) => return config_failed(&problems),
     };

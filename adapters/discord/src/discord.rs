@@ -11,17 +11,19 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 
-use carebot_chat::{Bot, DeliveryError, Outbound, Purpose, SentParts};
+use carebot_chat::platform::{SettingsCheck, TokenKeys};
+use carebot_chat::{Bot, ChatAdapter, DeliveryError, Outbound, Purpose, SentParts};
 use serenity::all::{ChannelId, RoleId};
 
 use crate::address::channel_address;
 use crate::components::{case_actions, ButtonIds};
 use crate::connection::Connection;
+use crate::platform::{DiscordTable, RawDiscord};
 use crate::render::render;
 use crate::rest::Rest;
 use crate::route::Router;
 use crate::send::{describe, SendError};
-use crate::{DiscordError, DiscordSettings};
+use crate::{DiscordError, DiscordSettings, PLATFORM};
 
 /// The Discord adapter. Cheap to clone: clones share one connection state.
 #[derive(Clone)]
@@ -68,12 +70,39 @@ impl Discord {
             }),
         })
     }
+}
+
+/// What `carebot serve` runs: the `[discord]` table (`platform.rs`), and
+/// the client's connect, run and deliver.
+impl ChatAdapter for Discord {
+    const NAME: &'static str = PLATFORM;
+    type File = RawDiscord;
+    type Settings = DiscordTable;
+    type Error = DiscordError;
+
+    fn check(raw: RawDiscord, check: &mut SettingsCheck) -> (TokenKeys, DiscordTable) {
+        raw.check(check)
+    }
+
+    fn check_chat(chat: &str) -> Result<(), String> {
+        DiscordTable::check_chat(chat)
+    }
+
+    /// Fails before any request only if Discord's token check refuses the
+    /// token's shape.
+    async fn connect(
+        table: &DiscordTable,
+        token: &str,
+        clinician_chat: Option<&str>,
+    ) -> Result<Discord, DiscordError> {
+        Discord::connect(table.settings(token, clinician_chat)?).await
+    }
 
     /// Receives messages, buttons and slash commands from the gateway and
     /// answers them through `bot`, reconnecting after any interruption, until
     /// `shutdown` completes. Fails only when Discord refuses the token or the
     /// intents (a gateway close 4004, 4013 or 4014).
-    pub async fn run(
+    async fn run(
         &self,
         bot: Arc<dyn Bot>,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -85,7 +114,7 @@ impl Discord {
     /// Rate limits, Discord's failures and network errors come back as a
     /// [`DeliveryError`] so the outbox retries later; so does anything else,
     /// with Discord's reason for the log.
-    pub async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
+    async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
         let inner = &self.inner;
         let to_clinicians = matches!(
             message.purpose,
@@ -129,7 +158,7 @@ impl Discord {
     }
 
     /// Whether the gateway connection is up (identified or resumed).
-    pub fn is_connected(&self) -> bool {
+    fn is_connected(&self) -> bool {
         self.inner.is_connected()
     }
 }

@@ -19,11 +19,12 @@
 //! | `connection.rs` | what one connected bot shares: settings, REST client, remembered DM channels, gateway up or down |
 //! | `send.rs` | REST sends, DM channels, retries, failures in words |
 //! | `gateway.rs` | the gateway loop: messages, buttons, forms, slash commands |
-//! | `discord.rs` | [`Discord`]: `connect`, `run`, `deliver`, `is_connected` |
+//! | `platform.rs` | the `[discord]` table of carebot.toml: [`RawDiscord`], checked into [`DiscordTable`] |
+//! | `discord.rs` | [`Discord`]: `connect`, and as [`ChatAdapter`](carebot_chat::ChatAdapter) (what `carebot serve` runs) `run`, `deliver`, `is_connected` |
 //!
 //! Each file uses only files listed above it, so no two import each other.
 //!
-//! ## Wiring it up (`carebot serve`)
+//! ## Wiring it up (what `carebot serve` does through `platform.rs`)
 //!
 //! ```text
 //! let discord = Discord::connect(settings).await?;      // checks the token: DiscordError::TokenRejected
@@ -54,6 +55,7 @@ mod connection;
 mod discord;
 mod error;
 mod gateway;
+mod platform;
 mod render;
 mod rest;
 mod route;
@@ -63,5 +65,6 @@ mod settings;
 pub use address::{channel_address, user_address, PLATFORM};
 pub use discord::Discord;
 pub use error::DiscordError;
-pub use settings::{DiscordSettings, Token, DEFAULT_API_URL, TOKEN_ENV};
+pub use platform::{DiscordTable, RawDiscord};
+pub use settings::{DiscordSettings, Token, DEFAULT_API_URL};
 pub use url::Url;
