@@ -42,6 +42,7 @@ use carebot::{Bot, Engine, Service, Store};
 
 use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
 use super::data::{open_store, DataArgs, WithoutData};
+use super::error::CliError;
 use metrics::{MeteredBot, Metrics};
 use platform::{Platform, Router};
 use platforms::Registered;
@@ -83,10 +84,8 @@ pub fn run(
     data: &DataArgs,
     config: &Config,
     args: &ServeArgs,
-) -> Result<ExitCode, ExitCode> {
-    let adapters = config
-        .adapters(&ProcessEnv)
-        .map_err(|problems| super::config_failed(&problems))?;
+) -> Result<ExitCode, CliError> {
+    let adapters = config.adapters(&ProcessEnv).map_err(CliError::Config)?;
     let mut platforms = adapter_platforms(&platforms::registry(), &adapters)?;
     let seen = reload::Fingerprint::of(dir);
     let engine = Engine::with_limits(super::load_knowledge(dir)?, config.limits.engine);
@@ -114,7 +113,7 @@ pub fn run(
     let listener = std::net::TcpListener::bind(config.metrics_listen)
         .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
         .map_err(|error| {
-            super::failed(format!(
+            CliError::failed(format!(
                 "cannot listen on {} (metrics.listen): {error}",
                 config.metrics_listen
             ))
@@ -150,7 +149,7 @@ pub fn run(
         .enable_all()
         .thread_name("carebot")
         .build()
-        .map_err(|error| super::failed(format!("cannot start the async runtime: {error}")))?;
+        .map_err(|error| CliError::failed(format!("cannot start the async runtime: {error}")))?;
     let code = runtime.block_on(serve(ready));
     // Anything still running (a stuck adapter) is abandoned: the store is
     // already flushed.
@@ -164,7 +163,7 @@ pub fn run(
 fn adapter_platforms(
     registry: &[Arc<dyn Registered>],
     adapters: &Adapters,
-) -> Result<Vec<Arc<dyn Platform>>, ExitCode> {
+) -> Result<Vec<Arc<dyn Platform>>, CliError> {
     let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
     let mut missing = Vec::new();
     for adapter in &adapters.0 {
@@ -178,12 +177,7 @@ fn adapter_platforms(
         }
     }
     if !missing.is_empty() {
-        for name in &missing {
-            eprintln!(
-                "{name}: a token is configured, but this carebot was built without {name} support: build it with `--features {name}`, or set {name}.enabled = false"
-            );
-        }
-        return Err(ExitCode::FAILURE);
+        return Err(CliError::NotBuilt(missing));
     }
     Ok(platforms)
 }
