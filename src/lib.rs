@@ -48,7 +48,8 @@
 //!
 //! - `adapters/chat` (`carebot-chat`): the chat-facing types ([`Reply`],
 //!   [`Level`], [`ReplyKind`], [`Button`], and for handoff [`Address`],
-//!   [`CaseId`], [`ClinicianCommand`], [`Outbound`]). Data only.
+//!   [`CaseId`], [`ClinicianCommand`], [`Outbound`]): data, and the seam
+//!   every adapter implements for `carebot serve` (`ChatAdapter`).
 //! - this package, `carebot`: the core engine (this library, which never uses a
 //!   chat-platform type) and the `carebot` binary (`src/main.rs`, `src/cli/`).
 //!   The binary's `carebot serve` (`src/cli/serve/`) is what a practice
