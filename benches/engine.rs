@@ -2,7 +2,7 @@
 //!
 //! - `reply/<base>`: one patient message through `Engine::respond` (fresh
 //!   conversation each time), cycling through 2,000 messages of mixed traffic
-//!   from `carebot::synthetic::Traffic`; criterion reports it as replies per
+//!   from `carebot_synthetic::Traffic`; criterion reports it as replies per
 //!   second (one thread, so one core).
 //! - `load/<base>`: reading and validating the knowledge folder and building
 //!   every index (`load_dir` + `Engine::new`), as a server does at start.
@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use carebot::synthetic::{self, Traffic, BENCH_SIZES, SEED};
 use carebot::{Conversation, Engine};
+use carebot_synthetic::{self as synthetic, Traffic, BENCH_SIZES, SEED};
 
 /// The knowledge folders, the generated ones written to a temporary folder
 /// that lives as long as the benchmark.

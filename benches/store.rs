@@ -12,7 +12,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use carebot::clock::SystemClock;
-use carebot::store::{Delivery, PatientRecord};
+use carebot::store::{NewOutbound, PatientRecord};
 use carebot::{Address, CaseId, Engine, HandoffSettings, Reply, ReplyKind, Service, Store};
 use carebot_chat::Purpose;
 
@@ -57,7 +57,7 @@ fn outbox(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let to = Address::new("telegram", "-500");
-    let message = |case: u64| Delivery {
+    let message = |case: u64| NewOutbound {
         to: to.clone(),
         purpose: Purpose::CaseOpened { case: CaseId(case) },
         reply: Reply::plain(

@@ -4,7 +4,7 @@
 //! FAQ entries (500 rules each), in a fresh process per base so that resident
 //! memory is that base's alone: knowledge load and index build time, resident
 //! memory before and after, then replies per second on one core and p50/p99
-//! latency per message over mixed patient traffic (`carebot::synthetic`).
+//! latency per message over mixed patient traffic (`carebot_synthetic`).
 //!
 //! ```sh
 //! cargo run --release --example engine_report                 # every base
@@ -19,8 +19,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use carebot::synthetic::{self, Traffic, BENCH_SIZES, SEED};
 use carebot::{Conversation, Engine};
+use carebot_synthetic::{self as synthetic, Traffic, BENCH_SIZES, SEED};
 
 const TRAFFIC_SEED: u64 = 11;
 

@@ -26,10 +26,7 @@ const POST_SCOPE: usize = 5;
 /// The id of the built-in pregnancy finding, behind `when.pregnant`. It cannot
 /// clash with a knowledge-base concept: ids there cannot contain `@`.
 pub const PREGNANCY: &str = "@pregnant";
-/// The id of the built-in finding "the message reports a health problem
-/// happening now" ([`crate::health`]), which the red-flag screen's rules start
-/// from (`when.all = ["@health_problem"]`).
-pub const HEALTH_PROBLEM: &str = "@health_problem";
+pub use crate::knowledge::HEALTH_PROBLEM;
 /// Phrases that say the person is pregnant now. Bare "pregnancy" is not one
 /// ("my last pregnancy" is history), nor "during pregnancy", which a phrase gap
 /// would let match "during my last pregnancy".

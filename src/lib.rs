@@ -13,7 +13,7 @@
 //!
 //! | stage | module |
 //! |---|---|
-//! | load and validate knowledge files, `file:line:col` problems | [`knowledge`] |
+//! | load and validate knowledge files, `file:line:col` problems; write them (`kb import`) | [`knowledge`] |
 //! | normalise, tokenise, expand "can't"/"appt", put readings ("BP 186/124") into words, correct typos, stem | [`text`] |
 //! | spot identifiers (SSN, card numbers) to warn and redact | [`identifiers`] |
 //! | detect findings, with negation / history / hypothetical context | [`findings`] |
@@ -27,7 +27,6 @@
 //! | run the knowledge base's own examples | [`kbtest`] |
 //! | score a labelled set of messages (agreement, emergencies caught) | [`evaluation`] |
 //! | warn about stale or unsourced entries | [`kbcheck`] |
-//! | generate knowledge bases and patient traffic for benchmarks and soak tests | [`synthetic`] |
 //!
 //! ## Around the engine: handoff and durable state
 //!
@@ -36,8 +35,8 @@
 //!
 //! | part | module |
 //! |---|---|
-//! | a patient's message or a clinician's command in, replies out | [`service`] |
-//! | cases, settings, the patient's own commands, what people are told | [`handoff`] |
+//! | a patient's message or a clinician's command in, replies out; what people are told | [`service`] |
+//! | cases, settings, the patient's own commands (the case model, below the store) | [`handoff`] |
 //! | one sled database, one tree per kind of record; opened again by itself after a full disk | [`store`] |
 //! | deliver queued messages, most urgent first, each chat on its own, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
 //! | remind clinicians of unclaimed cases, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
@@ -49,7 +48,8 @@
 //!
 //! - `adapters/chat` (`carebot-chat`): the chat-facing types ([`Reply`],
 //!   [`Level`], [`ReplyKind`], [`Button`], and for handoff [`Address`],
-//!   [`CaseId`], [`ClinicianCommand`], [`Outbound`]). Data only.
+//!   [`CaseId`], [`ClinicianCommand`], [`Outbound`]): data, and the seam
+//!   every adapter implements for `carebot serve` (`ChatAdapter`).
 //! - this package, `carebot`: the core engine (this library, which never uses a
 //!   chat-platform type) and the `carebot` binary (`src/main.rs`, `src/cli/`).
 //!   The binary's `carebot serve` (`src/cli/serve/`) is what a practice
@@ -59,7 +59,13 @@
 //! - `adapters/<platform>`: one thin translator per chat platform. Adapters depend
 //!   on `carebot-chat`, never on this package, so the binary can depend on every
 //!   adapter without a package cycle: `carebot` → adapters → `carebot-chat` ←
-//!   `carebot`.
+//!   `carebot`. Each owns its table of `carebot.toml` and implements
+//!   `carebot_chat::ChatAdapter`; adding a platform is a new crate plus one
+//!   line in `src/cli/serve/platforms.rs`.
+//! - `synthetic` (`carebot-synthetic`): made-up knowledge bases and patient
+//!   traffic for the benches, examples and soak test. It depends on this
+//!   library; this package depends on it only as a dev-dependency, so neither
+//!   the library nor the binary contains it.
 
 pub mod audit;
 pub mod clock;
@@ -81,7 +87,6 @@ pub mod report;
 pub mod semantic;
 pub mod service;
 pub mod store;
-pub mod synthetic;
 pub mod text;
 pub mod triage;
 pub mod upkeep;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{
+use crate::support::{
     ask_json, carebot, copy_dir, fixture_dir, line, run, shipped_dir, temp_knowledge,
 };
 

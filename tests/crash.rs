@@ -23,7 +23,7 @@ use carebot::clock::SystemClock;
 use carebot::{Address, CaseId, ClinicianCommand, Engine, Service, Store};
 use carebot_chat::Purpose;
 
-use crate::handoff_support::{nurse, root, settings};
+use crate::support::handoff::{nurse, root, settings};
 
 const CHILD_DIR: &str = "CAREBOT_KILL_TEST_DIR";
 const CHILD_TEST: &str = "crash::child_creates_cases_until_killed";

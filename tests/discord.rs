@@ -1,9 +1,10 @@
 //! The Discord adapter end to end: the real serenity client (REST and
-//! gateway) against the fake Discord of `fake_discord.rs`, driving a real
+//! gateway) against the fake Discord of `support/fake_discord.rs`, driving a real
 //! carebot `Service` (shipped knowledge, a sled store in a temporary folder),
 //! with the outbox drained by `carebot::dispatch::run` through
 //! `Discord::deliver`.
 
+use carebot_chat::ChatAdapter;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,8 +15,8 @@ use carebot::{Bot, CaseId, HandoffSettings, Outbound, Service};
 use carebot_discord::{channel_address, user_address, Discord, DiscordError, Token};
 use tokio::sync::watch;
 
-use crate::fake_discord::*;
-use crate::handoff_support::{monday_afternoon, service_in};
+use crate::support::fake_discord::*;
+use crate::support::handoff::{monday_afternoon, service_in};
 
 const EMERGENCY: &str = "crushing chest pain and my left arm is numb";
 

@@ -4,7 +4,7 @@
 
 use carebot::{Conversation, Level, ReplyKind};
 
-use crate::harness::{converse, fixture_engine};
+use crate::support::{converse, fixture_engine};
 
 #[test]
 fn triage_wins_over_the_faq_and_the_most_severe_rule_wins() {

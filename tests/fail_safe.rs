@@ -5,7 +5,7 @@
 
 use carebot::{Level, ReplyKind};
 
-use crate::harness::{converse, shipped_engine};
+use crate::support::{converse, shipped_engine};
 
 /// Asserts that each of `texts`, as the first message of a conversation, gets
 /// advice of `level` (`None`: no advice level at all).

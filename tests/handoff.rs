@@ -14,7 +14,7 @@ use carebot::upkeep::{self, Schedule};
 use carebot::{Address, CaseId, ClinicianCommand, Level, Outbound, ReplyKind};
 use carebot_chat::{Inbound, Purpose};
 
-use crate::handoff_support::*;
+use crate::support::handoff::*;
 
 const EMERGENCY: &str = "crushing chest pain and my left arm is numb";
 
@@ -175,7 +175,7 @@ fn agent_opens_a_case_and_asking_again_joins_it() {
     // Asking for a human in other words, with a greeting, opens a case too.
     let asked = service
         .patient_message(
-            &crate::handoff_support::patient(3),
+            &crate::support::handoff::patient(3),
             "hi, i want to speak to a human please",
         )
         .unwrap();
@@ -753,7 +753,7 @@ fn what_do_you_know_about_me_shows_everything_and_is_audited() {
         .count();
     assert_eq!(reads, 1);
     let nothing = service
-        .patient_message(&crate::handoff_support::patient(11), "/mydata")
+        .patient_message(&crate::support::handoff::patient(11), "/mydata")
         .unwrap();
     assert!(
         nothing.reply.text.contains("first wrote"),
@@ -1150,7 +1150,7 @@ async fn a_clinician_is_told_delivered_only_once_the_patient_has_the_reply() {
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
     let service = Arc::new(
         carebot::Service::new(
-            engine(),
+            shipped_engine(),
             carebot::Store::open(dir.path()).unwrap(),
             settings(),
             clock,

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::handoff_support::root;
+use crate::support::handoff::root;
 
 /// `carebot` with a private HOME, so no test touches the real user's data.
 fn carebot(home: &Path) -> Command {

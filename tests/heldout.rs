@@ -15,7 +15,7 @@
 //!
 //! The figures are printed for the README: `cargo test heldout -- --nocapture`.
 
-use crate::harness::{root, shipped_engine};
+use crate::support::{root, shipped_engine};
 
 fn evaluate() -> carebot::evaluation::Scores {
     let text = std::fs::read_to_string(root().join("tests/heldout/messages.jsonl")).unwrap();

@@ -1,7 +1,7 @@
 //! Malformed knowledge files get a precise `file:line:col: error: ...` report
 //! and a non-zero exit, never a panic.
 
-use crate::harness::{fixture_dir, run, temp_knowledge};
+use crate::support::{fixture_dir, run, temp_knowledge};
 
 /// The problems reported for a knowledge folder made of the fixture's concepts
 /// plus `files`.

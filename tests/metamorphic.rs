@@ -6,7 +6,7 @@
 
 use carebot::{Level, ReplyKind};
 
-use crate::harness::{converse, shipped_engine};
+use crate::support::{converse, shipped_engine};
 
 /// Openings people put before what is wrong. None of them says anything about
 /// the emergency itself.

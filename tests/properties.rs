@@ -12,7 +12,7 @@ use proptest::prelude::*;
 
 use carebot::{Conversation, Engine, Level, Limits, Reply, ReplyKind};
 
-use crate::harness::{fixture_dir, fixture_engine};
+use crate::support::{fixture_dir, fixture_engine};
 
 /// The fixture knowledge base with no message size limit, so that huge
 /// messages go all the way through analysis instead of getting the notice.

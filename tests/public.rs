@@ -4,7 +4,7 @@
 
 use carebot::{Address, Inbound, ReplyKind, Sender};
 
-use crate::handoff_support::{monday_afternoon, service_at};
+use crate::support::handoff::{monday_afternoon, service_at};
 
 fn in_group(name: &str) -> Sender {
     Sender {

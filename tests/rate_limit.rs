@@ -12,7 +12,7 @@ use carebot::ratelimit::RateLimit;
 use carebot::{Address, Level, Reply, ReplyKind};
 use carebot_chat::{Inbound, Sender};
 
-use crate::handoff_support::*;
+use crate::support::handoff::*;
 
 const EMERGENCY: &str = "crushing chest pain and my left arm is numb";
 
@@ -212,7 +212,7 @@ fn clinician_commands_and_local_tools_are_not_limited() {
 fn a_configured_limit_replaces_the_default() {
     let dir = tempfile::tempdir().unwrap();
     let service = carebot::Service::new(
-        engine(),
+        shipped_engine(),
         carebot::Store::open(dir.path()).unwrap(),
         settings(),
         Arc::new(ManualClock::new(monday_afternoon())),

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use carebot::{CaseId, Store};
 
-use crate::harness::{copy_dir, root, shipped_dir};
+use crate::support::{copy_dir, root, shipped_dir};
 
 /// Long enough for a debug build on a busy 2-core machine.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(20);

@@ -1,7 +1,7 @@
 //! `carebot serve` end to end with both adapters: the real process, started
 //! with a temporary carebot.toml, its Telegram adapter pointed at the fake
-//! Bot API (`fake_telegram.rs`) and its Discord adapter at the fake REST API
-//! and gateway (`fake_discord.rs`). A patient on Telegram asks for a person;
+//! Bot API (`support/fake_telegram.rs`) and its Discord adapter at the fake REST API
+//! and gateway (`support/fake_discord.rs`). A patient on Telegram asks for a person;
 //! the case is notified in the Discord clinician channel and answered from
 //! there: one process, one store, a cross-platform handoff.
 
@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::fake_discord::{self, FakeDiscord, APPLICATION, CLINICIANS, ROLE};
-use crate::fake_telegram::{self, FakeTelegram};
-use crate::harness::{root, shipped_dir};
+use crate::support::fake_discord::{self, FakeDiscord, APPLICATION, CLINICIANS, ROLE};
+use crate::support::fake_telegram::{self, FakeTelegram};
+use crate::support::{root, shipped_dir};
 
 /// Long enough for a debug build on a busy 2-core machine; every wait ends
 /// as soon as what it waits for happens.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use carebot::{kbtest, Level};
 
-use crate::harness::{run, shipped_dir, shipped_engine};
+use crate::support::{run, shipped_dir, shipped_engine};
 
 #[test]
 fn every_example_and_counter_example_passes() {

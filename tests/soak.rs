@@ -28,12 +28,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use carebot::clock::ManualClock;
-use carebot::synthetic::{self, Rng, Size, Traffic, SEED};
 use carebot::{Address, Engine, ReplyKind, Service, Store};
 use carebot_chat::Inbound;
+use carebot_synthetic::{self as synthetic, Rng, Size, Traffic, SEED};
 
-use crate::handoff_support::{monday_afternoon, nurse, settings};
-use crate::harness::shipped_dir;
+use crate::support::handoff::{monday_afternoon, nurse, settings};
+use crate::support::shipped_dir;
 use carebot::audit::Actor;
 
 const PATIENTS: usize = 5_000;

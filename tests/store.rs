@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use carebot::audit::{Action, Actor};
 use carebot::clock::{self, ManualClock};
-use carebot::store::Delivery;
+use carebot::store::NewOutbound;
 use carebot::{Address, CaseId, ClinicianCommand, Level, Reply, ReplyKind, Store, StoreError};
 use carebot_chat::Purpose;
 
-use crate::handoff_support::*;
+use crate::support::handoff::*;
 
 fn command(text: &str) -> ClinicianCommand {
     ClinicianCommand::parse(text).unwrap().unwrap()
@@ -63,7 +63,7 @@ fn cases_outbox_and_conversations_survive_a_restart() {
     assert_eq!(store.verify().unwrap().cases, 1);
     // Numbers continue after a restart; none is given out twice.
     let next = service
-        .patient_message(&crate::handoff_support::patient(2), "agent")
+        .patient_message(&crate::support::handoff::patient(2), "agent")
         .unwrap();
     assert_eq!(next.case, Some(CaseId(2)));
 }
@@ -83,8 +83,8 @@ fn a_data_folder_is_used_by_one_process_at_a_time() {
         .contains("in use by another carebot process"));
 }
 
-fn delivery(to: &Address, case: u64, text: &str) -> Delivery {
-    Delivery {
+fn delivery(to: &Address, case: u64, text: &str) -> NewOutbound {
+    NewOutbound {
         to: to.clone(),
         purpose: Purpose::ClinicianReply { case: CaseId(case) },
         reply: Reply::plain(ReplyKind::Notice, text),
@@ -152,7 +152,7 @@ fn the_outbox_sends_a_new_emergency_case_before_updates_queued_earlier() {
     let store = Store::open(dir.path()).unwrap();
     let now = monday_afternoon();
     let channel: Address = "telegram:-500".parse().unwrap();
-    let to_channel = |purpose: Purpose, level: Option<Level>, text: &str| Delivery {
+    let to_channel = |purpose: Purpose, level: Option<Level>, text: &str| NewOutbound {
         to: channel.clone(),
         purpose,
         reply: Reply {

@@ -1,9 +1,10 @@
 //! The Telegram adapter end to end: the real teloxide client, over HTTP, to
-//! the fake Bot API server in `fake_telegram.rs`, with a real carebot
+//! the fake Bot API server in `support/fake_telegram.rs`, with a real carebot
 //! [`Service`] (shipped knowledge, sled store in a temporary folder, a
 //! clinician group) and the real outbox dispatcher delivering through
 //! [`Telegram::deliver`].
 
+use carebot_chat::ChatAdapter;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -18,15 +19,15 @@ use carebot_telegram::{
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::fake_telegram::{
+use crate::support::fake_telegram::{
     private_update, FakeTelegram, Fault, Person, Sent, BOT_USERNAME, TOKEN,
 };
-use crate::handoff_support::{self, monday_afternoon};
+use crate::support::handoff::{self, monday_afternoon};
 
 /// Long enough for a debug build on a busy machine; waits end as soon as
 /// what they wait for happens.
 const WAIT: Duration = Duration::from_secs(30);
-/// The clinicians' group (`handoff_support::CHANNEL`).
+/// The clinicians' group (`handoff::CHANNEL`).
 const CLINICIAN_GROUP: i64 = -500;
 /// A group of patients.
 const GROUP: i64 = -777;
@@ -110,9 +111,9 @@ async fn spawn_app_limited(
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
     let service = Arc::new(
         Service::new(
-            handoff_support::engine(),
+            crate::support::shipped_engine(),
             carebot::Store::open(dir.path()).expect("store opens"),
-            handoff_support::settings(),
+            handoff::settings(),
             clock,
         )
         .with_rate_limit(rate),

@@ -1,9 +1,10 @@
 //! carebot's integration tests, in one binary so the crate links once.
 //!
-//! `harness` holds the shared helpers (running the real `carebot` binary,
-//! building temporary knowledge folders); each other module tests one area.
+//! `support` holds everything the tests share (running the real `carebot`
+//! binary, knowledge folders and engines, a service on a real store, the fake
+//! chat servers); each other module tests one area.
 
-mod harness;
+mod support;
 
 mod cli;
 mod crash;
@@ -13,13 +14,8 @@ mod discord;
 mod disk_full;
 mod engine;
 mod fail_safe;
-#[cfg(feature = "discord")]
-mod fake_discord;
-#[cfg(feature = "telegram")]
-mod fake_telegram;
 mod handoff;
 mod handoff_cli;
-mod handoff_support;
 mod heldout;
 mod knowledge_errors;
 mod metamorphic;

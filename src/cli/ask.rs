@@ -18,6 +18,7 @@ use carebot::engine::Explanation;
 use carebot::{Address, Button, Reply, Service};
 
 use super::data::{open_service, DataArgs, WithoutData};
+use super::error::CliError;
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -35,18 +36,20 @@ pub struct AskArgs {
 /// Longest input line accepted in --json mode; longer lines get an error line.
 const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 
-pub fn run(dir: &Path, data: &DataArgs, args: &AskArgs) -> Result<ExitCode, ExitCode> {
+pub fn run(dir: &Path, data: &DataArgs, args: &AskArgs) -> Result<ExitCode, CliError> {
     if args.json {
         if !args.message.is_empty() {
-            eprintln!("carebot: with --json, messages come from stdin, not the command line");
-            return Err(ExitCode::from(2));
+            return Err(CliError::Usage(
+                "with --json, messages come from stdin, not the command line".to_string(),
+            ));
         }
         let service = open_service(dir, data, WithoutData::Temporary)?;
         return json_lines(&service, args.explain);
     }
     if args.message.is_empty() {
-        eprintln!("carebot: give a message, e.g. carebot ask \"are you open on saturday?\"");
-        return Err(ExitCode::from(2));
+        return Err(CliError::Usage(
+            "give a message, e.g. carebot ask \"are you open on saturday?\"".to_string(),
+        ));
     }
     let service = open_service(dir, data, WithoutData::Temporary)?;
     // Arguments that are not valid UTF-8 are read with replacement characters
@@ -57,9 +60,8 @@ pub fn run(dir: &Path, data: &DataArgs, args: &AskArgs) -> Result<ExitCode, Exit
         .map(|part| part.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ");
-    let response = service
-        .patient_message(&Address::new("terminal", super::data::login()), &message)
-        .map_err(super::failed)?;
+    let response =
+        service.patient_message(&Address::new("terminal", super::data::login()), &message)?;
     print!("{}", render_plain(&response.reply));
     if let Some(handoff) = &response.handoff {
         print!("\n{}", render_plain(handoff));
@@ -187,7 +189,7 @@ fn parse_line(bytes: &[u8]) -> Result<(String, String), (Option<String>, String)
     }
 }
 
-fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, ExitCode> {
+fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, CliError> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
@@ -195,11 +197,7 @@ fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, ExitCode> {
     let mut buffer = Vec::new();
     let mut too_long = false;
     let mut line_number = 0;
-    let io_error = |error: std::io::Error| {
-        eprintln!("carebot: {error}");
-        ExitCode::FAILURE
-    };
-    while read_line(&mut input, &mut buffer, &mut too_long).map_err(io_error)? {
+    while read_line(&mut input, &mut buffer, &mut too_long)? {
         line_number += 1;
         let parsed = if too_long {
             Err((
@@ -211,9 +209,8 @@ fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, ExitCode> {
         };
         let json = match parsed {
             Ok((user, text)) => {
-                let response = service
-                    .patient_message(&Address::new("ask", user.as_str()), &text)
-                    .map_err(super::failed)?;
+                let response =
+                    service.patient_message(&Address::new("ask", user.as_str()), &text)?;
                 let reply = &response.reply;
                 serde_json::to_string(&JsonReply {
                     user: &user,
@@ -238,9 +235,7 @@ fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, ExitCode> {
         let json = json.unwrap_or_else(|error| {
             format!("{{\"kind\":\"error\",\"line\":{line_number},\"error\":\"cannot encode the reply: {error}\"}}")
         });
-        writeln!(output, "{json}")
-            .and_then(|()| output.flush())
-            .map_err(io_error)?;
+        writeln!(output, "{json}").and_then(|()| output.flush())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use carebot::handoff::{messages, CaseStatus};
+use carebot::handoff::CaseStatus;
+use carebot::service::wording;
 use carebot::CaseId;
 
 use super::data::{login, open_service, DataArgs, WithoutData};
+use super::error::CliError;
 
 #[derive(Debug, Args)]
 pub struct CasesArgs {
@@ -35,11 +37,9 @@ fn parse_case(text: &str) -> Result<CaseId, String> {
         .map_err(|error: carebot_chat::CaseIdError| error.to_string())
 }
 
-pub fn list(knowledge: &Path, data: &DataArgs, args: &CasesArgs) -> Result<ExitCode, ExitCode> {
+pub fn list(knowledge: &Path, data: &DataArgs, args: &CasesArgs) -> Result<ExitCode, CliError> {
     let service = open_service(knowledge, data, WithoutData::UserFolder)?;
-    let cases = service
-        .staff_cases(&login(), args.status)
-        .map_err(super::failed)?;
+    let cases = service.staff_cases(&login(), args.status)?;
     let engine = service.engine();
     let practice = &engine.knowledge().practice;
     if cases.is_empty() {
@@ -51,19 +51,15 @@ pub fn list(knowledge: &Path, data: &DataArgs, args: &CasesArgs) -> Result<ExitC
         );
     }
     for case in &cases {
-        println!("{}", messages::case_line(practice, case));
+        println!("{}", wording::case_line(practice, case));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn show(knowledge: &Path, data: &DataArgs, args: &CaseArgs) -> Result<ExitCode, ExitCode> {
+pub fn show(knowledge: &Path, data: &DataArgs, args: &CaseArgs) -> Result<ExitCode, CliError> {
     let service = open_service(knowledge, data, WithoutData::UserFolder)?;
-    let Some(case) = service
-        .staff_case(&login(), args.case)
-        .map_err(super::failed)?
-    else {
-        eprintln!("carebot: there is no case {}", args.case);
-        return Err(ExitCode::FAILURE);
+    let Some(case) = service.staff_case(&login(), args.case)? else {
+        return Err(CliError::failed(format!("there is no case {}", args.case)));
     };
     let engine = service.engine();
     let title = case
@@ -72,7 +68,7 @@ pub fn show(knowledge: &Path, data: &DataArgs, args: &CaseArgs) -> Result<ExitCo
         .map(|rule| rule.title.as_str());
     println!(
         "{}",
-        messages::case_details(&engine.knowledge().practice, &case, title)
+        wording::case_details(&engine.knowledge().practice, &case, title)
     );
     Ok(ExitCode::SUCCESS)
 }

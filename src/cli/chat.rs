@@ -13,6 +13,7 @@ use carebot::audit::Actor;
 use carebot::{Address, Service};
 
 use super::data::{login, open_service, DataArgs, WithoutData};
+use super::error::CliError;
 
 #[derive(Debug, Default, Args)]
 pub struct ChatArgs {
@@ -23,21 +24,18 @@ pub struct ChatArgs {
 
 /// Shows (and confirms) messages the outbox holds for this terminal, such as
 /// a clinician's reply queued while the chat was closed.
-fn deliver_waiting(service: &Service, patient: &Address) -> Result<(), ExitCode> {
-    for item in service.store().outbox_for(patient).map_err(super::failed)? {
+fn deliver_waiting(service: &Service, patient: &Address) -> Result<(), CliError> {
+    for item in service.store().outbox_for(patient)? {
         println!("\n{}", super::ask::render_plain(&item.message.reply));
-        service
-            .store()
-            .delivered(item.message.id)
-            .map_err(super::failed)?;
+        service.store().delivered(item.message.id)?;
     }
     Ok(())
 }
 
-pub fn run(dir: &Path, data: &DataArgs, args: &ChatArgs) -> Result<ExitCode, ExitCode> {
+pub fn run(dir: &Path, data: &DataArgs, args: &ChatArgs) -> Result<ExitCode, CliError> {
     let service = open_service(dir, data, WithoutData::UserFolder)?;
     // A chat session is a good moment to apply the retention period.
-    service.purge(Actor::System).map_err(super::failed)?;
+    service.purge(Actor::System)?;
     let engine = service.engine();
     let practice = &engine.knowledge().practice;
     println!(
@@ -61,22 +59,15 @@ pub fn run(dir: &Path, data: &DataArgs, args: &ChatArgs) -> Result<ExitCode, Exi
         print!("you> ");
         let _ = std::io::stdout().flush();
         bytes.clear();
-        match lines.read_until(b'\n', &mut bytes) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) => {
-                eprintln!("carebot: {error}");
-                return Err(ExitCode::FAILURE);
-            }
+        if lines.read_until(b'\n', &mut bytes)? == 0 {
+            break;
         }
         let line = String::from_utf8_lossy(&bytes);
         let line = line.trim();
         if line == "/quit" || line == "/exit" {
             break;
         }
-        let response = service
-            .patient_message(&patient, line)
-            .map_err(super::failed)?;
+        let response = service.patient_message(&patient, line)?;
         for reply in response.replies() {
             println!("\n{}", super::ask::render_plain(reply));
         }
@@ -89,6 +80,6 @@ pub fn run(dir: &Path, data: &DataArgs, args: &ChatArgs) -> Result<ExitCode, Exi
         deliver_waiting(&service, &patient)?;
     }
     println!();
-    service.store().flush().map_err(super::failed)?;
+    service.store().flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,13 +3,14 @@
 //! configuration file), turned into a ready [`Service`].
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
 
 use carebot::clock::SystemClock;
 use carebot::{HandoffSettings, Service, Store};
+
+use super::error::CliError;
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct DataArgs {
@@ -81,21 +82,21 @@ fn user_data_dir() -> PathBuf {
 }
 
 /// Opens the store as the flags say.
-pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, ExitCode> {
+pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, CliError> {
     let dir = match (&args.data, without) {
         (Some(dir), _) => dir.clone(),
-        (None, WithoutData::Temporary) => return Store::temporary().map_err(super::failed),
+        (None, WithoutData::Temporary) => return Ok(Store::temporary()?),
         (None, WithoutData::UserFolder) => {
             args.configured_data.clone().unwrap_or_else(user_data_dir)
         }
     };
     std::fs::create_dir_all(&dir).map_err(|error| {
-        super::failed(format!(
+        CliError::failed(format!(
             "cannot create the data folder {}: {error}",
             dir.display()
         ))
     })?;
-    Store::open(&dir).map_err(super::failed)
+    Ok(Store::open(&dir)?)
 }
 
 /// The knowledge, the store and the settings, as one service.
@@ -103,7 +104,7 @@ pub fn open_service(
     knowledge: &Path,
     args: &DataArgs,
     without: WithoutData,
-) -> Result<Service, ExitCode> {
+) -> Result<Service, CliError> {
     let engine = super::load_engine(knowledge)?;
     let store = open_store(args, without)?;
     Ok(Service::new(

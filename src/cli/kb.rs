@@ -12,6 +12,8 @@ use carebot::kbcheck::{self, CheckSettings};
 use carebot::knowledge::problem::printable;
 use carebot::{evaluation, kbtest, Engine};
 
+use super::error::CliError;
+
 #[derive(Debug, Subcommand)]
 pub enum KbCommand {
     /// Validate the knowledge files; list every problem as file:line:col.
@@ -76,7 +78,7 @@ pub struct ImportArgs {
     owner: String,
 }
 
-pub fn run(knowledge: &Path, command: KbCommand) -> Result<ExitCode, ExitCode> {
+pub fn run(knowledge: &Path, command: KbCommand) -> Result<ExitCode, CliError> {
     let pick = |arg: &DirArg| arg.dir.clone().unwrap_or_else(|| knowledge.to_path_buf());
     match command {
         KbCommand::Check(args) => check(&pick(&args.dir), args.stale_after, args.strict),
@@ -104,7 +106,7 @@ fn today() -> jiff::civil::Date {
     jiff::Zoned::now().date()
 }
 
-fn check(dir: &Path, stale_after_days: i64, strict: bool) -> Result<ExitCode, ExitCode> {
+fn check(dir: &Path, stale_after_days: i64, strict: bool) -> Result<ExitCode, CliError> {
     let engine = super::load_engine(dir)?;
     let warnings = kbcheck::warnings(
         &engine,
@@ -127,12 +129,12 @@ fn check(dir: &Path, stale_after_days: i64, strict: bool) -> Result<ExitCode, Ex
         if warnings.len() == 1 { "" } else { "s" }
     );
     if strict && !warnings.is_empty() {
-        return Err(ExitCode::FAILURE);
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn test(dir: &Path) -> Result<ExitCode, ExitCode> {
+fn test(dir: &Path) -> Result<ExitCode, CliError> {
     let engine: Engine = super::load_engine(dir)?;
     let report = kbtest::run(&engine);
     for failure in &report.failures {
@@ -146,20 +148,17 @@ fn test(dir: &Path) -> Result<ExitCode, ExitCode> {
     if report.failures.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(ExitCode::FAILURE)
+        Ok(ExitCode::FAILURE)
     }
 }
 
-fn eval(dir: &Path, args: &EvalArgs) -> Result<ExitCode, ExitCode> {
+fn eval(dir: &Path, args: &EvalArgs) -> Result<ExitCode, CliError> {
     let engine: Engine = super::load_engine(dir)?;
     let text = std::fs::read_to_string(&args.file).map_err(|error| {
-        eprintln!("carebot: cannot read {}: {error}", args.file.display());
-        ExitCode::FAILURE
+        CliError::failed(format!("cannot read {}: {error}", args.file.display()))
     })?;
-    let set = evaluation::parse(&text).map_err(|error| {
-        eprintln!("carebot: {}: {error}", args.file.display());
-        ExitCode::FAILURE
-    })?;
+    let set = evaluation::parse(&text)
+        .map_err(|error| CliError::failed(format!("{}: {error}", args.file.display())))?;
     let scores = evaluation::score(&engine, &set);
     if args.json {
         println!(

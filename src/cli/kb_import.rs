@@ -6,7 +6,6 @@
 //! and rules already in the knowledge folder.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +13,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use carebot::knowledge::problem::line_column;
-use carebot::knowledge::toml_string;
+use carebot::knowledge::{write_faq, FaqText};
+
+use super::error::CliError;
 
 /// One FAQ entry read from a CSV row.
 struct ImportedEntry {
@@ -208,32 +209,29 @@ pub fn run(
     out: Option<&Path>,
     force: bool,
     owner: &str,
-) -> Result<ExitCode, ExitCode> {
+) -> Result<ExitCode, CliError> {
     let out: PathBuf = out.map_or_else(
         || knowledge.join("faq").join("imported.toml"),
         Path::to_path_buf,
     );
     if out.exists() && !force {
-        eprintln!(
-            "carebot: {} already exists; choose another --out or add --force",
+        return Err(CliError::failed(format!(
+            "{} already exists; choose another --out or add --force",
             out.display()
-        );
-        return Err(ExitCode::FAILURE);
+        )));
     }
     let bytes = std::fs::read(csv_path).map_err(|error| {
-        eprintln!("carebot: cannot read {}: {error}", csv_path.display());
-        ExitCode::FAILURE
+        CliError::failed(format!("cannot read {}: {error}", csv_path.display()))
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(bytes.as_slice());
     let mut rows = SpreadsheetRows::new(&bytes);
     let header = reader.byte_headers().map_err(|error| {
-        eprintln!(
-            "carebot: {}: cannot read the header row: {error}",
+        CliError::failed(format!(
+            "{}: cannot read the header row: {error}",
             csv_path.display()
-        );
-        ExitCode::FAILURE
+        ))
     })?;
     let header_row = rows.row_of(header);
     let headers: Vec<String> = header
@@ -245,12 +243,11 @@ pub fn run(
         column(&["question", "questions"]),
         column(&["answer", "answers"]),
     ) else {
-        eprintln!(
-            "carebot: {}: row {header_row}: the header row must name a `question` and an `answer` column (found: {})",
+        return Err(CliError::failed(format!(
+            "{}: row {header_row}: the header row must name a `question` and an `answer` column (found: {})",
             csv_path.display(),
             headers.join(", ")
-        );
-        return Err(ExitCode::FAILURE);
+        )));
     };
     let id_column = column(&["id"]);
     let extra_column = column(&["extra questions", "examples", "other questions", "variants"]);
@@ -341,48 +338,28 @@ pub fn run(
             |n| n.to_string_lossy().into_owned()
         )
     );
+    let sources = [source];
+    let reviewed = today.to_string();
     for entry in &entries {
-        let list = |items: &[String]| {
-            items
-                .iter()
-                .map(|q| format!("  {},", toml_string(q)))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let _ = write!(
-            text,
-            "\n[[faq]]\nid = {}\ntitle = {}\nquestions = [\n{}\n]\n",
-            toml_string(&entry.id),
-            toml_string(&entry.questions[0]),
-            list(&entry.questions)
-        );
-        if !entry.keywords.is_empty() {
-            let _ = writeln!(
-                text,
-                "keywords = [{}]",
-                entry
-                    .keywords
-                    .iter()
-                    .map(|k| toml_string(k))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        let _ = write!(
-            text,
-            "answer = {}\nsources = [{}]\nreviewed = {today}\nowner = {}\n",
-            toml_string(&escape_braces(&entry.answer)),
-            toml_string(&source),
-            toml_string(owner)
+        write_faq(
+            &mut text,
+            &FaqText {
+                id: &entry.id,
+                title: &entry.questions[0],
+                questions: &entry.questions,
+                keywords: &entry.keywords,
+                answer: &escape_braces(&entry.answer),
+                sources: &sources,
+                reviewed: &reviewed,
+                owner,
+            },
         );
     }
     if let Some(parent) = out.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    std::fs::write(&out, text).map_err(|error| {
-        eprintln!("carebot: cannot write {}: {error}", out.display());
-        ExitCode::FAILURE
-    })?;
+    std::fs::write(&out, text)
+        .map_err(|error| CliError::failed(format!("cannot write {}: {error}", out.display())))?;
     println!(
         "wrote {} FAQ entr{} to {}; skipped {skipped} row{}",
         entries.len(),

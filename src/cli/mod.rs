@@ -1,13 +1,15 @@
 //! The command line: `carebot serve` (what a practice deploys), `chat`, `ask`,
 //! `kb check|test|import`, and for staff `cases`, `case`, `report`, `purge`.
 //! Flags and the configuration file are read here and turned into plain
-//! settings; each command lives in its own file (`serve` in a folder).
+//! settings; each command lives in its own file (`serve` in a folder) and
+//! returns a [`CliError`] when it cannot run, which [`main`] alone prints.
 
 mod ask;
 mod cases;
 mod chat;
 mod config;
 mod data;
+mod error;
 mod kb;
 mod kb_import;
 mod purge;
@@ -20,6 +22,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use carebot::{Engine, Knowledge};
+use error::CliError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,55 +81,32 @@ fn knowledge_dir(args: &KnowledgeArgs, config: &config::Config) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
 }
 
-/// Loads the knowledge base, printing every problem if it is invalid.
-fn load_knowledge(dir: &Path) -> Result<Knowledge, ExitCode> {
-    carebot::load_dir(dir).map_err(|problems| {
-        for problem in &problems {
-            eprintln!("{problem}");
-        }
-        let errors = problems.iter().filter(|p| p.is_error()).count();
-        eprintln!(
-            "carebot: the knowledge in {} has {errors} error{}; fix them and try again",
-            carebot::knowledge::problem::printable(&dir.display().to_string()),
-            if errors == 1 { "" } else { "s" }
-        );
-        ExitCode::FAILURE
+/// Loads the knowledge base; every problem if it is invalid.
+fn load_knowledge(dir: &Path) -> Result<Knowledge, CliError> {
+    carebot::load_dir(dir).map_err(|problems| CliError::Knowledge {
+        dir: dir.to_path_buf(),
+        problems,
     })
 }
 
-fn load_engine(dir: &Path) -> Result<Engine, ExitCode> {
+fn load_engine(dir: &Path) -> Result<Engine, CliError> {
     load_knowledge(dir).map(Engine::new)
 }
 
-/// Reports every problem with the configuration and exits non-zero.
-fn config_failed(problems: &[config::ConfigProblem]) -> ExitCode {
-    for problem in problems {
-        eprintln!("{problem}");
-    }
-    eprintln!(
-        "carebot: the configuration has {} problem{}; fix {} and try again (carebot.example.toml explains every key)",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" },
-        if problems.len() == 1 { "it" } else { "them" },
-    );
-    ExitCode::FAILURE
-}
-
-/// Reports a failure of the store or the service and exits non-zero.
-fn failed(error: impl std::fmt::Display) -> ExitCode {
-    eprintln!("carebot: {error}");
-    ExitCode::FAILURE
-}
-
+/// Runs the command; the one place where what went wrong is printed.
 pub fn main() -> ExitCode {
-    let mut cli = Cli::parse();
-    let config = match config::Config::load(cli.data.config_path().as_deref()) {
-        Ok(config) => config,
-        Err(problems) => return config_failed(&problems),
-    };
+    run(Cli::parse()).unwrap_or_else(CliError::report)
+}
+
+fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
+    let config = config::Config::load(
+        cli.data.config_path().as_deref(),
+        &serve::platforms::registry(),
+    )
+    .map_err(CliError::Config)?;
     cli.data.apply(&config);
     let dir = knowledge_dir(&cli.knowledge, &config);
-    let result = match cli.command {
+    match cli.command {
         None if config.wants_serve(&config::ProcessEnv) => {
             serve::run(&dir, &cli.data, &config, &serve::ServeArgs::default())
         }
@@ -139,6 +119,5 @@ pub fn main() -> ExitCode {
         Some(Command::Case(args)) => cases::show(&dir, &cli.data, &args),
         Some(Command::Report(args)) => report::run(&dir, &cli.data, &args),
         Some(Command::Purge) => purge::run(&dir, &cli.data),
-    };
-    result.unwrap_or_else(|code| code)
+    }
 }

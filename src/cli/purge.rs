@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use carebot::audit::Actor;
 
 use super::data::{login, open_service, DataArgs, WithoutData};
+use super::error::CliError;
 
-pub fn run(knowledge: &Path, data: &DataArgs) -> Result<ExitCode, ExitCode> {
+pub fn run(knowledge: &Path, data: &DataArgs) -> Result<ExitCode, CliError> {
     let service = open_service(knowledge, data, WithoutData::UserFolder)?;
-    let purged = service
-        .purge(Actor::Staff { login: login() })
-        .map_err(super::failed)?;
+    let purged = service.purge(Actor::Staff { login: login() })?;
     println!(
         "Deleted {} conversation(s), {} resolved case(s), {} first-contact record(s) and {} unanswered question(s) older than {} days, and {} audit entries older than {} days.",
         purged.conversations,

@@ -9,6 +9,7 @@ use clap::Args;
 use carebot::report::Report;
 
 use super::data::{open_service, DataArgs, WithoutData};
+use super::error::CliError;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -17,13 +18,12 @@ pub struct ReportArgs {
     json: bool,
 }
 
-pub fn run(knowledge: &Path, data: &DataArgs, args: &ReportArgs) -> Result<ExitCode, ExitCode> {
+pub fn run(knowledge: &Path, data: &DataArgs, args: &ReportArgs) -> Result<ExitCode, CliError> {
     let service = open_service(knowledge, data, WithoutData::UserFolder)?;
     let engine = service.engine();
-    let report =
-        Report::build(service.store(), engine.knowledge(), service.now()).map_err(super::failed)?;
+    let report = Report::build(service.store(), engine.knowledge(), service.now())?;
     if args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(super::failed)?;
+        let json = serde_json::to_string_pretty(&report)?;
         println!("{json}");
     } else {
         print!("{}", report.render());

@@ -1,19 +1,18 @@
 //! Clinician handoff: the records a case is made of and the rules for moving
 //! it along (`open` → `claimed` by whom → `resolved` with a note).
 //!
-//! The workflow that creates and acts on cases lives in [`crate::service`];
-//! this module holds the data and the sentences, so that the store, the
-//! service and the command line all speak about the same thing.
+//! The workflow that creates and acts on cases lives in [`crate::service`],
+//! and what people are told about them in [`crate::service::wording`]; this
+//! module holds the data, below the store, so that the store, the service and
+//! the command line all speak about the same thing.
 //!
 //! | file | holds |
 //! |---|---|
 //! | `mod.rs` | [`HandoffCase`] and its parts |
 //! | `settings.rs` | who the clinicians are, timings, retention |
 //! | `intent.rs` | the patient's own commands ("agent", "forget me"...) |
-//! | `messages.rs` | what patients and clinicians are told |
 
 mod intent;
-pub mod messages;
 mod settings;
 
 pub use intent::{patient_intent, without_command, PatientIntent};

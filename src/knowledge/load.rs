@@ -206,7 +206,7 @@ impl Validator {
         let concepts = self.concepts(concepts);
         let mut concept_ids: HashSet<String> = concepts.iter().map(|c| c.id.clone()).collect();
         // The built-in finding a red-flag screen starts from.
-        concept_ids.insert(crate::findings::HEALTH_PROBLEM.to_string());
+        concept_ids.insert(super::HEALTH_PROBLEM.to_string());
         let placeholders = practice
             .as_ref()
             .map(Practice::placeholders)

@@ -12,6 +12,7 @@ pub mod problem;
 mod quantity;
 mod raw;
 mod template;
+mod write;
 
 use std::path::PathBuf;
 
@@ -20,9 +21,15 @@ pub use load::{load_dir, load_files, toml_files, KnowledgeFile};
 pub use practice::{Messages, OpeningHours, Practice};
 pub use problem::{Problem, Severity};
 pub use quantity::{parse_duration_days, parse_temperature_celsius};
-pub use raw::toml_string;
+pub use write::{toml_list, toml_string, write_faq, FaqText};
 // For reading quantities out of messages, which comes without a rule's text to parse.
 pub(crate) use quantity::{days_per_unit, is_body_temperature, to_celsius};
+
+/// The id of the built-in finding "the message reports a health problem
+/// happening now" ([`crate::health`]), which the red-flag screen's rules start
+/// from (`when.all = ["@health_problem"]`). Defined here, where rules are
+/// checked against the ids they may name, and used by [`crate::findings`].
+pub const HEALTH_PROBLEM: &str = "@health_problem";
 
 /// Where an entry was defined, for messages that point the practice at it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,13 +13,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// `text` as a TOML string, quoted and escaped as the `toml` crate writes it:
-/// for the tools that write knowledge files (`kb import`, the synthetic bases),
-/// so that whatever text they hold reads back as the same string.
-pub fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {

@@ -6,13 +6,13 @@
 use carebot_chat::{Purpose, Reply};
 
 use super::{Service, ServiceError};
-use crate::store::Delivery;
+use crate::store::NewOutbound;
 
 impl Service {
     /// Queues `reply` for every notification target; returns how many it was
     /// queued for (none when no clinician is configured).
     pub fn alert_clinicians(&self, reply: Reply) -> Result<usize, ServiceError> {
-        let deliveries = Delivery::to_each(
+        let deliveries = NewOutbound::to_each(
             &self.settings.notification_targets(),
             Purpose::Alert,
             &reply,

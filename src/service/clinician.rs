@@ -5,10 +5,11 @@ use jiff::Timestamp;
 
 use carebot_chat::{CaseId, ClinicianCommand, Purpose, Reply, ReplyKind, Sender};
 
+use super::wording;
 use super::{Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
-use crate::handoff::{messages, CaseMessage, CaseStatus, Claim, HandoffCase, Resolution};
-use crate::store::{CaseChange, Delivery, Effects};
+use crate::handoff::{CaseMessage, CaseStatus, Claim, HandoffCase, Resolution};
+use crate::store::{CaseChange, Effects, NewOutbound};
 
 fn notice(text: impl Into<String>) -> Reply {
     Reply::plain(ReplyKind::Notice, text)
@@ -42,11 +43,11 @@ impl Service {
     ) -> Result<Reply, ServiceError> {
         let now = self.now();
         if !self.authorized(sender, command.name(), command.case(), now)? {
-            return Ok(messages::refused());
+            return Ok(wording::refused());
         }
         tracing::info!(command = command.name(), case = ?command.case().map(|id| id.to_string()), "clinician command");
         match command {
-            ClinicianCommand::Help => Ok(messages::help()),
+            ClinicianCommand::Help => Ok(wording::help()),
             ClinicianCommand::Cases => self.list(sender, now),
             ClinicianCommand::Show { case } => self.show(sender, case, now),
             ClinicianCommand::Claim { case } => self.claim(sender, case, now),
@@ -59,7 +60,7 @@ impl Service {
     /// usual refusal for anyone else.
     pub fn malformed_command(&self, sender: &Sender, usage: &str) -> Result<Reply, ServiceError> {
         if !self.authorized(sender, "malformed", None, self.now())? {
-            return Ok(messages::refused());
+            return Ok(wording::refused());
         }
         Ok(notice(format!("Usage: {usage}")))
     }
@@ -146,7 +147,7 @@ impl Service {
         }
         let lines: Vec<String> = cases
             .iter()
-            .map(|case| messages::case_line(practice, case))
+            .map(|case| wording::case_line(practice, case))
             .collect();
         Ok(notice(format!(
             "Cases not yet resolved:\n{}",
@@ -162,7 +163,7 @@ impl Service {
             .audit(Self::clinician_entry(sender, Action::CaseRead, &case, now))?;
         let engine = self.engine();
         let title = Self::rule_title(&engine, case.rule());
-        Ok(notice(messages::case_details(
+        Ok(notice(wording::case_details(
             &engine.knowledge().practice,
             &case,
             title.as_deref(),
@@ -184,14 +185,14 @@ impl Service {
                 return CaseChange::Leave(notice(text));
             }
             case.claim = Some(claim_by(sender, now));
-            let mut deliveries = vec![Delivery {
+            let mut deliveries = vec![NewOutbound {
                 to: case.patient.clone(),
                 purpose: Purpose::CaseNews { case: id },
-                reply: messages::claimed(&case, &sender.name),
+                reply: wording::claimed(&case, &sender.name),
             }];
             // Colleagues watching the channel should not pick it up too.
             if let Some(channel) = channel.as_ref().filter(|channel| **channel != sender.chat) {
-                deliveries.push(Delivery {
+                deliveries.push(NewOutbound {
                     to: channel.clone(),
                     purpose: Purpose::CaseUpdated { case: id },
                     reply: notice(format!("{id} claimed by {}.", sender.name)),
@@ -253,10 +254,10 @@ impl Service {
                 &case,
                 now,
             ));
-            let delivery = Delivery {
+            let delivery = NewOutbound {
                 to: case.patient.clone(),
                 purpose: Purpose::ClinicianReply { case: id },
-                reply: messages::from_clinician(practice, &case, &sender.name, text),
+                reply: wording::from_clinician(practice, &case, &sender.name, text),
             };
             queued_for.replace(Some(case.patient.clone()));
             CaseChange::Write {
@@ -304,10 +305,10 @@ impl Service {
             });
             CaseChange::Write {
                 effects: Effects {
-                    deliveries: vec![Delivery {
+                    deliveries: vec![NewOutbound {
                         to: case.patient.clone(),
                         purpose: Purpose::CaseNews { case: id },
-                        reply: messages::resolved(practice, &case),
+                        reply: wording::resolved(practice, &case),
                     }],
                     audit: vec![Self::clinician_entry(
                         sender,

@@ -17,7 +17,7 @@ impl Service {
         }
         let kept = deliveries
             .into_iter()
-            .map(|delivery| store::Delivery {
+            .map(|delivery| store::NewOutbound {
                 to: delivery.to,
                 purpose: Purpose::Reply,
                 reply: delivery.reply,

@@ -8,9 +8,10 @@
 //! | `limits.rs` | the per-patient rate limit every patient message passes first |
 //! | `patient.rs` | a patient's message: engine reply, cases, "agent", "forget me"... |
 //! | `clinician.rs` | clinician commands: list, show, claim, reply, resolve |
-//! | `upkeep.rs` | time-driven work: reminders for unclaimed cases, retention |
+//! | `scheduled.rs` | time-driven work that [`crate::upkeep`] runs: reminders for unclaimed cases, retention |
 //! | `alerts.rs` | alerts about carebot itself for the clinicians |
 //! | `later.rs` | direct replies an adapter could not send at once, kept in the outbox |
+//! | `wording.rs` | what patients and clinicians are told about cases |
 //! | `recording.rs` | answer first, record when possible: a failed write never costs a patient the reply |
 //!
 //! Every method is synchronous and short (sled reads and writes, plus an
@@ -25,8 +26,9 @@ mod limits;
 mod patient;
 mod public;
 mod recording;
+mod scheduled;
 mod staff;
-mod upkeep;
+pub mod wording;
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::AtomicU64;
@@ -36,7 +38,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use carebot_chat::{Address, CaseId, Delivery, Inbound, Level, Purpose, Reply};
+use carebot_chat::{Address, Bot, BotError, CaseId, Delivery, Inbound, Level, Purpose, Reply};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
@@ -300,5 +302,21 @@ impl Service {
     fn rule_title(engine: &Engine, id: Option<&str>) -> Option<String> {
         id.and_then(|id| engine.knowledge().rule(id))
             .map(|rule| rule.title.clone())
+    }
+}
+
+/// The seam the chat adapters call: [`Service::handle`] and
+/// [`Service::send_later`], with the store's error as the reason to log.
+impl Bot for Service {
+    fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, BotError> {
+        Service::handle(self, inbound).map_err(|error| BotError {
+            reason: error.to_string(),
+        })
+    }
+
+    fn send_later(&self, deliveries: Vec<Delivery>) -> Result<(), BotError> {
+        Service::send_later(self, deliveries).map_err(|error| BotError {
+            reason: error.to_string(),
+        })
     }
 }

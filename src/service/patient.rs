@@ -11,16 +11,16 @@ use jiff::Timestamp;
 use carebot_chat::{Address, Level, Purpose, Reply, ReplyKind};
 
 use super::recording::Record;
+use super::wording;
 use super::{Response, Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::clock;
 use crate::engine::{Engine, Explanation};
 use crate::handoff::{
-    messages, patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase, PatientIntent,
-    Trigger,
+    patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase, PatientIntent, Trigger,
 };
 use crate::identifiers::redact;
-use crate::store::{CaseChange, Delivery, Effects, PatientRecord, Turn};
+use crate::store::{CaseChange, Effects, NewOutbound, PatientRecord, Turn};
 
 /// How many of the patient's recent messages a case opened by "agent" quotes.
 const AGENT_CONTEXT: usize = 6;
@@ -74,7 +74,7 @@ impl Service {
         let practice = &engine.knowledge().practice;
         let notice = self
             .first_contact(from, now)
-            .then(|| messages::first_contact(practice, &self.settings));
+            .then(|| wording::first_contact(practice, &self.settings));
         let response = match patient_intent(text) {
             Some(PatientIntent::Agent) => self.agent(&engine, from, text, now),
             Some(PatientIntent::MyData) => self.my_data(&engine, from, now)?,
@@ -206,13 +206,12 @@ impl Service {
             match self.escalate(engine, from, record, escalation, now) {
                 Ok((case, joined)) => {
                     response.handoff =
-                        Some(messages::case_next_steps(practice, &case, open_now, joined));
+                        Some(wording::case_next_steps(practice, &case, open_now, joined));
                     response.case = Some(case.id);
                 }
                 Err(error) => {
                     self.not_kept(Record::Case, &error);
-                    response.handoff =
-                        Some(messages::case_not_passed_on(practice, level, open_now));
+                    response.handoff = Some(wording::case_not_passed_on(practice, level, open_now));
                 }
             }
         } else if let Some(id) = record.case {
@@ -226,7 +225,7 @@ impl Service {
                     let triage =
                         matches!(response.reply.kind, ReplyKind::Triage | ReplyKind::Question);
                     if let (false, Some(claim)) = (triage, &case.claim) {
-                        response.reply = messages::passed_on(&case, &claim.name);
+                        response.reply = wording::passed_on(&case, &claim.name);
                     }
                     response.case = Some(id);
                 }
@@ -234,8 +233,7 @@ impl Service {
                 Err(error) => {
                     self.not_kept(Record::Case, &error);
                     let level = response.reply.level;
-                    response.handoff =
-                        Some(messages::case_not_passed_on(practice, level, open_now));
+                    response.handoff = Some(wording::case_not_passed_on(practice, level, open_now));
                     self.save_conversation(from, &record);
                 }
             }
@@ -282,12 +280,12 @@ impl Service {
             let (purpose, update) = if escalated {
                 (
                     Purpose::CaseEscalated { case: id },
-                    messages::case_escalated(practice, &case, title.as_deref()),
+                    wording::case_escalated(practice, &case, title.as_deref()),
                 )
             } else {
                 (
                     Purpose::CaseUpdated { case: id },
-                    messages::case_updated(practice, &case, title.as_deref()),
+                    wording::case_updated(practice, &case, title.as_deref()),
                 )
             };
             let watchers = self.case_watchers(&case);
@@ -298,7 +296,7 @@ impl Service {
                 .copied()
                 .collect();
             let effects = Effects {
-                deliveries: Delivery::to_each(&watchers, purpose, &update),
+                deliveries: NewOutbound::to_each(&watchers, purpose, &update),
                 audit: vec![self.patient_entry(from, Action::CaseUpdated, Some(id), now)],
                 conversation: Some((from.clone(), record.clone())),
                 superseded,
@@ -382,13 +380,13 @@ impl Service {
                 claim: None,
                 resolution: None,
             };
-            let notification = messages::case_opened(practice, &case, title.as_deref());
+            let notification = wording::case_opened(practice, &case, title.as_deref());
             let action = Action::CaseOpened {
                 level: escalation.level,
                 rule: rule.clone(),
             };
             let effects = Effects {
-                deliveries: Delivery::to_each(
+                deliveries: NewOutbound::to_each(
                     &targets,
                     Purpose::CaseOpened { case: id },
                     &notification,
@@ -453,15 +451,12 @@ impl Service {
         let open_now = practice.is_open_at(now);
         let (mut reply, case) = match self.escalate(engine, from, record, escalation, now) {
             Ok((case, joined)) => (
-                messages::case_next_steps(practice, &case, open_now, joined),
+                wording::case_next_steps(practice, &case, open_now, joined),
                 Some(case.id),
             ),
             Err(error) => {
                 self.not_kept(Record::Case, &error);
-                (
-                    messages::case_not_passed_on(practice, level, open_now),
-                    None,
-                )
+                (wording::case_not_passed_on(practice, level, open_now), None)
             }
         };
         if let Some(advice) = triage {
@@ -491,7 +486,7 @@ impl Service {
         tracing::info!(cases = data.cases.len(), "patient read their data");
         Ok(Response {
             notice: None,
-            reply: messages::patient_data(&engine.knowledge().practice, &data),
+            reply: wording::patient_data(&engine.knowledge().practice, &data),
             handoff: None,
             case: None,
             explanation: Explanation::default(),
@@ -518,7 +513,7 @@ impl Service {
         );
         Ok(Response {
             notice: None,
-            reply: messages::forgotten(&forgotten),
+            reply: wording::forgotten(&forgotten),
             handoff: None,
             case: None,
             explanation: Explanation::default(),

@@ -1,5 +1,5 @@
 //! Messages addressed to the bot in shared channels (a Telegram group, a Discord
-//! server channel), and the [`Bot`] seam the chat adapters call.
+//! server channel).
 //!
 //! In public the bot answers general questions (hours, the portal...) where they
 //! were asked, but never discusses anyone's health there: a message about symptoms,
@@ -7,7 +7,7 @@
 //! channel only hears that the conversation moved (plus the emergency number when
 //! it is an emergency, since that must never wait).
 
-use carebot_chat::{Bot, BotError, Delivery, Inbound, Level, Reply, ReplyKind, Sender};
+use carebot_chat::{Delivery, Level, Reply, ReplyKind, Sender};
 
 use super::{Service, ServiceError};
 use crate::conversation::Conversation;
@@ -37,7 +37,7 @@ impl Service {
                         "Case commands work in the clinician channel or a private chat, never in a shared channel.",
                     )
                 } else {
-                    crate::handoff::messages::refused()
+                    super::wording::refused()
                 };
                 return Ok(vec![Delivery {
                     to: sender.chat.clone(),
@@ -97,18 +97,4 @@ fn public_reply(mut reply: Reply) -> Reply {
         reply.buttons.clear();
     }
     reply
-}
-
-impl Bot for Service {
-    fn handle(&self, inbound: Inbound) -> Result<Vec<Delivery>, BotError> {
-        Service::handle(self, inbound).map_err(|error| BotError {
-            reason: error.to_string(),
-        })
-    }
-
-    fn send_later(&self, deliveries: Vec<Delivery>) -> Result<(), BotError> {
-        Service::send_later(self, deliveries).map_err(|error| BotError {
-            reason: error.to_string(),
-        })
-    }
 }

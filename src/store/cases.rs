@@ -12,7 +12,7 @@ use sled::Transactional;
 use carebot_chat::{Address, CaseId, Outbound, OutboundId};
 
 use super::{
-    abort, address_key, encode, from_transaction, id_key, Delivery, OutboxItem, Owner,
+    abort, address_key, encode, from_transaction, id_key, NewOutbound, OutboxItem, Owner,
     PatientRecord, Store, StoreError,
 };
 use crate::audit::AuditEntry;
@@ -24,7 +24,7 @@ const NEXT_CASE: &[u8] = b"next_case";
 /// Writes that go with a change to a case, in the same transaction.
 #[derive(Debug, Default, Clone)]
 pub struct Effects {
-    pub deliveries: Vec<Delivery>,
+    pub deliveries: Vec<NewOutbound>,
     pub audit: Vec<AuditEntry>,
     pub conversation: Option<(Address, PatientRecord)>,
     /// Queued messages that `deliveries` make obsolete (an update on a case
@@ -103,7 +103,7 @@ impl Writer<'_> {
 
     /// Whose key seals `delivery`: the patient of the case it is about (a
     /// notification to clinicians quotes them), else its recipient.
-    fn owner_of(&self, delivery: &Delivery) -> ConflictableTransactionResult<Owner, StoreError> {
+    fn owner_of(&self, delivery: &NewOutbound) -> ConflictableTransactionResult<Owner, StoreError> {
         let Some(id) = delivery.purpose.case() else {
             return Ok(Owner::of(&delivery.to));
         };

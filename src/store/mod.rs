@@ -53,7 +53,7 @@ use carebot_chat::Address;
 
 pub use cases::{CaseChange, Effects};
 pub use privacy::{Forgotten, PatientData, Purged};
-pub use records::{Delivery, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
+pub use records::{NewOutbound, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
 pub use recovery::{Recovery, StoreHealth};
 pub use sealing::KEYS_FILE;
 use sealing::{Owner, PatientKeys};

@@ -14,11 +14,11 @@ use jiff::Timestamp;
 
 use carebot_chat::{Address, CaseId, OutboundId, Purpose};
 
-use super::{id_key, Delivery, Effects, OutboxItem, Owner, Store, StoreError};
+use super::{id_key, Effects, NewOutbound, OutboxItem, Owner, Store, StoreError};
 
 impl Store {
     /// Queues messages for delivery, durably.
-    pub fn enqueue(&self, deliveries: Vec<Delivery>, now: Timestamp) -> Result<(), StoreError> {
+    pub fn enqueue(&self, deliveries: Vec<NewOutbound>, now: Timestamp) -> Result<(), StoreError> {
         self.apply(
             &Effects {
                 deliveries,

@@ -58,24 +58,26 @@ impl PatientRecord {
     }
 }
 
-/// A message to deliver, before the outbox gives it an id.
+/// A message to deliver, before the outbox gives it an id (then it is an
+/// [`Outbound`]); not to be confused with [`carebot_chat::Delivery`], a reply
+/// an adapter sends at once.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Delivery {
+pub struct NewOutbound {
     pub to: Address,
     pub purpose: Purpose,
     pub reply: Reply,
 }
 
-impl Delivery {
+impl NewOutbound {
     /// The same `reply`, for the same `purpose`, to each of `targets`.
     pub fn to_each<'a>(
         targets: impl IntoIterator<Item = &'a Address>,
         purpose: Purpose,
         reply: &Reply,
-    ) -> Vec<Delivery> {
+    ) -> Vec<NewOutbound> {
         targets
             .into_iter()
-            .map(|to| Delivery {
+            .map(|to| NewOutbound {
                 to: to.clone(),
                 purpose,
                 reply: reply.clone(),

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Address, Inbound, Reply};
+use crate::{Address, Inbound, Reply, ReplyKind};
 
 /// A reply and the chat it must go to: usually the chat the message came from,
 /// but a health question asked in a group goes to the asker's private chat.
@@ -29,6 +29,18 @@ impl std::fmt::Display for BotError {
 }
 
 impl std::error::Error for BotError {}
+
+/// What a patient is told when carebot could not handle their message (a
+/// [`BotError`], or the bot stopped mid-message): one wording on every
+/// platform, and it names the emergency number, as every fail-safe must.
+pub const APOLOGY: &str = "Sorry, something went wrong on my side and I couldn't read your message. Please try again in a moment; in an emergency, call your local emergency number now.";
+
+impl BotError {
+    /// [`APOLOGY`] as a reply, for an adapter to send to the patient's chat.
+    pub fn apology() -> Reply {
+        Reply::plain(ReplyKind::Notice, APOLOGY)
+    }
+}
 
 /// What a chat adapter needs from carebot.
 ///

@@ -18,6 +18,11 @@
 //! the core passes it and answer `Ok` once the platform accepted it, or a
 //! [`DeliveryError`] to have it retried later.
 //!
+//! [`ChatAdapter`] (in [`platform`]) is what `carebot serve` needs from an
+//! adapter crate: its own table of `carebot.toml`, checked, and connect, run,
+//! deliver. Each adapter implements it once; the binary registers it with
+//! one line.
+//!
 //! Small pieces of machinery live here too, because core and adapters
 //! both need them and they need nothing but std: [`Backoff`], the one
 //! retry-wait formula, [`LongReplies`], for button replies too long for
@@ -32,16 +37,18 @@ mod command;
 mod inbound;
 mod long_replies;
 mod outbound;
+pub mod platform;
 mod sent_parts;
 
 pub use address::{Address, AddressError};
 pub use backoff::Backoff;
-pub use bot::{Bot, BotError, Delivery};
+pub use bot::{Bot, BotError, Delivery, APOLOGY};
 pub use case_id::{CaseId, CaseIdError};
 pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
 pub use inbound::Inbound;
 pub use long_replies::LongReplies;
 pub use outbound::{DeliveryError, Outbound, OutboundId, Priority, Purpose};
+pub use platform::ChatAdapter;
 pub use sent_parts::SentParts;
 
 use serde::{Deserialize, Serialize};

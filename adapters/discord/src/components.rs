@@ -1,4 +1,5 @@
-//! Buttons and the forms they open, as Discord carries them: every button has
+//! Buttons and the forms they open, as Discord carries them, and who a
+//! message may ping: every button has
 //! a `custom_id` (at most 100 characters) that comes back when it is clicked.
 //!
 //! A carebot button's `reply` is the text the click stands for, so the
@@ -13,6 +14,7 @@
 //! | `m<n>:<command>` | opens a form; its answer is sent as `<command> <answer>` |
 
 use carebot_chat::LongReplies;
+use serenity::all::{CreateAllowedMentions, RoleId};
 
 /// Discord's limit on a `custom_id`.
 const CUSTOM_ID_LIMIT: usize = 100;
@@ -151,6 +153,20 @@ pub(crate) fn form_text(custom_id: &str, answer: &str) -> Option<String> {
         return None;
     }
     Some(format!("{command} {answer}"))
+}
+
+/// Nobody is pinged by what the bot relays, except the clinician role by a
+/// case notification.
+pub(crate) fn mentions(role: Option<RoleId>) -> CreateAllowedMentions {
+    let none = CreateAllowedMentions::new()
+        .empty_users()
+        .empty_roles()
+        .everyone(false)
+        .replied_user(false);
+    match role {
+        Some(role) => none.roles([role]),
+        None => none,
+    }
 }
 
 #[cfg(test)]

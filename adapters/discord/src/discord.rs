@@ -1,80 +1,34 @@
 //! [`Discord`]: one connected bot. `connect` checks the token, `run` keeps the
 //! gateway open and answers messages, `deliver` sends the core's outbox
 //! messages, `is_connected` tells a health check whether the gateway is up.
+//!
+//! This is the top of the adapter: it uses the gateway, sending and the
+//! shared [`Connection`], and nothing in the crate uses it back.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 
-use carebot_chat::{Bot, DeliveryError, Outbound, Purpose, SentParts};
-use serenity::all::{ApplicationId, ChannelId, Http, HttpBuilder, RoleId, UserId};
+use carebot_chat::platform::{SettingsCheck, TokenKeys};
+use carebot_chat::{Bot, ChatAdapter, DeliveryError, Outbound, Purpose, SentParts};
+use serenity::all::{ChannelId, RoleId};
 
 use crate::address::channel_address;
 use crate::components::{case_actions, ButtonIds};
+use crate::connection::Connection;
+use crate::platform::{DiscordTable, RawDiscord};
 use crate::render::render;
 use crate::rest::Rest;
 use crate::route::Router;
-use crate::send::describe;
-use crate::send::SendError;
-use crate::{DiscordError, DiscordSettings};
+use crate::send::{describe, SendError};
+use crate::{DiscordError, DiscordSettings, PLATFORM};
 
 /// The Discord adapter. Cheap to clone: clones share one connection state.
 #[derive(Clone)]
 pub struct Discord {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub settings: DiscordSettings,
-    /// One REST client (and so one rate limiter) for everything the adapter
-    /// sends, replies and outbox alike.
-    pub rest: Rest,
-    pub router: Router,
-    /// Each person's DM channel with the bot, so a reply to `discord:<user>`
-    /// opens it only once.
-    dm_channels: Mutex<HashMap<UserId, ChannelId>>,
-    /// How many parts of a split outbox message already went out, so a retry
-    /// after a failure in the middle sends only the rest.
-    sent_parts: SentParts,
-    pub buttons: ButtonIds,
-    pub connected: AtomicBool,
-    /// Gateway sessions established (READY or RESUMED) since start: the
-    /// reconnect loop tells a working connection that dropped from one that
-    /// never came up.
-    sessions: AtomicU64,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Inner {
-    pub(crate) fn dm_channel(&self, user: UserId) -> Option<ChannelId> {
-        lock(&self.dm_channels).get(&user).copied()
-    }
-
-    pub(crate) fn remember_dm(&self, user: UserId, channel: ChannelId) {
-        lock(&self.dm_channels).insert(user, channel);
-    }
-}
-
-/// serenity's REST client for `settings`: with serenity's rate limiter
-/// against Discord itself; through serenity's proxy (which works only with
-/// that limiter off) for any other base, where [`Rest`] keeps the limits.
-pub(crate) fn http_client(settings: &DiscordSettings) -> Result<Http, DiscordError> {
-    let mut builder = HttpBuilder::new(settings.token.expose())
-        .default_allowed_mentions(crate::send::mentions(None));
-    if let Some(proxy) = settings.proxy()? {
-        builder = builder.proxy(proxy).ratelimiter_disabled(true);
-    }
-    if let Some(id) = settings.application_id.filter(|id| *id != 0) {
-        builder = builder.application_id(ApplicationId::new(id));
-    }
-    Ok(builder.build())
+    inner: Arc<Connection>,
 }
 
 impl Discord {
@@ -104,7 +58,7 @@ impl Discord {
                 .map(RoleId::new),
         };
         Ok(Discord {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Connection {
                 settings,
                 rest,
                 router,
@@ -116,24 +70,51 @@ impl Discord {
             }),
         })
     }
+}
+
+/// What `carebot serve` runs: the `[discord]` table (`platform.rs`), and
+/// the client's connect, run and deliver.
+impl ChatAdapter for Discord {
+    const NAME: &'static str = PLATFORM;
+    type File = RawDiscord;
+    type Settings = DiscordTable;
+    type Error = DiscordError;
+
+    fn check(raw: RawDiscord, check: &mut SettingsCheck) -> (TokenKeys, DiscordTable) {
+        raw.check(check)
+    }
+
+    fn check_chat(chat: &str) -> Result<(), String> {
+        DiscordTable::check_chat(chat)
+    }
+
+    /// Fails before any request only if Discord's token check refuses the
+    /// token's shape.
+    async fn connect(
+        table: &DiscordTable,
+        token: &str,
+        clinician_chat: Option<&str>,
+    ) -> Result<Discord, DiscordError> {
+        Discord::connect(table.settings(token, clinician_chat)?).await
+    }
 
     /// Receives messages, buttons and slash commands from the gateway and
     /// answers them through `bot`, reconnecting after any interruption, until
     /// `shutdown` completes. Fails only when Discord refuses the token or the
     /// intents (a gateway close 4004, 4013 or 4014).
-    pub async fn run(
+    async fn run(
         &self,
         bot: Arc<dyn Bot>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), DiscordError> {
-        crate::gateway::run(self.clone(), bot, shutdown).await
+        crate::gateway::run(self.inner.clone(), bot, shutdown).await
     }
 
     /// Delivers one outbox message: `Ok` once Discord accepted every part.
     /// Rate limits, Discord's failures and network errors come back as a
     /// [`DeliveryError`] so the outbox retries later; so does anything else,
     /// with Discord's reason for the log.
-    pub async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
+    async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
         let inner = &self.inner;
         let to_clinicians = matches!(
             message.purpose,
@@ -165,32 +146,20 @@ impl Discord {
         };
         let prefix = ping.map(|role| format!("<@&{role}>"));
         let parts = render(&message.reply, &actions, prefix.as_deref(), &inner.buttons);
-        let channel = self.channel_of(&message.to).await.map_err(delivery_error)?;
+        let channel = inner
+            .channel_of(&message.to)
+            .await
+            .map_err(delivery_error)?;
         inner
             .sent_parts
-            .send_remaining(message.id, &parts, |part| self.post(channel, part, ping))
+            .send_remaining(message.id, &parts, |part| inner.post(channel, part, ping))
             .await
             .map_err(delivery_error)
     }
 
     /// Whether the gateway connection is up (identified or resumed).
-    pub fn is_connected(&self) -> bool {
-        self.inner.connected.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn set_connected(&self, connected: bool) {
-        self.inner.connected.store(connected, Ordering::Release);
-    }
-
-    /// The gateway is up: READY or RESUMED arrived.
-    pub(crate) fn session_started(&self) {
-        self.inner.sessions.fetch_add(1, Ordering::AcqRel);
-        self.set_connected(true);
-    }
-
-    /// How many gateway sessions were established since start.
-    pub(crate) fn sessions(&self) -> u64 {
-        self.inner.sessions.load(Ordering::Acquire)
+    fn is_connected(&self) -> bool {
+        self.inner.is_connected()
     }
 }
 

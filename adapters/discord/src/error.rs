@@ -13,7 +13,7 @@ pub enum DiscordError {
     /// Discord refused the token (REST 401 or gateway close 4004).
     #[error(
         "Discord rejected the bot token: check {} or the token file",
-        crate::TOKEN_ENV
+        carebot_chat::platform::token_variables(crate::PLATFORM).0
     )]
     TokenRejected,
     /// Discord refused the intents: MESSAGE_CONTENT is privileged.

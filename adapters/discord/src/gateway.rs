@@ -19,7 +19,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use carebot_chat::{Address, Backoff, Bot, Delivery, Inbound, Reply, ReplyKind};
+use carebot_chat::{Address, Backoff, Bot, BotError, Delivery, Inbound, Reply};
 use serenity::all::{
     ActionRowComponent, ApplicationId, ChannelId, ClientBuilder, Command, CommandInteraction,
     CommandOptionType, ComponentInteraction, ConnectionStage, Context, CreateActionRow,
@@ -30,11 +30,12 @@ use serenity::all::{
     ShardStageUpdateEvent, User,
 };
 
-use crate::components::{form_for, form_text, Clicked, FORM_FIELD};
-use crate::discord::{http_client, Discord};
+use crate::components::{form_for, form_text, mentions, Clicked, FORM_FIELD};
+use crate::connection::Connection;
 use crate::render::render;
+use crate::rest::http_client;
 use crate::route::Origin;
-use crate::send::{components, describe, mentions};
+use crate::send::{components, describe};
 use crate::DiscordError;
 
 /// How long to wait before reaching the gateway again: 2 s after the first
@@ -53,13 +54,13 @@ pub(crate) fn intents(message_content: bool) -> GatewayIntents {
     intents
 }
 
-/// See [`Discord::run`].
+/// See [`crate::Discord::run`].
 pub(crate) async fn run(
-    discord: Discord,
+    discord: Arc<Connection>,
     bot: Arc<dyn Bot>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DiscordError> {
-    let settings = &discord.inner.settings;
+    let settings = &discord.settings;
     tokio::pin!(shutdown);
     let mut reconnects = Reconnects::default();
     loop {
@@ -207,7 +208,7 @@ fn slash_text(command: &CommandInteraction, in_clinician_channel: bool) -> Optio
 }
 
 struct Handler {
-    discord: Discord,
+    discord: Arc<Connection>,
     bot: Arc<dyn Bot>,
 }
 
@@ -230,7 +231,7 @@ impl Handler {
     ) -> Origin {
         if !in_server {
             // A DM: remember its channel, so replies need not open it again.
-            self.discord.inner.remember_dm(user.id, channel);
+            self.discord.remember_dm(user.id, channel);
         }
         Origin {
             user: user.id,
@@ -270,10 +271,7 @@ impl Handler {
         tracing::error!(reason = %failure, "carebot could not handle a Discord message");
         vec![Delivery {
             to: chat,
-            reply: Reply::plain(
-                ReplyKind::Notice,
-                "Sorry, something went wrong on our side and I couldn't take that in. Please try again in a moment, or phone the practice.",
-            ),
+            reply: BotError::apology(),
         }]
     }
 
@@ -285,12 +283,12 @@ impl Handler {
         command: Option<(&CommandInteraction, &Address)>,
     ) {
         let discord = &self.discord;
-        let http = &discord.inner.rest.http;
+        let http = &discord.rest.http;
         let mut answered = false;
         // Replies Discord would not take even after retrying, for the outbox.
         let mut for_later: Vec<Delivery> = Vec::new();
         for delivery in deliveries {
-            let parts = render(&delivery.reply, &[], None, &discord.inner.buttons);
+            let parts = render(&delivery.reply, &[], None, &discord.buttons);
             if let Some((interaction, chat)) = command.filter(|(_, chat)| **chat == delivery.to) {
                 for part in &parts {
                     let result = if answered {
@@ -387,12 +385,8 @@ impl Handler {
     }
 
     async fn on_component(&self, component: ComponentInteraction) {
-        let http = &self.discord.inner.rest.http;
-        let clicked = self
-            .discord
-            .inner
-            .buttons
-            .clicked(&component.data.custom_id);
+        let http = &self.discord.rest.http;
+        let clicked = self.discord.buttons.clicked(&component.data.custom_id);
         let response = match &clicked {
             Some(Clicked::Ask { command }) => {
                 let (id, title, label) = form_for(command);
@@ -422,14 +416,14 @@ impl Handler {
             component.channel_id,
             component.guild_id.is_some(),
         );
-        if let Some(inbound) = self.discord.inner.router.route(&origin, &text, true) {
+        if let Some(inbound) = self.discord.router.route(&origin, &text, true) {
             let deliveries = self.ask_bot(inbound).await;
             self.send(deliveries, None).await;
         }
     }
 
     async fn on_form(&self, form: ModalInteraction) {
-        let http = &self.discord.inner.rest.http;
+        let http = &self.discord.rest.http;
         if let Err(error) = form
             .create_response(http, CreateInteractionResponse::Acknowledge)
             .await
@@ -457,20 +451,20 @@ impl Handler {
             form.channel_id,
             form.guild_id.is_some(),
         );
-        if let Some(inbound) = self.discord.inner.router.route(&origin, &text, true) {
+        if let Some(inbound) = self.discord.router.route(&origin, &text, true) {
             let deliveries = self.ask_bot(inbound).await;
             self.send(deliveries, None).await;
         }
     }
 
     async fn on_command(&self, command: CommandInteraction) {
-        let http = &self.discord.inner.rest.http;
+        let http = &self.discord.rest.http;
         let defer = CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new());
         if let Err(error) = command.create_response(http, defer).await {
             tracing::warn!(reason = %describe(&error).reason, "cannot acknowledge a slash command");
             return;
         }
-        let router = &self.discord.inner.router;
+        let router = &self.discord.router;
         let origin = self.member_origin(
             &command.user,
             command.member.as_deref(),
@@ -497,7 +491,7 @@ impl Handler {
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn message(&self, _: Context, message: Message) {
-        let router = &self.discord.inner.router;
+        let router = &self.discord.router;
         if message.author.bot || message.author.id == router.bot {
             return;
         }
@@ -532,7 +526,7 @@ impl EventHandler for Handler {
     async fn ready(&self, _: Context, ready: Ready) {
         self.discord.session_started();
         tracing::info!(bot = %ready.user.id, "Discord gateway ready");
-        let http = &self.discord.inner.rest.http;
+        let http = &self.discord.rest.http;
         if http.application_id().is_none() {
             http.set_application_id(ApplicationId::new(ready.application.id.get()));
         }

@@ -10,17 +10,21 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `settings.rs` | [`DiscordSettings`], the [`Token`] that never prints |
+//! | `settings.rs`, `error.rs` | [`DiscordSettings`], the [`Token`] that never prints; [`DiscordError`] |
 //! | `address.rs` | carebot addresses for Discord people and channels |
 //! | `route.rs` | DM, clinician channel or server channel: what goes to the core, and who may act on cases |
+//! | `components.rs` | buttons and forms: `custom_id`s within Discord's 100 characters; who a message may ping |
 //! | `render.rs` | Markdown as Discord shows it, split at 2,000 characters on paragraph boundaries |
-//! | `components.rs` | buttons and forms: `custom_id`s within Discord's 100 characters |
-//! | `gateway.rs` | the gateway loop: messages, buttons, forms, slash commands |
+//! | `rest.rs` | serenity's client, and rate limits kept whatever the REST base (serenity's limiter only knows discord.com) |
+//! | `connection.rs` | what one connected bot shares: settings, REST client, remembered DM channels, gateway up or down |
 //! | `send.rs` | REST sends, DM channels, retries, failures in words |
-//! | `rest.rs` | rate limits kept whatever the REST base (serenity's limiter only knows discord.com) |
-//! | `discord.rs` | [`Discord`]: `connect`, `run`, `deliver`, `is_connected` |
+//! | `gateway.rs` | the gateway loop: messages, buttons, forms, slash commands |
+//! | `platform.rs` | the `[discord]` table of carebot.toml: [`RawDiscord`], checked into [`DiscordTable`] |
+//! | `discord.rs` | [`Discord`]: `connect`, and as [`ChatAdapter`](carebot_chat::ChatAdapter) (what `carebot serve` runs) `run`, `deliver`, `is_connected` |
 //!
-//! ## Wiring it up (`carebot serve`)
+//! Each file uses only files listed above it, so no two import each other.
+//!
+//! ## Wiring it up (what `carebot serve` does through `platform.rs`)
 //!
 //! ```text
 //! let discord = Discord::connect(settings).await?;      // checks the token: DiscordError::TokenRejected
@@ -47,9 +51,11 @@
 
 mod address;
 mod components;
+mod connection;
 mod discord;
 mod error;
 mod gateway;
+mod platform;
 mod render;
 mod rest;
 mod route;
@@ -59,5 +65,6 @@ mod settings;
 pub use address::{channel_address, user_address, PLATFORM};
 pub use discord::Discord;
 pub use error::DiscordError;
-pub use settings::{DiscordSettings, Token, DEFAULT_API_URL, TOKEN_ENV};
+pub use platform::{DiscordTable, RawDiscord};
+pub use settings::{DiscordSettings, Token, DEFAULT_API_URL};
 pub use url::Url;

@@ -14,11 +14,26 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serenity::all::{ErrorResponse, Http, HttpError};
+use serenity::all::{ApplicationId, ErrorResponse, Http, HttpBuilder, HttpError};
 use serenity::http::{Ratelimit, RatelimitInfo, RatelimitingBucket, Request};
 
-use crate::discord::http_client;
+use crate::components::mentions;
 use crate::{DiscordError, DiscordSettings};
+
+/// serenity's REST client for `settings`: with serenity's rate limiter
+/// against Discord itself; through serenity's proxy (which works only with
+/// that limiter off) for any other base, where [`Rest`] keeps the limits.
+pub(crate) fn http_client(settings: &DiscordSettings) -> Result<Http, DiscordError> {
+    let mut builder =
+        HttpBuilder::new(settings.token.expose()).default_allowed_mentions(mentions(None));
+    if let Some(proxy) = settings.proxy()? {
+        builder = builder.proxy(proxy).ratelimiter_disabled(true);
+    }
+    if let Some(id) = settings.application_id.filter(|id| *id != 0) {
+        builder = builder.application_id(ApplicationId::new(id));
+    }
+    Ok(builder.build())
+}
 
 /// The REST client the adapter sends with.
 pub(crate) struct Rest {

@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use carebot_chat::{Address, Backoff};
 use serenity::all::{
-    ButtonStyle, ChannelId, CreateActionRow, CreateAllowedMentions, CreateButton, CreateMessage,
-    HttpError, LightMethod, PrivateChannel, Request, RoleId, Route, UserId,
+    ButtonStyle, ChannelId, CreateActionRow, CreateButton, CreateMessage, HttpError, LightMethod,
+    PrivateChannel, Request, RoleId, Route, UserId,
 };
 
 use crate::address::Target;
-use crate::discord::Discord;
+use crate::components::mentions;
+use crate::connection::Connection;
 use crate::render::Part;
 
 /// Why a send failed, for the log and the outbox.
@@ -111,21 +112,7 @@ pub(crate) fn components(part: &Part) -> Vec<CreateActionRow> {
         .collect()
 }
 
-/// Nobody is pinged by what the bot relays, except the clinician role by a
-/// case notification.
-pub(crate) fn mentions(role: Option<RoleId>) -> CreateAllowedMentions {
-    let none = CreateAllowedMentions::new()
-        .empty_users()
-        .empty_roles()
-        .everyone(false)
-        .replied_user(false);
-    match role {
-        Some(role) => none.roles([role]),
-        None => none,
-    }
-}
-
-impl Discord {
+impl Connection {
     /// The channel that reaches `address`; a person's DM channel is opened
     /// once and remembered.
     pub(crate) async fn channel_of(&self, address: &Address) -> Result<ChannelId, SendError> {
@@ -138,13 +125,13 @@ impl Discord {
             Target::Channel(channel) => return Ok(channel),
             Target::User(user) => user,
         };
-        if let Some(channel) = self.inner.dm_channel(user) {
+        if let Some(channel) = self.dm_channel(user) {
             return Ok(channel);
         }
         let request = Request::new(Route::UserMeDmChannels, LightMethod::Post)
             .body(Some(json_body(&OpenDm { recipient_id: user })?));
         let channel: PrivateChannel = self.answer_of(request).await?;
-        self.inner.remember_dm(user, channel.id);
+        self.remember_dm(user, channel.id);
         Ok(channel.id)
     }
 
@@ -166,8 +153,7 @@ impl Discord {
             LightMethod::Post,
         )
         .body(Some(json_body(&message)?));
-        self.inner
-            .rest
+        self.rest
             .request(request)
             .await
             .map(|_| ())
@@ -180,7 +166,7 @@ impl Discord {
         request: Request<'_>,
     ) -> Result<T, SendError> {
         let read = |error: serenity::Error| describe(&error);
-        let response = self.inner.rest.request(request).await.map_err(read)?;
+        let response = self.rest.request(request).await.map_err(read)?;
         let bytes = response
             .bytes()
             .await

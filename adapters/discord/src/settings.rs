@@ -8,10 +8,6 @@ use url::Url;
 
 use crate::DiscordError;
 
-/// The environment variable `carebot serve` reads the token from (the binary
-/// does the reading, in src/cli/config.rs); named here for error messages.
-pub const TOKEN_ENV: &str = "CAREBOT_DISCORD_TOKEN";
-
 /// Discord's REST base; serenity adds `/v10/...`.
 pub const DEFAULT_API_URL: &str = "https://discord.com/api";
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 /// Why the Telegram adapter could not start or keep running.
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
-    #[error("the Telegram bot token is empty or has spaces in it; set ${var} or the token file to the token @BotFather gave you", var = crate::settings::TOKEN_VARIABLE)]
+    #[error("the Telegram bot token is empty or has spaces in it; set ${var} or the token file to the token @BotFather gave you", var = carebot_chat::platform::token_variables(crate::PLATFORM).0)]
     BadToken,
     #[error(
         "Telegram refused the bot token (check it with @BotFather, or whether it was revoked)"

@@ -137,8 +137,10 @@ impl Inner {
 
     async fn apologise(&self, chat: &Address) {
         let Some(chat) = chat_id(chat) else { return };
-        let apology = "Sorry, something went wrong on my side and I couldn't read your message. Please try again in a moment; in an emergency, call your local emergency number now.";
-        if let Err(error) = self.send_text(ChatId(chat), apology, None).await {
+        if let Err(error) = self
+            .send_text(ChatId(chat), carebot_chat::APOLOGY, None)
+            .await
+        {
             tracing::warn!(%error, "cannot send an apology");
         }
     }

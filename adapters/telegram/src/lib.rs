@@ -20,6 +20,8 @@
 //! | `limit.rs` | Telegram's flood limits: per chat, and overall with emergencies first |
 //! | `address.rs` | `telegram:<chat id>` addresses ⇄ Telegram chat ids |
 //! | `error.rs` | [`TelegramError`] |
+//! | `platform.rs` | the `[telegram]` table of carebot.toml: [`RawTelegram`], checked into [`TelegramTable`] |
+//! | `lib.rs` | [`Telegram`]: `connect`, and as [`ChatAdapter`](carebot_chat::ChatAdapter) (what `carebot serve` runs) `run`, `deliver`, `is_connected` |
 //!
 //! ## How a message flows
 //!
@@ -33,8 +35,9 @@
 //! ## Running it
 //!
 //! ```ignore
-//! // The binary reads the token ($CAREBOT_TELEGRAM_TOKEN or its _FILE twin) in
-//! // src/cli/config.rs; the adapter only checks its shape.
+//! // `carebot serve` does this through ChatAdapter::connect (platform.rs): it
+//! // reads the token ($CAREBOT_TELEGRAM_TOKEN or its _FILE twin); the adapter
+//! // only checks its shape.
 //! let token = Token::new(secret)?;
 //! let settings = TelegramSettings {
 //!     // The core's clinician channel, when it is a Telegram group.
@@ -59,6 +62,7 @@ mod error;
 mod handle;
 mod keyboard;
 mod limit;
+mod platform;
 mod render;
 mod request;
 mod route;
@@ -69,20 +73,23 @@ mod settings;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use carebot_chat::{DeliveryError, Outbound, SentParts};
+use std::future::Future;
+
+use carebot_chat::platform::{SettingsCheck, TokenKeys};
+use carebot_chat::{Bot, ChatAdapter, DeliveryError, Outbound, SentParts};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 use teloxide::RequestError;
 
 pub use address::{chat_address, chat_id, user_address, PLATFORM};
 pub use error::TelegramError;
+pub use platform::{RawTelegram, TelegramTable};
 pub use render::MAX_MESSAGE;
 /// The URL type of [`TelegramSettings::api_url`] and [`Webhook::public_url`].
 pub use url::Url;
 
 pub use settings::{
-    default_api_url, Limits, Rate, Retry, TelegramSettings, Token, Tuning, Webhook,
-    DEFAULT_API_URL, TOKEN_VARIABLE,
+    default_api_url, Limits, Rate, Retry, TelegramSettings, Token, Tuning, Webhook, DEFAULT_API_URL,
 };
 
 use keyboard::Callbacks;
@@ -126,6 +133,67 @@ impl std::fmt::Debug for Telegram {
             .field("webhook", &self.inner.webhook)
             .field("connected", &self.is_connected())
             .finish()
+    }
+}
+
+/// What `carebot serve` runs: the `[telegram]` table (`platform.rs`), and
+/// the client's connect, run and deliver.
+impl ChatAdapter for Telegram {
+    const NAME: &'static str = PLATFORM;
+    type File = RawTelegram;
+    type Settings = TelegramTable;
+    type Error = TelegramError;
+
+    fn check(raw: RawTelegram, check: &mut SettingsCheck) -> (TokenKeys, TelegramTable) {
+        raw.check(check)
+    }
+
+    fn check_chat(chat: &str) -> Result<(), String> {
+        TelegramTable::check_chat(chat)
+    }
+
+    /// Fails before any request only if the token's shape is refused.
+    async fn connect(
+        table: &TelegramTable,
+        token: &str,
+        clinician_chat: Option<&str>,
+    ) -> Result<Telegram, TelegramError> {
+        Telegram::connect(table.settings(token, clinician_chat)?).await
+    }
+
+    /// Takes updates (long polling, or the webhook when configured) and
+    /// answers them through `bot` until `shutdown` completes; then stops
+    /// taking updates, lets the replies under way finish, and returns.
+    async fn run(
+        &self,
+        bot: Arc<dyn Bot>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), TelegramError> {
+        run::run(self.inner.clone(), bot, shutdown).await
+    }
+
+    /// Sends one message from the core's outbox. `Ok` once Telegram accepted
+    /// every part of it; an error (never quoting the message) to have the
+    /// outbox retry later, which then sends only the parts not yet accepted.
+    async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
+        let chat = chat_id(&message.to).ok_or_else(|| {
+            DeliveryError::new(format!(
+                "{} is not a Telegram chat address",
+                message.to.platform
+            ))
+        })?;
+        self.inner
+            .send_outbound(message, ChatId(chat))
+            .await
+            .map_err(|error| match error {
+                SendError::NotAllowed(_) => DeliveryError::recipient_refuses(error.to_string()),
+                _ => DeliveryError::new(error.to_string()),
+            })
+    }
+
+    /// Whether the last request to Telegram got an answer.
+    fn is_connected(&self) -> bool {
+        self.inner.connected.load(Ordering::Relaxed)
     }
 }
 
@@ -187,41 +255,6 @@ impl Telegram {
         Ok(Telegram {
             inner: Arc::new(inner),
         })
-    }
-
-    /// Takes updates (long polling, or the webhook when configured) and
-    /// answers them through `bot` until `shutdown` completes; then stops
-    /// taking updates, lets the replies under way finish, and returns.
-    pub async fn run(
-        &self,
-        bot: Arc<dyn carebot_chat::Bot>,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<(), TelegramError> {
-        run::run(self.inner.clone(), bot, shutdown).await
-    }
-
-    /// Sends one message from the core's outbox. `Ok` once Telegram accepted
-    /// every part of it; an error (never quoting the message) to have the
-    /// outbox retry later, which then sends only the parts not yet accepted.
-    pub async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
-        let chat = chat_id(&message.to).ok_or_else(|| {
-            DeliveryError::new(format!(
-                "{} is not a Telegram chat address",
-                message.to.platform
-            ))
-        })?;
-        self.inner
-            .send_outbound(message, ChatId(chat))
-            .await
-            .map_err(|error| match error {
-                SendError::NotAllowed(_) => DeliveryError::recipient_refuses(error.to_string()),
-                _ => DeliveryError::new(error.to_string()),
-            })
-    }
-
-    /// Whether the last request to Telegram got an answer.
-    pub fn is_connected(&self) -> bool {
-        self.inner.connected.load(Ordering::Relaxed)
     }
 
     /// The bot's @username, without the @.

@@ -13,10 +13,6 @@ use url::Url;
 
 use crate::TelegramError;
 
-/// The environment variable `carebot serve` reads the token from (the binary
-/// does the reading, in src/cli/config.rs); named here for error messages.
-pub const TOKEN_VARIABLE: &str = "CAREBOT_TELEGRAM_TOKEN";
-
 /// The real Bot API.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 

@@ -7,7 +7,7 @@
 //!
 //! | part | file | does |
 //! |---|---|---|
-//! | one task per adapter | `platform.rs` + `telegram.rs`, `discord.rs`, `terminal.rs` | takes updates, hands them to the service through [`MeteredBot`]; reconnects with back-off |
+//! | one task per adapter | `platforms.rs` (the registry: one line per platform), `platform.rs`, `terminal.rs` | takes updates, hands them to the service through [`MeteredBot`]; reconnects with back-off |
 //! | the dispatcher | [`carebot::dispatch`] through `platform.rs`'s `Router` | delivers the outbox through the platform each message is addressed to |
 //! | upkeep | [`carebot::upkeep`] | reminders for unclaimed cases, retention purge |
 //! | the reload watcher | `reload.rs` | swaps in edited knowledge, or keeps the last good set and alerts |
@@ -21,15 +21,11 @@ mod http;
 mod logging;
 mod metrics;
 mod platform;
+pub mod platforms;
 mod reload;
 mod shutdown;
 mod status;
 mod terminal;
-
-#[cfg(feature = "discord")]
-mod discord;
-#[cfg(feature = "telegram")]
-mod telegram;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,10 +42,10 @@ use carebot::{Bot, Engine, Service, Store};
 
 use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
 use super::data::{open_store, DataArgs, WithoutData};
+use super::error::CliError;
 use metrics::{MeteredBot, Metrics};
-#[cfg(any(feature = "telegram", feature = "discord"))]
-use platform::AdapterPlatform;
 use platform::{Platform, Router};
+use platforms::Registered;
 use shutdown::Shutdown;
 use status::Status;
 
@@ -88,11 +84,9 @@ pub fn run(
     data: &DataArgs,
     config: &Config,
     args: &ServeArgs,
-) -> Result<ExitCode, ExitCode> {
-    let adapters = config
-        .adapters(&ProcessEnv)
-        .map_err(|problems| super::config_failed(&problems))?;
-    check_features(&adapters)?;
+) -> Result<ExitCode, CliError> {
+    let adapters = config.adapters(&ProcessEnv).map_err(CliError::Config)?;
+    let mut platforms = adapter_platforms(&platforms::registry(), &adapters)?;
     let seen = reload::Fingerprint::of(dir);
     let engine = Engine::with_limits(super::load_knowledge(dir)?, config.limits.engine);
     if args.check {
@@ -119,7 +113,7 @@ pub fn run(
     let listener = std::net::TcpListener::bind(config.metrics_listen)
         .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
         .map_err(|error| {
-            super::failed(format!(
+            CliError::failed(format!(
                 "cannot listen on {} (metrics.listen): {error}",
                 config.metrics_listen
             ))
@@ -127,7 +121,9 @@ pub fn run(
     if let Some(warning) = logging::install(&config.log) {
         tracing::warn!("{warning}");
     }
-    let platforms = platforms(&adapters, args.terminal);
+    if args.terminal {
+        platforms.push(terminal::Terminal::start());
+    }
     let running: Vec<&str> = platforms.iter().map(|platform| platform.name()).collect();
     for warning in config.warnings(&running) {
         tracing::warn!("{warning}");
@@ -153,7 +149,7 @@ pub fn run(
         .enable_all()
         .thread_name("carebot")
         .build()
-        .map_err(|error| super::failed(format!("cannot start the async runtime: {error}")))?;
+        .map_err(|error| CliError::failed(format!("cannot start the async runtime: {error}")))?;
     let code = runtime.block_on(serve(ready));
     // Anything still running (a stuck adapter) is abandoned: the store is
     // already flushed.
@@ -161,54 +157,29 @@ pub fn run(
     Ok(code)
 }
 
-/// An adapter configured in a carebot built without it is a configuration
-/// error, not something to ignore.
-fn check_features(adapters: &Adapters) -> Result<(), ExitCode> {
-    let compiled = [
-        ("telegram", cfg!(feature = "telegram")),
-        ("discord", cfg!(feature = "discord")),
-    ];
-    let missing: Vec<&str> = adapters
-        .names()
-        .into_iter()
-        .filter(|name| {
-            compiled
-                .iter()
-                .any(|(platform, built)| platform == name && !built)
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    for name in &missing {
-        eprintln!(
-            "{name}: a token is configured, but this carebot was built without {name} support: build it with `--features {name}`, or set {name}.enabled = false"
-        );
-    }
-    Err(ExitCode::FAILURE)
-}
-
-/// The platforms to run: the configured adapters, and the terminal if asked.
-fn platforms(adapters: &Adapters, terminal: bool) -> Vec<Arc<dyn Platform>> {
+/// The configured adapters, ready to connect. An adapter configured in a
+/// carebot built without it is a configuration error, not something to
+/// ignore.
+fn adapter_platforms(
+    registry: &[Arc<dyn Registered>],
+    adapters: &Adapters,
+) -> Result<Vec<Arc<dyn Platform>>, CliError> {
     let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
-    #[cfg(feature = "telegram")]
-    if let Some(config) = &adapters.telegram {
-        platforms.push(AdapterPlatform::<carebot_telegram::Telegram>::new(
-            config.clone(),
-        ));
+    let mut missing = Vec::new();
+    for adapter in &adapters.0 {
+        let started = registry
+            .iter()
+            .find(|platform| platform.name() == adapter.name)
+            .and_then(|platform| platform.start(adapter));
+        match started {
+            Some(platform) => platforms.push(platform),
+            None => missing.push(adapter.name),
+        }
     }
-    #[cfg(feature = "discord")]
-    if let Some(config) = &adapters.discord {
-        platforms.push(AdapterPlatform::<carebot_discord::Discord>::new(
-            config.clone(),
-        ));
+    if !missing.is_empty() {
+        return Err(CliError::NotBuilt(missing));
     }
-    // Without the features, check_features has refused any configured adapter.
-    let _ = adapters;
-    if terminal {
-        platforms.push(terminal::Terminal::start());
-    }
-    platforms
+    Ok(platforms)
 }
 
 async fn serve(ready: Ready) -> ExitCode {

@@ -1,7 +1,8 @@
 //! What `serve` needs from each chat platform, whatever its adapter: connect,
 //! take updates until shutdown, deliver outbox messages, say whether it is
 //! connected. Each adapter crate is wrapped once behind [`Platform`]
-//! ([`AdapterPlatform`] over `telegram.rs` and `discord.rs`; `terminal.rs`),
+//! ([`AdapterPlatform`] over any [`ChatAdapter`] in `platforms.rs`'s
+//! registry; `terminal.rs`),
 //! so the rest of `serve` has one shape to supervise, route to and report on.
 //!
 //! - [`supervise`] keeps one platform running: connect, run, and after a
@@ -18,9 +19,11 @@ use std::time::Duration;
 
 use carebot::dispatch::{Backoff, Deliver, DeliveryError};
 use carebot::{Bot, Outbound};
+use carebot_chat::ChatAdapter;
 
 use super::metrics::Metrics;
 use super::shutdown::Shutdown;
+use crate::cli::config::Secret;
 
 /// A boxed future, so that [`Platform`] can be used as `dyn Platform`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -62,49 +65,32 @@ pub trait Platform: Send + Sync + 'static {
     fn is_connected(&self) -> bool;
 }
 
-/// What `serve` needs from an adapter crate's client (`carebot_telegram::Telegram`,
-/// `carebot_discord::Discord`): `telegram.rs` and `discord.rs` implement it,
-/// mostly by naming the client's own methods, and [`AdapterPlatform`] makes
-/// any of them a [`Platform`].
-#[cfg(any(feature = "telegram", feature = "discord"))]
-pub trait Adapter: Clone + Send + Sync + 'static {
-    /// The platform's name in addresses.
-    const NAME: &'static str;
-    /// The adapter's part of carebot.toml, checked, with its token.
-    type Config: Send + Sync + 'static;
-    type Error: std::fmt::Display + Send;
-
-    fn token(config: &Self::Config) -> &crate::cli::config::Secret;
-
-    fn connect(config: &Self::Config) -> impl Future<Output = Result<Self, Self::Error>> + Send;
-
-    fn run(
-        &self,
-        bot: Arc<dyn Bot>,
-        shutdown: Shutdown,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-
-    fn deliver(&self, message: &Outbound)
-        -> impl Future<Output = Result<(), DeliveryError>> + Send;
-
-    fn is_connected(&self) -> bool;
-}
-
-/// An adapter as a [`Platform`]: it keeps the client of the last successful
-/// connect (adapter clients are cheap handles to clone), and masks the token
-/// in whatever the adapter's errors say: HTTP clients quote URLs, and
-/// Telegram's URLs contain the token.
-#[cfg(any(feature = "telegram", feature = "discord"))]
-pub struct AdapterPlatform<A: Adapter> {
-    config: A::Config,
+/// An adapter crate's client ([`ChatAdapter`]) as a [`Platform`]: it keeps
+/// the client of the last successful connect (adapter clients are cheap
+/// handles to clone), and masks the token in whatever the adapter's errors
+/// say: HTTP clients quote URLs, and Telegram's URLs contain the token.
+// Unused in a carebot built without any adapter (`--no-default-features`).
+#[allow(dead_code)]
+pub struct AdapterPlatform<A: ChatAdapter> {
+    settings: A::Settings,
+    token: Secret,
+    /// The chat of `handoff.clinician_channel` when it is on this platform.
+    clinician_chat: Option<String>,
     client: std::sync::RwLock<Option<A>>,
 }
 
-#[cfg(any(feature = "telegram", feature = "discord"))]
-impl<A: Adapter> AdapterPlatform<A> {
-    pub fn new(config: A::Config) -> Arc<AdapterPlatform<A>> {
+// Unused in a carebot built without any adapter (`--no-default-features`).
+#[allow(dead_code)]
+impl<A: ChatAdapter> AdapterPlatform<A> {
+    pub fn new(
+        settings: A::Settings,
+        token: Secret,
+        clinician_chat: Option<String>,
+    ) -> Arc<AdapterPlatform<A>> {
         Arc::new(AdapterPlatform {
-            config,
+            settings,
+            token,
+            clinician_chat,
             client: std::sync::RwLock::new(None),
         })
     }
@@ -119,21 +105,24 @@ impl<A: Adapter> AdapterPlatform<A> {
 
     /// An adapter error as a reason for the log, token masked.
     fn reason(&self, error: impl std::fmt::Display) -> String {
-        A::token(&self.config).redact(&error.to_string())
+        self.token.redact(&error.to_string())
     }
 }
 
-#[cfg(any(feature = "telegram", feature = "discord"))]
-impl<A: Adapter> Platform for AdapterPlatform<A> {
+impl<A: ChatAdapter> Platform for AdapterPlatform<A> {
     fn name(&self) -> &'static str {
         A::NAME
     }
 
     fn connect(&self) -> BoxFuture<'_, Result<(), PlatformError>> {
         Box::pin(async move {
-            let client = A::connect(&self.config)
-                .await
-                .map_err(|error| PlatformError(self.reason(error)))?;
+            let client = A::connect(
+                &self.settings,
+                self.token.expose(),
+                self.clinician_chat.as_deref(),
+            )
+            .await
+            .map_err(|error| PlatformError(self.reason(error)))?;
             *self
                 .client
                 .write()
@@ -152,7 +141,7 @@ impl<A: Adapter> Platform for AdapterPlatform<A> {
                 .client()
                 .ok_or_else(|| PlatformError("not connected".to_string()))?;
             client
-                .run(bot, shutdown)
+                .run(bot, shutdown.wait())
                 .await
                 .map_err(|error| PlatformError(self.reason(error)))
         })

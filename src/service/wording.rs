@@ -6,8 +6,9 @@ use jiff::Timestamp;
 
 use carebot_chat::{Button, Level, Reply, ReplyKind, USAGE};
 
-use super::{CaseStatus, HandoffCase, HandoffSettings, Trigger};
+use crate::handoff::{CaseStatus, HandoffCase, HandoffSettings, Trigger};
 use crate::knowledge::Practice;
+use crate::store::{Forgotten, PatientData};
 
 /// How many of the patient's messages a notification quotes.
 const TRANSCRIPT_MESSAGES: usize = 6;
@@ -392,7 +393,7 @@ pub fn case_line(practice: &Practice, case: &HandoffCase) -> String {
 }
 
 /// "What do you know about me": everything stored about the patient.
-pub fn patient_data(practice: &Practice, data: &crate::store::PatientData) -> Reply {
+pub fn patient_data(practice: &Practice, data: &PatientData) -> Reply {
     let mut lines = vec!["Here is everything I've stored about you in this chat:".to_string()];
     let nothing = data.notice.is_none()
         && data.conversation.is_none()
@@ -453,7 +454,7 @@ pub fn patient_data(practice: &Practice, data: &crate::store::PatientData) -> Re
 }
 
 /// After "forget me".
-pub fn forgotten(forgotten: &crate::store::Forgotten) -> Reply {
+pub fn forgotten(forgotten: &Forgotten) -> Reply {
     let mut what = vec!["this conversation".to_string()];
     match forgotten.cases.len() {
         0 => {}

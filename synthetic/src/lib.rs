@@ -1,5 +1,9 @@
+//! # carebot-synthetic — made-up practices and patients, for measuring carebot
+//!
 //! Synthetic knowledge bases and patient traffic, for benchmarks, soak and
-//! property tests: never for patients.
+//! property tests: never for patients. A crate of its own, which only the
+//! benches, examples and tests depend on (a dev-dependency of `carebot`), so
+//! that no deployment links it.
 //!
 //! [`knowledge_files`] builds a practice of any size (1,000 or 10,000 FAQ entries
 //! and hundreds of triage rules) deterministically from a seed, as the TOML files
@@ -19,7 +23,9 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::knowledge::{load_files, toml_string, Knowledge, KnowledgeFile, Problem};
+use carebot::knowledge::{
+    load_files, toml_list, toml_string, write_faq, FaqText, Knowledge, KnowledgeFile, Problem,
+};
 
 /// A small, fast, seeded pseudo-random generator (SplitMix64). Not for
 /// anything secret; only for reproducible test data.
@@ -422,11 +428,6 @@ const GENERAL_FINDINGS: &[(&str, &[&str])] = &[
 
 const LEVELS: &[&str] = &["self_care", "routine", "urgent", "emergency"];
 
-fn quoted_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
 fn fill(template: &str, action: &str, subject: &str, qualifier: &str) -> String {
     let text = template
         .replace("{a}", action)
@@ -490,7 +491,7 @@ pub fn knowledge_files(size: Size, seed: u64) -> Vec<KnowledgeFile> {
         let action = ACTIONS[combination % ACTIONS.len()];
         let subject = SUBJECTS[(combination / ACTIONS.len()) % SUBJECTS.len()];
         let qualifier = QUALIFIERS[combination / (ACTIONS.len() * SUBJECTS.len())];
-        write_faq(&mut faq_file, &mut rng, number, action, subject, qualifier);
+        generate_faq(&mut faq_file, &mut rng, number, action, subject, qualifier);
         if (number + 1) % FAQS_PER_FILE == 0 || number + 1 == size.faqs {
             files.push(KnowledgeFile {
                 path: PathBuf::from(format!("faq/faq-{:03}.toml", number / FAQS_PER_FILE)),
@@ -510,7 +511,7 @@ pub fn knowledge_files(size: Size, seed: u64) -> Vec<KnowledgeFile> {
                 concepts,
                 "[[concept]]\nid = {}\nwords = {}\n",
                 toml_string(&id),
-                quoted_list(&words)
+                toml_list(&words)
             );
             local_ids.push(id);
         }
@@ -521,7 +522,7 @@ pub fn knowledge_files(size: Size, seed: u64) -> Vec<KnowledgeFile> {
             concepts,
             "[[concept]]\nid = {}\nwords = {}\n",
             toml_string(id),
-            quoted_list(&words)
+            toml_list(&words)
         );
     }
     files.push(KnowledgeFile {
@@ -550,7 +551,7 @@ fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
-fn write_faq(
+fn generate_faq(
     out: &mut String,
     rng: &mut Rng,
     number: usize,
@@ -575,13 +576,18 @@ fn write_faq(
         answer.push(' ');
         answer.push_str(detail);
     }
-    let _ = writeln!(
+    write_faq(
         out,
-        "[[faq]]\nid = \"gen-{number:05}\"\ntitle = {}\nquestions = {}\nkeywords = {}\nanswer = {}\nsources = [\"Synthetic practice policy\"]\nreviewed = 2026-11-01\nowner = \"Benchmark generator\"\n",
-        toml_string(&title),
-        quoted_list(&questions),
-        quoted_list(&keywords),
-        toml_string(&answer),
+        &FaqText {
+            id: &format!("gen-{number:05}"),
+            title: &title,
+            questions: &questions,
+            keywords: &keywords,
+            answer: &answer,
+            sources: &["Synthetic practice policy".to_string()],
+            reviewed: "2026-11-01",
+            owner: "Benchmark generator",
+        },
     );
 }
 
@@ -616,13 +622,13 @@ fn write_rule(out: &mut String, rng: &mut Rng, number: usize, local_ids: &[Strin
     let _ = write!(
         out,
         "[[rule]]\nid = \"rule-{number:04}\"\ntitle = \"Synthetic rule {number}\"\nlevel = \"{level}\"\nwhen.all = {}\n",
-        quoted_list(std::slice::from_ref(&main))
+        toml_list(std::slice::from_ref(&main))
     );
     if !any.is_empty() {
-        let _ = writeln!(out, "when.any = {}", quoted_list(&any));
+        let _ = writeln!(out, "when.any = {}", toml_list(&any));
     }
     if !none.is_empty() {
-        let _ = writeln!(out, "when.none = {}", quoted_list(&none));
+        let _ = writeln!(out, "when.none = {}", toml_list(&none));
     }
     let age = level != "self_care" && rng.chance(0.1);
     if age {

@@ -1,30 +1,18 @@
-//! Helpers for the handoff and store tests: the shipped knowledge's engine, a
-//! service on a real sled store in a temporary folder, a clinician, a stranger,
+//! Helpers for the handoff and store tests: a
+//! service on the shipped knowledge and a real sled store in a temporary folder, a clinician, a stranger,
 //! and fixed moments when the practice is open or closed.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use carebot::clock::{Clock, ManualClock};
-use carebot::{Address, Engine, HandoffSettings, Sender, Service, Store};
+use carebot::{Address, HandoffSettings, Sender, Service, Store};
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The shipped knowledge base's engine, built once per test binary.
-pub fn engine() -> Arc<Engine> {
-    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let knowledge =
-                carebot::load_dir(&root().join("knowledge")).expect("shipped knowledge loads");
-            Arc::new(Engine::new(knowledge))
-        })
-        .clone()
-}
+// The handoff tests glob-import this module: the repository root and the
+// shipped engine come with it.
+pub use super::{root, shipped_engine};
 
 /// Monday 23 November 2026, 14:00 in New York: the practice is open.
 pub fn monday_afternoon() -> Timestamp {
@@ -81,7 +69,7 @@ pub fn patient(n: u32) -> Address {
 /// A service on a sled store in `dir`, with `clock`.
 pub fn service_in(dir: &Path, settings: HandoffSettings, clock: Arc<dyn Clock>) -> Arc<Service> {
     let store = Store::open(dir).expect("store opens");
-    Arc::new(Service::new(engine(), store, settings, clock))
+    Arc::new(Service::new(shipped_engine(), store, settings, clock))
 }
 
 /// A service on a fresh store with a hand-moved clock starting at `at`.

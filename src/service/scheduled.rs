@@ -5,11 +5,12 @@
 
 use carebot_chat::Purpose;
 
+use super::wording;
 use super::{Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::clock;
-use crate::handoff::{messages, CaseStatus};
-use crate::store::{CaseChange, Delivery, Effects, Purged};
+use crate::handoff::CaseStatus;
+use crate::store::{CaseChange, Effects, NewOutbound, Purged};
 
 impl Service {
     /// Reminds clinicians of every open case unclaimed for longer than the
@@ -34,17 +35,17 @@ impl Service {
                 case.reminders += 1;
                 case.notified_at = now;
                 let title = Self::rule_title(&engine, case.rule());
-                let reminder = messages::case_reminder(practice, &case, title.as_deref(), waited);
-                let mut deliveries = Delivery::to_each(
+                let reminder = wording::case_reminder(practice, &case, title.as_deref(), waited);
+                let mut deliveries = NewOutbound::to_each(
                     &self.settings.notification_targets(),
                     Purpose::CaseReminder { case: id },
                     &reminder,
                 );
                 if case.reminders == 1 {
-                    deliveries.push(Delivery {
+                    deliveries.push(NewOutbound {
                         to: case.patient.clone(),
                         purpose: Purpose::CaseNews { case: id },
-                        reply: messages::please_phone(practice, &case, practice.is_open_at(now)),
+                        reply: wording::please_phone(practice, &case, practice.is_open_at(now)),
                     });
                 }
                 let entry = AuditEntry {

@@ -1,5 +1,15 @@
-//! Shared test helpers: the real `carebot` binary, the fixture and shipped
-//! knowledge folders, and temporary knowledge folders built from snippets.
+//! Everything the tests share, in one place: the real `carebot` binary, the
+//! fixture and shipped knowledge folders and their engines (built once per
+//! test binary), and temporary knowledge folders built from snippets here;
+//! a service on a real store with clinicians and fixed moments in
+//! `handoff.rs`; the fake Discord and Telegram servers in `fake_discord.rs`
+//! and `fake_telegram.rs`.
+
+#[cfg(feature = "discord")]
+pub mod fake_discord;
+#[cfg(feature = "telegram")]
+pub mod fake_telegram;
+pub mod handoff;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
