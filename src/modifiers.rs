@@ -272,7 +272,8 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
         let is_reading = unit.is_some()
             || answering
             || context(token.clause)
-            || word(tokens, at + 1) == "degrees";
+            || word(tokens, at + 1) == "degrees"
+            || looks_like_a_thermometer_reading(tokens, at);
         if !is_reading {
             continue;
         }
@@ -283,6 +284,26 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
         }
     }
     None
+}
+
+/// A number with one decimal place ("38.2", "101.4") is how a thermometer
+/// shows a temperature, and little else a patient types looks like it once
+/// units and other readings are ruled out: "38.2 under the arm" needs no
+/// "temp" before it. Body-temperature plausibility is checked by the caller.
+fn looks_like_a_thermometer_reading(tokens: &[Token], at: usize) -> bool {
+    const OTHER_UNITS: &[&str] = &[
+        "kg", "kgs", "kilo", "kilos", "lb", "lbs", "pound", "pounds", "stone", "g", "mg", "ml",
+        "mmol", "mmol/l", "mg/dl", "cm", "mm", "inch", "inches", "percent", "%", "miles", "km",
+    ];
+    const OTHER_READINGS: &[&str] = &[
+        "sugar", "sugars", "glucose", "bm", "bg", "cbg", "weight", "weighs", "weigh", "bmi",
+        "hba1c", "a1c", "ketones", "ketone", "inr", "potassium", "sodium", "crp", "hb",
+    ];
+    let written = &tokens[at].word;
+    let decimals = written.split_once('.').map(|(_, after)| after.len());
+    decimals == Some(1)
+        && !OTHER_UNITS.contains(&word(tokens, at + 1))
+        && !(at.saturating_sub(3)..at).any(|before| OTHER_READINGS.contains(&word(tokens, before)))
 }
 
 fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
@@ -420,6 +441,19 @@ mod tests {
         assert!(close(modifiers("fever 38,5°C").temperature_celsius, 38.5));
         assert_eq!(modifiers("I'm 38 weeks pregnant").temperature_celsius, None);
         assert_eq!(modifiers("room 38 please").temperature_celsius, None);
+        // A thermometer's one decimal place needs no "temp" before it.
+        assert!(close(
+            modifiers("my 6 week old, 38.2 under the arm").temperature_celsius,
+            38.2
+        ));
+        assert!(close(
+            modifiers("she's burning up, 102.2 on the forehead one").temperature_celsius,
+            39.0
+        ));
+        // Other decimals are not temperatures.
+        assert_eq!(modifiers("he weighs 38.5 kg").temperature_celsius, None);
+        assert_eq!(modifiers("sugar was 37.5 this morning").temperature_celsius, None);
+        assert_eq!(modifiers("my 6 week old feeds every 3.5 hours").temperature_celsius, None);
         assert!(close(
             answer("38.2", AskAbout::Temperature).temperature_celsius,
             38.2

@@ -132,6 +132,31 @@ pub const CLINICAL_TERMS: &[(&str, &str)] = &[
     ("bilat", "both sides"),
     ("ams", "confused"),
     ("cva", "stroke"),
+    // Where the pain is, as notes abbreviate the abdomen's regions; read as
+    // words, "RIF" would be corrected towards "rifle".
+    ("rif", "right iliac fossa"),
+    ("lif", "left iliac fossa"),
+    ("ruq", "right upper abdominal"),
+    ("luq", "left upper abdominal"),
+    ("epigastric", "upper abdominal"),
+    ("suprapubic", "lower abdominal"),
+    ("upt", "pregnancy test"),
+    ("lmp", "last period"),
+    ("tachycardic", "heart racing"),
+    ("tachycardia", "heart racing"),
+    ("cyanosed", "blue lips"),
+    ("cyanotic", "blue lips"),
+    ("cyanosis", "blue lips"),
+    ("kussmaul", "deep breathing"),
+    ("polyuria", "peeing a lot"),
+    ("polydipsia", "very thirsty"),
+    ("haematuria", "blood in urine"),
+    ("hematuria", "blood in urine"),
+    ("faeculent", "poo like"),
+    ("feculent", "poo like"),
+    ("postictal", "drowsy after a seizure"),
+    ("hyphaema", "blood in the eye"),
+    ("hyphema", "blood in the eye"),
 ];
 
 pub const TEXT_SPEAK: &[(&str, &str)] = &[

@@ -25,7 +25,16 @@ const OXYGEN: &[&str] = &[
     "saturations",
     "oximeter",
 ];
-const PULSE: &[&str] = &["pulse", "hr", "rate", "heartrate"];
+/// A smartwatch or fitness band shows a heart rate first ("my watch says 190").
+const PULSE: &[&str] = &[
+    "pulse",
+    "hr",
+    "rate",
+    "heartrate",
+    "watch",
+    "smartwatch",
+    "fitbit",
+];
 const BREATHING_RATE: &[&str] = &["rr", "resps", "respirations"];
 const SUGAR: &[&str] = &[
     "bm",
@@ -49,6 +58,9 @@ pub fn annotate(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let chunks: Vec<&str> = text.split(' ').collect();
+    let fastest_pulse = (0..chunks.len())
+        .filter_map(|index| pulse(&chunks, index, split_trailing_punctuation(chunks[index]).0))
+        .reduce(f64::max);
     let mut out = String::with_capacity(text.len() + 32);
     for (index, chunk) in chunks.iter().enumerate() {
         if index > 0 {
@@ -56,7 +68,7 @@ pub fn annotate(text: &str) -> Cow<'_, str> {
         }
         let (body, punctuation) = split_trailing_punctuation(chunk);
         out.push_str(body);
-        if let Some(words) = reading(&chunks, index, body) {
+        if let Some(words) = reading(&chunks, index, body, fastest_pulse) {
             out.push(' ');
             out.push_str(words);
         }
@@ -66,21 +78,32 @@ pub fn annotate(text: &str) -> Cow<'_, str> {
 }
 
 /// The words for the reading `body` (chunk number `index`), if it is one.
-fn reading(chunks: &[&str], index: usize, body: &str) -> Option<&'static str> {
+/// `fastest_pulse` is the fastest pulse the message gives anywhere: a pulse
+/// at or above the systolic pressure (a shock index of 1 or more) is a sign of
+/// shock even when neither reading alone is out of range ("HR 115, BP 96/60").
+fn reading(
+    chunks: &[&str],
+    index: usize,
+    body: &str,
+    fastest_pulse: Option<f64>,
+) -> Option<&'static str> {
     if let Some((systolic, diastolic)) = pressure(body) {
         // A "168/112" is a blood pressure without a cue; "12/05" (a date) and
         // "35/40" (weeks of pregnancy) are not in the range.
-        return blood_pressure_band(systolic, diastolic);
+        let band = blood_pressure_band(systolic, diastolic);
+        if band.is_none() && fastest_pulse.is_some_and(|pulse| pulse >= systolic) {
+            return Some("shock index high");
+        }
+        return band;
+    }
+    if let Some(value) = pulse(chunks, index, body) {
+        return PULSE_SCALE.band(value);
     }
     let cue = cue_before(chunks, index);
     let value = number(body)?;
     let unit = chunks
         .get(index + 1)
         .map(|next| split_trailing_punctuation(next).0);
-    // "150 bpm" needs no cue before it.
-    if unit == Some("bpm") || cue == Some(Cue::Pulse) {
-        return PULSE_SCALE.band(value);
-    }
     match cue? {
         Cue::Oxygen => OXYGEN_SCALE.band(value),
         Cue::BreathingRate => BREATHING_RATE_SCALE.band(value),
@@ -88,6 +111,18 @@ fn reading(chunks: &[&str], index: usize, body: &str) -> Option<&'static str> {
         Cue::Consciousness => CONSCIOUSNESS_SCALE.band(value),
         Cue::Pulse => None,
     }
+}
+
+/// The pulse `body` (chunk number `index`) gives, if it is one: a number after
+/// a pulse cue, or before "bpm" ("150 bpm" needs no cue before it).
+fn pulse(chunks: &[&str], index: usize, body: &str) -> Option<f64> {
+    let value = number(body)?;
+    let unit = chunks
+        .get(index + 1)
+        .map(|next| split_trailing_punctuation(next).0);
+    (unit == Some("bpm") || cue_before(chunks, index) == Some(Cue::Pulse))
+        .then_some(value)
+        .filter(|value| PULSE_SCALE.plausible.contains(value))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,11 +198,15 @@ fn pressure(word: &str) -> Option<(f64, f64)> {
         .then_some((top, bottom))
 }
 
-/// NICE NG136: 180/120 and over is severe; 140/90 and over is high. A systolic
-/// of 90 or below scores 3 in NEWS2.
+/// NICE NG136: 180/120 and over is severe; 140/90 and over is high. NICE
+/// NG133 and ACOG call 160/110 and over severe in pregnancy: that band keeps
+/// the words of "high" and adds its own. A systolic of 90 or below scores 3
+/// in NEWS2.
 fn blood_pressure_band(systolic: f64, diastolic: f64) -> Option<&'static str> {
     if systolic >= 180.0 || diastolic >= 120.0 {
         Some("blood pressure reading very high")
+    } else if systolic >= 160.0 || diastolic >= 110.0 {
+        Some("blood pressure reading high severe range")
     } else if systolic >= 140.0 || diastolic >= 90.0 {
         Some("blood pressure reading high")
     } else if systolic <= 90.0 {
@@ -284,7 +323,14 @@ mod tests {
                 "bp 186/124 and a headache",
                 "blood pressure reading very high",
             ),
-            ("home bp 168/112, headache", "blood pressure reading high"),
+            (
+                "home bp 168/112, headache",
+                "blood pressure reading high severe range",
+            ),
+            ("bp 150/95", "blood pressure reading high"),
+            ("hr 115, bp 96/60, pale", "shock index high"),
+            ("bp 94/58 and pulse 112", "shock index high"),
+            ("apple watch says 190", "pulse reading very fast"),
             (
                 "it was 82/50 when the paramedic took it",
                 "blood pressure reading low",
@@ -320,6 +366,10 @@ mod tests {
             "gcs 15",
             "sugar 6.2",
             "my son is 3, temp 39",
+            // A pulse slower than the systolic pressure: no shock index.
+            "hr 88, bp 118/76",
+            // A watch's time is not a pulse.
+            "my watch says 10:30",
         ] {
             assert_eq!(annotate(text), text, "{text:?}");
         }
