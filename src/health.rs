@@ -44,6 +44,17 @@ const PROBLEM_WORDS: &[&str] = &[
     "blood everywhere",
     "blood coming",
     "blood in",
+    // Blood described by colour or amount is bleeding whatever the word
+    // before it ("spitting out bright red blood", "a lot of blood").
+    "bright red blood",
+    "fresh blood",
+    "lot of blood",
+    "lots of blood",
+    "loads of blood",
+    "so much blood",
+    "spitting blood",
+    "spitting out blood",
+    "blood clots",
     "lost blood",
     "swollen",
     "swelling",
@@ -674,6 +685,8 @@ mod tests {
             "58 year old woman, 2 hour history of vomiting",
             "pt c/o worst HA of life",
             "72M presenting with new slurring",
+            "spitting out bright red blood after the op",
+            "there's a lot of blood from his mouth",
         ] {
             assert!(reports(text), "{text:?} reports a problem");
         }
