@@ -70,7 +70,6 @@ const PROBLEM_WORDS: &[&str] = &[
     "bruising",
     "lump",
     "bump",
-    "spots",
     "pus",
     "oozing",
     "infected",
@@ -502,6 +501,9 @@ const GENERIC_WORDS: &[&str] = &[
     "killing me",
     "itchy",
     "itching",
+    // Spots are what most rashes and skin conditions look like; a rash that
+    // matters ("spots that don't fade") is a finding of its own.
+    "spots",
     "shaky",
     "shaking",
     "trembling",
