@@ -569,9 +569,19 @@ impl ConceptMatcher {
             // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
             // An overlay restates other concepts' words: it is never hidden either.
             inner_phrase.concept != pregnancy
-                && !self.overlay[inner_phrase.concept as usize]
                 && found.iter().any(|outer| {
                     let outer_phrase = &self.phrases[outer.phrase as usize];
+                    if self.overlay[inner_phrase.concept as usize] {
+                        // An overlay is hidden only by an everyday phrase written
+                        // word for word around it ("dying to know", "give me a
+                        // heart attack"): that phrase says what the words mean.
+                        return self.neutral[outer_phrase.concept as usize]
+                            && !self.overlay[outer_phrase.concept as usize]
+                            && !outer_phrase.absent
+                            && is_contiguous(&outer.positions)
+                            && outer.positions.len() > inner.positions.len()
+                            && inner.positions.iter().all(|p| outer.positions.contains(p));
+                    }
                     if self.overlay[outer_phrase.concept as usize]
                         && outer_phrase.concept != inner_phrase.concept
                     {
@@ -1014,6 +1024,38 @@ mod tests {
         let tokens = analyzer.analyze(text);
         let statuses = matcher.statuses(&matcher.mentions(&tokens));
         statuses[matcher.index(concept).unwrap()]
+    }
+
+    #[test]
+    fn an_everyday_phrase_written_around_an_overlay_hides_it() {
+        let mut sign = concept("life_threatening_sign", &["dying", "heart attack"], &[]);
+        sign.overlay = true;
+        let mut figure = concept(
+            "figure_of_speech",
+            &["dying to know", "give me a heart attack"],
+            &[],
+        );
+        figure.neutral = true;
+        let concepts = vec![sign, figure];
+        let analyzer = Analyzer::new(&HashMap::new());
+        let matcher = ConceptMatcher::new(&concepts, &analyzer);
+        let sign_of = |text: &str| {
+            let statuses = matcher.statuses(&matcher.mentions(&analyzer.analyze(text)));
+            statuses[matcher.index("life_threatening_sign").unwrap()]
+        };
+        assert_eq!(sign_of("dying to know if you are open"), Status::Unknown);
+        assert_eq!(
+            sign_of("this exam will give me a heart attack lol"),
+            Status::Unknown
+        );
+        // The words alone, or the phrase stretched over other words, keep their
+        // meaning: only the phrase written word for word is the figure of speech.
+        assert_eq!(sign_of("I think he is dying"), Status::Present);
+        assert_eq!(
+            sign_of("I think I'm having a heart attack"),
+            Status::Present
+        );
+        assert_eq!(sign_of("dying, need to know what to do"), Status::Present);
     }
 
     #[test]

@@ -46,6 +46,15 @@ const PROBLEM_WORDS: &[&str] = &[
     "blood in",
     // Blood described by colour or amount is bleeding whatever the word
     // before it ("spitting out bright red blood", "a lot of blood").
+    // A body part that will not do its job ("his hand won't grip", "words
+    // all jumbled") is a problem even in words no concept has.
+    "won't grip",
+    "can't grip",
+    "cannot grip",
+    "won't lift",
+    "can't lift",
+    "jumbled",
+    "garbled",
     "bright red blood",
     "fresh blood",
     "lot of blood",

@@ -296,8 +296,25 @@ fn looks_like_a_thermometer_reading(tokens: &[Token], at: usize) -> bool {
         "mmol", "mmol/l", "mg/dl", "cm", "mm", "inch", "inches", "percent", "%", "miles", "km",
     ];
     const OTHER_READINGS: &[&str] = &[
-        "sugar", "sugars", "glucose", "bm", "bg", "cbg", "weight", "weighs", "weigh", "bmi",
-        "hba1c", "a1c", "ketones", "ketone", "inr", "potassium", "sodium", "crp", "hb",
+        "sugar",
+        "sugars",
+        "glucose",
+        "bm",
+        "bg",
+        "cbg",
+        "weight",
+        "weighs",
+        "weigh",
+        "bmi",
+        "hba1c",
+        "a1c",
+        "ketones",
+        "ketone",
+        "inr",
+        "potassium",
+        "sodium",
+        "crp",
+        "hb",
     ];
     let written = &tokens[at].word;
     let decimals = written.split_once('.').map(|(_, after)| after.len());
@@ -452,8 +469,14 @@ mod tests {
         ));
         // Other decimals are not temperatures.
         assert_eq!(modifiers("he weighs 38.5 kg").temperature_celsius, None);
-        assert_eq!(modifiers("sugar was 37.5 this morning").temperature_celsius, None);
-        assert_eq!(modifiers("my 6 week old feeds every 3.5 hours").temperature_celsius, None);
+        assert_eq!(
+            modifiers("sugar was 37.5 this morning").temperature_celsius,
+            None
+        );
+        assert_eq!(
+            modifiers("my 6 week old feeds every 3.5 hours").temperature_celsius,
+            None
+        );
         assert!(close(
             answer("38.2", AskAbout::Temperature).temperature_celsius,
             38.2

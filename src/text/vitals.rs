@@ -107,7 +107,14 @@ fn reading(
     match cue? {
         Cue::Oxygen => OXYGEN_SCALE.band(value),
         Cue::BreathingRate => BREATHING_RATE_SCALE.band(value),
-        Cue::Sugar => sugar_band(value, unit == Some("mg/dl") || unit == Some("mg")),
+        Cue::Sugar => {
+            let unit = match unit {
+                Some("mg/dl" | "mg") => Some(SugarUnit::Milligrams),
+                Some("mmol" | "mmol/l") => Some(SugarUnit::Millimoles),
+                _ => sugar_unit_from_context(chunks, index),
+            };
+            sugar_band(value, unit)
+        }
         Cue::Consciousness => CONSCIOUSNESS_SCALE.band(value),
         Cue::Pulse => None,
     }
@@ -287,17 +294,58 @@ impl Scale {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SugarUnit {
+    Milligrams,
+    Millimoles,
+}
+
+/// The unit a reading from 20 to 40 is in, when the message says it another
+/// way: a hypo being treated ("had some juice", "glucose tablets") is in
+/// mg/dL, where 20 to 40 is dangerously low; the UK cues "BM" and "CBG" and
+/// talk of ketones are mmol/L, where it is dangerously high.
+fn sugar_unit_from_context(chunks: &[&str], index: usize) -> Option<SugarUnit> {
+    const LOW_TREATMENT: &[&str] = &[
+        "juice",
+        "hypo",
+        "hypoglycemic",
+        "hypoglycaemic",
+        "dextrose",
+        "sweets",
+        "candy",
+        "jelly",
+        "glucagon",
+        "low",
+    ];
+    const MMOL_CUES: &[&str] = &["bm", "bms", "cbg", "ketones", "ketone", "mmol", "mmol/l"];
+    let words = || {
+        chunks
+            .iter()
+            .map(|chunk| split_trailing_punctuation(chunk).0)
+    };
+    let cue = (1..=CUE_REACH.min(index))
+        .map(|back| split_trailing_punctuation(chunks[index - back]).0)
+        .find(|word| SUGAR.contains(word));
+    if matches!(cue, Some("bm" | "bms" | "cbg")) || words().any(|w| MMOL_CUES.contains(&w)) {
+        Some(SugarUnit::Millimoles)
+    } else if words().any(|w| LOW_TREATMENT.contains(&w)) {
+        Some(SugarUnit::Milligrams)
+    } else {
+        None
+    }
+}
+
 /// Blood sugar in mmol/L (UK, most of the world) or mg/dL (US): below 4 mmol/L
 /// (70 mg/dL) is a hypo, below 3 (54) a severe one (ADA level 2); 20 mmol/L
 /// (360 mg/dL) and over is very high. Values from 20 to 40 without a unit could
-/// be either and are left unread.
-fn sugar_band(value: f64, milligrams: bool) -> Option<&'static str> {
-    let mmol = if milligrams || value >= 40.0 {
-        value / 18.0
-    } else if value >= 20.0 {
-        return None;
-    } else {
-        value
+/// be either and are left unread unless the message says which.
+fn sugar_band(value: f64, unit: Option<SugarUnit>) -> Option<&'static str> {
+    let mmol = match unit {
+        Some(SugarUnit::Milligrams) => value / 18.0,
+        Some(SugarUnit::Millimoles) => value,
+        None if value >= 40.0 => value / 18.0,
+        None if value >= 20.0 => return None,
+        None => value,
     };
     if mmol <= 0.5 {
         None
@@ -346,6 +394,12 @@ mod tests {
             ("sugar is 3.4", "sugar reading low"),
             ("glucose 52 mg/dl", "sugar reading very low"),
             ("blood sugar 450", "sugar reading very high"),
+            ("cbg 28, vomiting", "sugar reading very high"),
+            ("sugar 25 and ketones 2.1", "sugar reading very high"),
+            (
+                "her sugar was 38 so she had juice",
+                "sugar reading very low",
+            ),
             ("gcs 13", "consciousness reading reduced"),
         ] {
             let annotated = annotate(text);
@@ -365,6 +419,8 @@ mod tests {
             "took 2 tablets at 3",
             "gcs 15",
             "sugar 6.2",
+            // 20 to 40 with nothing to say which unit: unread.
+            "sugar was 28 this morning",
             "my son is 3, temp 39",
             // A pulse slower than the systolic pressure: no shock index.
             "hr 88, bp 118/76",
