@@ -39,6 +39,15 @@ const PREGNANCY_WORDS: &[&str] = &[
     "# weeks along",
     "positive pregnancy test",
     "positive test",
+    // The weeks after a birth: the bleeding, blood pressure and infection
+    // rules written for pregnancy apply to them too (NICE NG194, NG133).
+    "had my baby",
+    "had the baby",
+    "gave birth",
+    "given birth",
+    "postpartum",
+    "post partum",
+    "just had a baby",
 ];
 
 /// How a mention of a finding is framed in the message.
