@@ -48,6 +48,15 @@ const PREGNANCY_WORDS: &[&str] = &[
     "postpartum",
     "post partum",
     "just had a baby",
+    // A late or missed period may be a pregnancy: the early-pregnancy rules
+    // (ectopic, bleeding) ask "could you be pregnant?", and this answers it.
+    "missed my period",
+    "missed period",
+    "period is late",
+    "period late",
+    "period is # weeks late",
+    "last period # weeks ago",
+    "last period was # weeks ago",
 ];
 
 /// How a mention of a finding is framed in the message.
