@@ -47,6 +47,8 @@ const SUGAR: &[&str] = &[
     "glucometer",
 ];
 const CONSCIOUSNESS: &[&str] = &["gcs"];
+/// "T 38.4" in notes; "temp"/"temperature" in chat.
+const TEMPERATURE: &[&str] = &["t", "temp", "temperature", "tmax", "tympanic"];
 
 /// How many words a reading may follow its cue by ("sats are only 89").
 const CUE_REACH: usize = 3;
@@ -116,6 +118,7 @@ fn reading(
             sugar_band(value, unit)
         }
         Cue::Consciousness => CONSCIOUSNESS_SCALE.band(value),
+        Cue::Temperature => temperature_band(value),
         Cue::Pulse => None,
     }
 }
@@ -139,6 +142,7 @@ enum Cue {
     BreathingRate,
     Sugar,
     Consciousness,
+    Temperature,
 }
 
 /// The nearest cue word in the few words before chunk `index`, stopping at
@@ -169,6 +173,8 @@ fn cue_before(chunks: &[&str], index: usize) -> Option<Cue> {
             Cue::Sugar
         } else if CONSCIOUSNESS.contains(&word) {
             Cue::Consciousness
+        } else if TEMPERATURE.contains(&word) {
+            Cue::Temperature
         } else if BLOOD_PRESSURE.contains(&word) {
             // "pressure 90" without a diastolic: not read.
             return None;
@@ -294,6 +300,24 @@ impl Scale {
     }
 }
 
+/// NICE NG143 and NG51: 38°C (100.4°F) and over is a fever; under 36°C is
+/// low (a sign of sepsis as much as a fever is). Celsius or Fahrenheit by
+/// range.
+fn temperature_band(value: f64) -> Option<&'static str> {
+    let celsius = match value {
+        v if (30.0..=45.0).contains(&v) => v,
+        v if (86.0..=113.0).contains(&v) => (v - 32.0) / 1.8,
+        _ => return None,
+    };
+    if celsius >= 38.0 {
+        Some("temperature reading high")
+    } else if celsius < 36.0 {
+        Some("temperature reading low")
+    } else {
+        None
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SugarUnit {
     Milligrams,
@@ -401,6 +425,9 @@ mod tests {
                 "sugar reading very low",
             ),
             ("gcs 13", "consciousness reading reduced"),
+            ("pt 68m, t 38.2, perineal pain", "temperature reading high"),
+            ("temp 101.3 since last night", "temperature reading high"),
+            ("t 35.1 and shivering", "temperature reading low"),
         ] {
             let annotated = annotate(text);
             assert!(annotated.contains(words), "{text:?} → {annotated:?}");
@@ -421,7 +448,7 @@ mod tests {
             "sugar 6.2",
             // 20 to 40 with nothing to say which unit: unread.
             "sugar was 28 this morning",
-            "my son is 3, temp 39",
+            "t 37.2, feels fine",
             // A pulse slower than the systolic pressure: no shock index.
             "hr 88, bp 118/76",
             // A watch's time is not a pulse.
