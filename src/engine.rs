@@ -468,18 +468,43 @@ impl Engine {
             .filter(|(_, mention)| mention.affirmed() || mention.absent_phrase)
             .map(|(_, mention)| &mention.span)
             .collect();
-        // Any finding, a body part included ("my ankle aches"), in this message
-        // or earlier in the episode ("I'm having a hypo" → "just shaky").
+        // A generic word ("pain", "sore") is about the finding in its own
+        // clause, a body part included ("my ankle aches"): in "T 38.2, perineal
+        // pain" the fever does not explain the pain. A message with no finding
+        // of its own leans on the episode's ("I'm having a hypo" → "just shaky").
         let concepts = self.knowledge.concepts.len();
-        let any_finding = message
+        let clause_of = |at: usize| message.tokens.get(at).map(|token| token.clause);
+        let affirmed_clauses: Vec<Option<u32>> = message
             .mentions
             .iter()
-            .any(|(_, mention)| mention.affirmed())
-            || facts.concepts[..concepts].contains(&Status::Present);
+            .filter(|(_, mention)| mention.affirmed())
+            .map(|(_, mention)| clause_of(mention.span.start))
+            .collect();
+        let earlier_finding =
+            affirmed_clauses.is_empty() && facts.concepts[..concepts].contains(&Status::Present);
         message.problems.iter().any(|problem| {
             let span = &problem.mention.span;
             let overlaps = recognised.iter().any(|other| overlap(span, other));
-            let accounted = overlaps || (problem.generic && any_finding);
+            // "shingles on my back, it's really painful": "it" carries the
+            // finding into the next clause.
+            let refers_back = message.tokens.iter().any(|token| {
+                Some(token.clause) == clause_of(span.start)
+                    && matches!(
+                        token.word.as_str(),
+                        "it" | "its" | "they" | "them" | "this" | "that"
+                    )
+            });
+            // "a bit uncomfortable" qualifies how the finding feels; it names
+            // nothing new.
+            let mild = (span.start.saturating_sub(2)..span.start).any(|at| {
+                matches!(
+                    message.tokens[at].word.as_str(),
+                    "bit" | "slightly" | "little" | "mildly" | "mild" | "abit"
+                )
+            });
+            let near_finding = affirmed_clauses.contains(&clause_of(span.start))
+                || ((refers_back || mild) && !affirmed_clauses.is_empty());
+            let accounted = overlaps || (problem.generic && (near_finding || earlier_finding));
             !accounted
         })
     }

@@ -58,6 +58,9 @@ pub fn extract(tokens: &[Token], answering: Option<&AskAbout>) -> Modifiers {
 }
 
 fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
+    if let Some(days) = clinical_age(tokens) {
+        return Some(exact(days));
+    }
     for at in 0..tokens.len() {
         let Some(value) = number_of(&tokens[at]) else {
             continue;
@@ -230,6 +233,27 @@ const CHILDREN: &[&str] = &[
     "yo",
     "year",
 ];
+
+/// The age-and-sex shorthand notes open with: "45M", "68F, 3/7 dysuria",
+/// "Pt 18mo, fever", "Resident 88F". Read only at the start of the message or
+/// after "patient", "resident" or "client", where nothing else is written so.
+fn clinical_age(tokens: &[Token]) -> Option<f64> {
+    for at in 0..tokens.len().min(6) {
+        let Some(value) = tokens[at].number() else {
+            continue;
+        };
+        let opening = at <= 1 || matches!(word(tokens, at - 1), "patient" | "resident" | "client");
+        if !opening || value.fract() != 0.0 || !(0.0..=120.0).contains(&value) {
+            continue;
+        }
+        match word(tokens, at + 1) {
+            "m" | "f" | "male" | "female" if value >= 1.0 => return Some(value * YEAR),
+            "mo" | "mos" => return Some(value * 30.44),
+            _ => {}
+        }
+    }
+    None
+}
 
 fn exact(days: f64) -> (f64, f64) {
     (days, days)
@@ -435,6 +459,22 @@ mod tests {
             modifiers("30 weeks pregnant and the baby is quiet").age_days,
             None
         );
+    }
+
+    #[test]
+    fn reads_the_age_clinical_notes_open_with() {
+        let years = |text: &str| {
+            modifiers(text)
+                .age_days
+                .map(|(low, _)| (low / YEAR).round())
+        };
+        assert_eq!(years("45M, hx IVDU, hot swollen arm"), Some(45.0));
+        assert_eq!(years("68F, 3/7 dysuria, T 38.2"), Some(68.0));
+        assert_eq!(years("Resident 88F found on floor"), Some(88.0));
+        let months = modifiers("Pt 18mo, fever 38.9 x2/7").age_days.unwrap().0 / 30.44;
+        assert!((months - 18.0).abs() < 0.1, "{months}");
+        // Elsewhere in a message the same letters are not an age.
+        assert_eq!(years("he fell about 3 m off a ladder"), None);
     }
 
     #[test]

@@ -393,3 +393,95 @@ fn a_same_day_sign_beside_an_understood_self_care_problem_gets_same_day_advice()
         Some(Level::SelfCare),
     );
 }
+
+#[test]
+fn a_pulse_at_or_above_the_systolic_pressure_is_shock_with_whatever_it_comes_with() {
+    let engine = shipped_engine();
+    // Neither reading alone scores 3 in NEWS2; together the shock index is over 1.
+    assert_first_replies_are(
+        &engine,
+        &[
+            "Pt 56M, 3 episodes of black tarry stool today, HR 115, BP 96/60, pale",
+            "34F, LMP 6 weeks ago, LIF pain and spotting, HR 118, BP 92/60",
+        ],
+        Some(Level::Emergency),
+    );
+    // 160/110 is severe in pregnancy even with no other sign.
+    assert_first_replies_are(
+        &engine,
+        &["I'm 33 weeks pregnant and my bp machine says 164/108, feel ok"],
+        Some(Level::Emergency),
+    );
+}
+
+#[test]
+fn a_pain_in_its_own_clause_is_not_explained_by_a_finding_elsewhere() {
+    let engine = shipped_engine();
+    // The fever is read ("T 38.2"); the perineal pain is not, so the adult
+    // fever self-care advice must not stand for the whole note.
+    let reply = &converse(&engine, &["Pt 70M, T 38.2, perineal pain, tender prostate"])[0];
+    assert_ne!(
+        reply.level,
+        Some(Level::SelfCare),
+        "{}",
+        carebot::kbtest::describe(reply)
+    );
+    // "it" carries the finding into the next clause, and "a bit" only qualifies it.
+    assert_first_replies_are(
+        &engine,
+        &["I've got shingles on my side, it's really sore"],
+        Some(Level::Routine),
+    );
+    assert_first_replies_are(
+        &engine,
+        &["constipated for 4 days, a bit uncomfortable but otherwise fine"],
+        Some(Level::SelfCare),
+    );
+}
+
+#[test]
+fn figures_of_speech_built_from_emergency_words_report_nothing() {
+    let engine = shipped_engine();
+    for text in [
+        "dying to know if you do flu jabs on saturdays",
+        "this exam is going to give me a heart attack lol",
+        "my phone died, can you resend the appointment text?",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_eq!(
+            reply.level,
+            None,
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+        assert_ne!(
+            reply.kind,
+            ReplyKind::Question,
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+    }
+    // The same words meant literally still are.
+    assert_first_replies_are(
+        &engine,
+        &["I think my dad is having a heart attack"],
+        Some(Level::Emergency),
+    );
+}
+
+#[test]
+fn feeling_about_to_faint_is_not_a_faint_that_has_passed() {
+    let engine = shipped_engine();
+    for text in [
+        "sudden awful pain in my tummy and back and I feel like I'm going to faint",
+        "my heart is pounding and I feel like I'm about to pass out",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert!(
+            reply.level >= Some(Level::Urgent) || reply.kind == ReplyKind::Question,
+            "{text:?} got {}",
+            carebot::kbtest::describe(reply)
+        );
+        assert_ne!(reply.entry.as_deref(), Some("fainted-recovered"));
+    }
+}
