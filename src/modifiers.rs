@@ -58,7 +58,7 @@ pub fn extract(tokens: &[Token], answering: Option<&AskAbout>) -> Modifiers {
 }
 
 fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
-    if let Some(days) = clinical_age(tokens) {
+    if let Some(days) = clinical_age(tokens).or_else(|| age_after_a_relation(tokens)) {
         return Some(exact(days));
     }
     for at in 0..tokens.len() {
@@ -253,6 +253,28 @@ fn clinical_age(tokens: &[Token]) -> Option<f64> {
         }
     }
     None
+}
+
+/// An age written right after who it is: "my daughter (4)", "my dads 78",
+/// "son 22 has...". A unit after the number makes it something else ("my son
+/// 2 days ago").
+fn age_after_a_relation(tokens: &[Token]) -> Option<f64> {
+    (1..tokens.len()).find_map(|at| {
+        let relation = word(tokens, at - 1);
+        let relation = relation
+            .strip_suffix('s')
+            .filter(|r| r.len() > 2)
+            .unwrap_or(relation);
+        let is_relation = ADULTS.contains(&relation) || CHILDREN.contains(&relation);
+        let value = tokens[at].number()?;
+        let unit_follows = days_per_unit(word(tokens, at + 1)).is_some()
+            || matches!(
+                word(tokens, at + 1),
+                "times" | "x" | "pm" | "am" | "o" | "oclock"
+            );
+        (is_relation && value.fract() == 0.0 && (1.0..=110.0).contains(&value) && !unit_follows)
+            .then_some(value * YEAR)
+    })
 }
 
 fn exact(days: f64) -> (f64, f64) {
@@ -473,6 +495,12 @@ mod tests {
         assert_eq!(years("Resident 88F found on floor"), Some(88.0));
         let months = modifiers("Pt 18mo, fever 38.9 x2/7").age_days.unwrap().0 / 30.44;
         assert!((months - 18.0).abs() < 0.1, "{months}");
+        assert_eq!(
+            years("my daughter (4) has had a fever for 5 days"),
+            Some(4.0)
+        );
+        assert_eq!(years("my dads 78 and has a chest infection"), Some(78.0));
+        assert_ne!(years("my son 2 days ago fell over"), Some(2.0));
         // Elsewhere in a message the same letters are not an age.
         assert_eq!(years("he fell about 3 m off a ladder"), None);
     }
