@@ -430,7 +430,7 @@ fn a_pain_in_its_own_clause_is_not_explained_by_a_finding_elsewhere() {
     assert_first_replies_are(
         &engine,
         &["I've got shingles on my side, it's really sore"],
-        Some(Level::Routine),
+        Some(Level::Urgent),
     );
     assert_first_replies_are(
         &engine,
