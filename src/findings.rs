@@ -43,6 +43,7 @@ const PREGNANCY_WORDS: &[&str] = &[
     // rules written for pregnancy apply to them too (NICE NG194, NG133).
     "had my baby",
     "had the baby",
+    "had our baby",
     "gave birth",
     "given birth",
     "postpartum",

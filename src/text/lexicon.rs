@@ -134,6 +134,8 @@ pub const CLINICAL_TERMS: &[(&str, &str)] = &[
     ("cva", "stroke"),
     // Where the pain is, as notes abbreviate the abdomen's regions; read as
     // words, "RIF" would be corrected towards "rifle".
+    // In notes "acute" is how fast it came on: "acute L testicular pain 2h".
+    ("acute", "sudden"),
     ("rif", "right iliac fossa"),
     ("lif", "left iliac fossa"),
     ("ruq", "right upper abdominal"),

@@ -24,6 +24,10 @@ const OXYGEN: &[&str] = &[
     "saturation",
     "saturations",
     "oximeter",
+    // "the finger thing says 81": the clip-on pulse oximeter.
+    "finger",
+    "ox",
+    "pulseox",
 ];
 /// A smartwatch or fitness band shows a heart rate first ("my watch says 190").
 const PULSE: &[&str] = &[
