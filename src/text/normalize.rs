@@ -362,7 +362,7 @@ mod tests {
             texts("35/40, headache"),
             ["35", "weeks", "pregnant", "headache"]
         );
-        assert_eq!(texts("acute dysarthria"), ["acute", "slurred", "speech"]);
+        assert_eq!(texts("acute dysarthria"), ["sudden", "slurred", "speech"]);
         assert_eq!(texts("a 1/2 hour"), ["a", "1", "2", "hour"]);
     }
 
