@@ -136,6 +136,7 @@ pub const CLINICAL_TERMS: &[(&str, &str)] = &[
     // words, "RIF" would be corrected towards "rifle".
     // In notes "acute" is how fast it came on: "acute L testicular pain 2h".
     ("acute", "sudden"),
+    ("trismus", "can not open mouth"),
     ("rif", "right iliac fossa"),
     ("lif", "left iliac fossa"),
     ("ruq", "right upper abdominal"),
