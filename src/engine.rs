@@ -482,18 +482,24 @@ impl Engine {
             .collect();
         let earlier_finding =
             affirmed_clauses.is_empty() && facts.concepts[..concepts].contains(&Status::Present);
+        // "shingles on my back, it's really painful": "it" carries the finding
+        // into the next clause. The clauses that refer back, read once.
+        let referring_clauses: Vec<u32> = message
+            .tokens
+            .iter()
+            .filter(|token| {
+                matches!(
+                    token.word.as_str(),
+                    "it" | "its" | "they" | "them" | "this" | "that"
+                )
+            })
+            .map(|token| token.clause)
+            .collect();
         message.problems.iter().any(|problem| {
             let span = &problem.mention.span;
             let overlaps = recognised.iter().any(|other| overlap(span, other));
-            // "shingles on my back, it's really painful": "it" carries the
-            // finding into the next clause.
-            let refers_back = message.tokens.iter().any(|token| {
-                Some(token.clause) == clause_of(span.start)
-                    && matches!(
-                        token.word.as_str(),
-                        "it" | "its" | "they" | "them" | "this" | "that"
-                    )
-            });
+            let refers_back =
+                clause_of(span.start).is_some_and(|clause| referring_clauses.contains(&clause));
             // "a bit uncomfortable" qualifies how the finding feels; it names
             // nothing new.
             let mild = (span.start.saturating_sub(2)..span.start).any(|at| {

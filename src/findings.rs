@@ -586,10 +586,13 @@ impl ConceptMatcher {
             let inner_phrase = &self.phrases[inner.phrase as usize];
             // Built-in findings stand apart from the knowledge base's concepts: a
             // practice's "weeks pregnant" phrase must not hide the pregnancy itself.
-            // An overlay restates other concepts' words: it is never hidden either.
+            // An overlay restates other concepts' words: only an everyday phrase
+            // written around it hides it (below).
             inner_phrase.concept != pregnancy
                 && found.iter().any(|outer| {
                     let outer_phrase = &self.phrases[outer.phrase as usize];
+                    let covers = outer.positions.len() > inner.positions.len()
+                        && inner.positions.iter().all(|p| outer.positions.contains(p));
                     if self.overlay[inner_phrase.concept as usize] {
                         // An overlay is hidden only by an everyday phrase written
                         // word for word around it ("dying to know", "give me a
@@ -598,8 +601,7 @@ impl ConceptMatcher {
                             && !self.overlay[outer_phrase.concept as usize]
                             && !outer_phrase.absent
                             && is_contiguous(&outer.positions)
-                            && outer.positions.len() > inner.positions.len()
-                            && inner.positions.iter().all(|p| outer.positions.contains(p));
+                            && covers;
                     }
                     if self.overlay[outer_phrase.concept as usize]
                         && outer_phrase.concept != inner_phrase.concept
@@ -612,8 +614,6 @@ impl ConceptMatcher {
                     let absent_over_present = outer_phrase.concept == inner_phrase.concept
                         && outer_phrase.absent
                         && !inner_phrase.absent;
-                    let covers = outer.positions.len() > inner.positions.len()
-                        && inner.positions.iter().all(|p| outer.positions.contains(p));
                     // Word sense: a phrase stretched over other words ("get
                     // [a] flu") loses a word it shares with a neutral concept's
                     // phrase written word for word ("flu shot"): the compound

@@ -44,8 +44,6 @@ const PROBLEM_WORDS: &[&str] = &[
     "blood everywhere",
     "blood coming",
     "blood in",
-    // Blood described by colour or amount is bleeding whatever the word
-    // before it ("spitting out bright red blood", "a lot of blood").
     // A body part that will not do its job ("his hand won't grip", "words
     // all jumbled") is a problem even in words no concept has.
     "won't grip",
@@ -55,6 +53,8 @@ const PROBLEM_WORDS: &[&str] = &[
     "can't lift",
     "jumbled",
     "garbled",
+    // Blood described by colour or amount is bleeding whatever the word
+    // before it ("spitting out bright red blood", "a lot of blood").
     "bright red blood",
     "fresh blood",
     "lot of blood",

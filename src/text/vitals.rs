@@ -64,9 +64,12 @@ pub fn annotate(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let chunks: Vec<&str> = text.split(' ').collect();
-    let fastest_pulse = (0..chunks.len())
-        .filter_map(|index| pulse(&chunks, index, split_trailing_punctuation(chunks[index]).0))
-        .reduce(f64::max);
+    // Each chunk's pulse, read once: the shock index needs the fastest before
+    // any pressure is read.
+    let pulses: Vec<Option<f64>> = (0..chunks.len())
+        .map(|index| pulse(&chunks, index, split_trailing_punctuation(chunks[index]).0))
+        .collect();
+    let fastest_pulse = pulses.iter().flatten().copied().reduce(f64::max);
     let mut out = String::with_capacity(text.len() + 32);
     for (index, chunk) in chunks.iter().enumerate() {
         if index > 0 {
@@ -74,7 +77,11 @@ pub fn annotate(text: &str) -> Cow<'_, str> {
         }
         let (body, punctuation) = split_trailing_punctuation(chunk);
         out.push_str(body);
-        if let Some(words) = reading(&chunks, index, body, fastest_pulse) {
+        let words = match pulses[index] {
+            Some(value) => PULSE_SCALE.band(value),
+            None => reading(&chunks, index, body, fastest_pulse),
+        };
+        if let Some(words) = words {
             out.push(' ');
             out.push_str(words);
         }
@@ -83,8 +90,8 @@ pub fn annotate(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The words for the reading `body` (chunk number `index`), if it is one.
-/// `fastest_pulse` is the fastest pulse the message gives anywhere: a pulse
+/// The words for the reading `body` (chunk number `index`), if it is one and
+/// not a pulse (read before, by [`pulse`]). `fastest_pulse` is the fastest pulse the message gives anywhere: a pulse
 /// at or above the systolic pressure (a shock index of 1 or more) is a sign of
 /// shock even when neither reading alone is out of range ("HR 115, BP 96/60").
 fn reading(
@@ -102,9 +109,6 @@ fn reading(
         }
         return band;
     }
-    if let Some(value) = pulse(chunks, index, body) {
-        return PULSE_SCALE.band(value);
-    }
     let cue = cue_before(chunks, index);
     let value = number(body)?;
     let unit = chunks
@@ -117,7 +121,7 @@ fn reading(
             let unit = match unit {
                 Some("mg/dl" | "mg") => Some(SugarUnit::Milligrams),
                 Some("mmol" | "mmol/l") => Some(SugarUnit::Millimoles),
-                _ => sugar_unit_from_context(chunks, index),
+                _ => sugar_unit_from_context(chunks),
             };
             sugar_band(value, unit)
         }
@@ -306,7 +310,8 @@ impl Scale {
 
 /// NICE NG143 and NG51: 38°C (100.4°F) and over is a fever; under 36°C is
 /// low (a sign of sepsis as much as a fever is). Celsius or Fahrenheit by
-/// range.
+/// range. (`knowledge::quantity` converts a rule's bounds the same way; text
+/// sits below knowledge, so this reads on its own.)
 fn temperature_band(value: f64) -> Option<&'static str> {
     let celsius = match value {
         v if (30.0..=45.0).contains(&v) => v,
@@ -332,7 +337,7 @@ enum SugarUnit {
 /// way: a hypo being treated ("had some juice", "glucose tablets") is in
 /// mg/dL, where 20 to 40 is dangerously low; the UK cues "BM" and "CBG" and
 /// talk of ketones are mmol/L, where it is dangerously high.
-fn sugar_unit_from_context(chunks: &[&str], index: usize) -> Option<SugarUnit> {
+fn sugar_unit_from_context(chunks: &[&str]) -> Option<SugarUnit> {
     const LOW_TREATMENT: &[&str] = &[
         "juice",
         "hypo",
@@ -351,10 +356,7 @@ fn sugar_unit_from_context(chunks: &[&str], index: usize) -> Option<SugarUnit> {
             .iter()
             .map(|chunk| split_trailing_punctuation(chunk).0)
     };
-    let cue = (1..=CUE_REACH.min(index))
-        .map(|back| split_trailing_punctuation(chunks[index - back]).0)
-        .find(|word| SUGAR.contains(word));
-    if matches!(cue, Some("bm" | "bms" | "cbg")) || words().any(|w| MMOL_CUES.contains(&w)) {
+    if words().any(|w| MMOL_CUES.contains(&w)) {
         Some(SugarUnit::Millimoles)
     } else if words().any(|w| LOW_TREATMENT.contains(&w)) {
         Some(SugarUnit::Milligrams)
