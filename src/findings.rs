@@ -22,6 +22,9 @@ pub const MAX_GAP: usize = 2;
 const PRE_SCOPE: usize = 6;
 /// How far after a mention a trigger may stand.
 const POST_SCOPE: usize = 5;
+/// How far before [`PRE_SCOPE`] a multi-word question framing may begin, as
+/// long as it ends within it.
+const LONG_FRAMING_EXTRA: usize = 4;
 
 /// The id of the built-in pregnancy finding, behind `when.pregnant`. It cannot
 /// clash with a knowledge-base concept: ids there cannot contain `@`.
@@ -204,6 +207,8 @@ pub struct ConceptMatcher {
     now_anchors: TriggerSet,
     /// ConText's pseudo-triggers: trigger words inside them are not triggers.
     pseudo: TriggerSet,
+    /// How many other words may stand between two words of a phrase.
+    max_gap: usize,
 }
 
 /// What the context rules need to know about the whole message.
@@ -499,7 +504,16 @@ impl ConceptMatcher {
             weak_hypothetical: TriggerSet::new(lexicon::WEAK_HYPOTHETICAL, analyzer, true),
             now_anchors: TriggerSet::new(lexicon::NOW_ANCHORS, analyzer, false),
             pseudo: TriggerSet::new(lexicon::PSEUDO_TRIGGERS, analyzer, true),
+            max_gap: MAX_GAP,
         }
+    }
+
+    /// The same matcher with room for `max_gap` other words between two words
+    /// of a phrase: for built-in pairings ("my tummy has been really weird")
+    /// whose two halves are far apart in ordinary speech.
+    pub fn with_max_gap(mut self, max_gap: usize) -> ConceptMatcher {
+        self.max_gap = max_gap;
+        self
     }
 
     /// Number of concepts, the built-in ones included.
@@ -573,7 +587,7 @@ impl ConceptMatcher {
             // mentions are found in, which later stages keep.
             for &phrase_index in stem_phrases.iter().chain(number_phrases) {
                 let phrase = &self.phrases[phrase_index as usize];
-                if let Some(positions) = match_phrase(tokens, start, &phrase.stems) {
+                if let Some(positions) = match_phrase(tokens, start, &phrase.stems, self.max_gap) {
                     found.push(Found {
                         positions,
                         phrase: phrase_index,
@@ -766,9 +780,28 @@ impl ConceptMatcher {
         let mut at = start;
         // The first question or history framing found, if no negation precedes it.
         let mut framed = None;
-        while at > earliest {
+        // A long question framing counts while its last word is in scope: "how
+        // do I know if I have sepsis" begins seven words before the finding.
+        let reach = earliest;
+        while at > earliest.min(reach.saturating_sub(LONG_FRAMING_EXTRA)) {
             at -= 1;
             let token = &tokens[at];
+            if at < earliest {
+                if token.clause != clause || is_terminator(&token.word) {
+                    break;
+                }
+                let long_framing = self
+                    .hypothetical
+                    .starts_at(tokens, at, start)
+                    .is_some_and(|length| at + length > reach);
+                if long_framing && !scan.used.contains(&at) && !scan.pseudo[at] {
+                    if let Some(context @ Context::Hypothetical) = self.trigger_at(scan, at, start)
+                    {
+                        framed.get_or_insert(context);
+                    }
+                }
+                continue;
+            }
             if token.clause != clause {
                 // A list carries the trigger before its first item to every
                 // item: "denies fever, chills or weight loss".
@@ -925,10 +958,15 @@ pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
     contexts.reduce(|a, b| if b == Context::Affirmed { b } else { a })
 }
 
-/// Matches `stems` at `start`, allowing up to [`MAX_GAP`] other words between
+/// Matches `stems` at `start`, allowing up to `max_gap` other words between
 /// phrase words within one clause, but never a negation word ("can walk" must not
 /// match "can not walk"). Returns the positions of the phrase's own words.
-fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<usize>> {
+fn match_phrase(
+    tokens: &[Token],
+    start: usize,
+    stems: &[String],
+    max_gap: usize,
+) -> Option<Vec<usize>> {
     let matches = |token: &Token, stem: &str| {
         if stem == NUMBER_WILDCARD {
             is_number(token)
@@ -952,7 +990,7 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<
             .iter()
             .enumerate()
             .skip(position + 1)
-            .take(MAX_GAP + 1);
+            .take(max_gap + 1);
         for (next, token) in window {
             if token.clause != clause {
                 break;

@@ -218,6 +218,29 @@ const PROBLEM_WORDS: &[&str] = &[
     "something wrong",
     "something is wrong",
     "tired all the time",
+    // Carers' words for someone going downhill: in an older person, a change
+    // in how they are is the first sign of sepsis or delirium (NICE NG51).
+    "not herself",
+    "not himself",
+    "not themselves",
+    "not myself",
+    "off her food",
+    "off his food",
+    "off my food",
+    "off their food",
+    "chesty",
+    "sleepy",
+    // Low mood in words no concept has.
+    "cry every day",
+    "crying every day",
+    "crying all the time",
+    "can not stop crying",
+    "keep crying",
+    // A missed dose of a medicine is a problem now, not a refill question.
+    "missed dose",
+    "missed a dose",
+    "missed my dose",
+    "missed doses",
     "exhausted",
     "dehydrated",
     // Colour changes.
@@ -601,7 +624,244 @@ const NOT_A_PROBLEM: &[&str] = &[
     "birth control",
     "labor day",
     "labour day",
+    // "nothing wrong with my knee" denies what "wrong with my knee" reports.
+    "nothing wrong",
+    "nothing is wrong",
+    "nothing bad",
+    "nothing weird",
+    "nothing strange",
+    "nothing odd",
 ];
+
+/// Body parts that, with a vague word of something wrong near them ("my
+/// tummy has been weird", "something's off with my eye", "my knee is acting
+/// up"), report a problem in words no concept has.
+const BODY_PARTS: &[&str] = &[
+    "face",
+    "eye",
+    "eyes",
+    "eyelid",
+    "ear",
+    "ears",
+    "nose",
+    "mouth",
+    "lip",
+    "lips",
+    "tongue",
+    "tooth",
+    "teeth",
+    "gum",
+    "gums",
+    "jaw",
+    "throat",
+    "neck",
+    "shoulder",
+    "shoulders",
+    "arm",
+    "arms",
+    "elbow",
+    "wrist",
+    "wrists",
+    "finger",
+    "fingers",
+    "thumb",
+    "chest",
+    "breast",
+    "boob",
+    "nipple",
+    "rib",
+    "ribs",
+    "lung",
+    "lungs",
+    "stomach",
+    "tummy",
+    "belly",
+    "abdomen",
+    "hip",
+    "hips",
+    "groin",
+    "leg",
+    "legs",
+    "thigh",
+    "knee",
+    "knees",
+    "shin",
+    "calf",
+    "calves",
+    "ankle",
+    "ankles",
+    "foot",
+    "toe",
+    "toes",
+    "heel",
+    "skin",
+    "scalp",
+    "forehead",
+    "cheek",
+    "armpit",
+    "collarbone",
+    "pelvis",
+    "spine",
+    "joint",
+    "joints",
+    "muscle",
+    "muscles",
+    "penis",
+    "testicle",
+    "testicles",
+    "scrotum",
+    "vagina",
+    "privates",
+    "bladder",
+    "kidney",
+    "kidneys",
+    "bowel",
+    "bowels",
+    "poo",
+    "poop",
+    "stool",
+    "stools",
+    "pee",
+    "wee",
+    "urine",
+    "vision",
+    "eyesight",
+    "nail",
+    "toenail",
+    "fingernail",
+    "stitches",
+    "scar",
+    "belly button",
+];
+
+/// Body-part words with an everyday sense too ("call me back", "on the other
+/// hand", "head over"): only as someone's own.
+const OWNED_BODY_PARTS: &[&str] = &[
+    "back",
+    "lower back",
+    "side",
+    "hand",
+    "hands",
+    "head",
+    "heart",
+    "feet",
+    "bottom",
+    "bum",
+    "butt",
+    "balls",
+    "voice",
+    "hearing",
+    "balance",
+    "memory",
+    "body",
+];
+
+/// Who a body part belongs to, for [`OWNED_BODY_PARTS`].
+/// A possessive's "'s" is dropped in normalising: "my 10 month old's head"
+/// reads "old head", "dad's back" "dad back".
+const OWNERS: &[&str] = &[
+    "my", "his", "her", "their", "your", "our", "its", "old", "mum", "mom", "dad", "son",
+    "daughter", "baby", "husband", "wife", "partner", "kid", "child", "toddler", "boy", "girl",
+];
+
+/// Vague words that say something is wrong with a body part beside them.
+const SOMETHING_WRONG: &[&str] = &[
+    "weird",
+    "funny",
+    "strange",
+    "odd",
+    "wrong",
+    "not right",
+    "acting up",
+    "playing up",
+    "bothering",
+    "giving me trouble",
+    "messed up",
+    "bad",
+    "worse",
+    "worsening",
+    "feels off",
+    "feel off",
+    "feeling off",
+    "something off",
+    "is off",
+    "flat",
+    "misshapen",
+    "going red",
+    "gone red",
+    "turned red",
+    "heavy",
+    "tight",
+    "stiff",
+    "locked",
+    "locking",
+    "popped",
+    "popping",
+    "clicking",
+    "giving way",
+    "gave way",
+    "red",
+    "hot",
+    "cold",
+    "purple",
+    "black",
+    "discoloured",
+    "discolored",
+    "lumpy",
+    "throbbing",
+    "pounding",
+    "twitching",
+    "spasm",
+    "spasms",
+    "seized up",
+    "won't move",
+    "can't move",
+    "won't bend",
+    "can't bend",
+    "can't straighten",
+    "can't feel",
+    "not working",
+    "stopped working",
+    "on fire",
+    "swelled up",
+    "puffed up",
+    "blown up",
+    "crooked",
+    "deformed",
+    "leaking",
+    "weeping",
+    "crusty",
+    "peeling",
+    "cracked",
+    "achy",
+    "raw",
+    "killing",
+];
+
+/// Every pairing of a body part with a word of something wrong, both ways
+/// round ("tummy weird", "wrong with my eye").
+fn body_part_phrases() -> Vec<String> {
+    let owned = OWNED_BODY_PARTS
+        .iter()
+        .flat_map(|part| OWNERS.iter().map(move |owner| format!("{owner} {part}")));
+    let parts: Vec<String> = BODY_PARTS
+        .iter()
+        .map(|part| part.to_string())
+        .chain(owned)
+        .collect();
+    parts
+        .iter()
+        .flat_map(|part| {
+            SOMETHING_WRONG
+                .iter()
+                .flat_map(move |wrong| [format!("{part} {wrong}"), format!("{wrong} {part}")])
+        })
+        .collect()
+}
+
+/// How far apart a body part and the word of something wrong may be: "my
+/// tummy has been really weird" has three words between.
+const BODY_PART_GAP: usize = 3;
 
 /// One built-in problem word found in a message.
 #[derive(Debug, Clone)]
@@ -615,13 +875,15 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct HealthDetector {
     matcher: ConceptMatcher,
+    /// Body parts with something wrong: generic problems, as "pain" is.
+    body_parts: ConceptMatcher,
 }
 
 impl HealthDetector {
     pub fn new(analyzer: &Analyzer) -> HealthDetector {
-        let concept = |id: &str, words: &[&str]| Concept {
+        let concept = |id: &str, words: &[String]| Concept {
             id: id.to_string(),
-            words: words.iter().map(|w| w.to_string()).collect(),
+            words: words.to_vec(),
             absent_words: NOT_A_PROBLEM.iter().map(|w| w.to_string()).collect(),
             includes: Vec::new(),
             neutral: false,
@@ -633,25 +895,39 @@ impl HealthDetector {
             },
         };
         // Concept 0 is the specific problems, 1 the generic words.
+        let owned = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
         let concepts = [
-            concept("problem", PROBLEM_WORDS),
-            concept("generic", GENERIC_WORDS),
+            concept("problem", &owned(PROBLEM_WORDS)),
+            concept("generic", &owned(GENERIC_WORDS)),
         ];
+        let body_parts = [concept("body part with a problem", &body_part_phrases())];
         HealthDetector {
             matcher: ConceptMatcher::new(&concepts, analyzer),
+            body_parts: ConceptMatcher::new(&body_parts, analyzer).with_max_gap(BODY_PART_GAP),
         }
     }
 
     /// The built-in problem words the message affirms, where they stand.
     pub fn problems(&self, tokens: &[Token]) -> Vec<Problem> {
-        self.matcher
+        let words = self
+            .matcher
             .mentions(tokens)
             .into_iter()
-            .filter(|(_, mention)| mention.affirmed())
             .map(|(concept, mention)| Problem {
                 mention,
                 generic: concept == 1,
-            })
+            });
+        let body_parts = self
+            .body_parts
+            .mentions(tokens)
+            .into_iter()
+            .map(|(_, mention)| Problem {
+                mention,
+                generic: true,
+            });
+        words
+            .chain(body_parts)
+            .filter(|problem| problem.mention.affirmed())
             .collect()
     }
 }
@@ -700,6 +976,32 @@ mod tests {
             "there's a lot of blood from his mouth",
         ] {
             assert!(reports(text), "{text:?} reports a problem");
+        }
+    }
+
+    #[test]
+    fn a_body_part_with_something_vaguely_wrong_is_a_problem() {
+        for text in [
+            "my tummy has been weird since this morning",
+            "something is off with my eye",
+            "my knee is acting up again",
+            "my tummy has been really weird all day",
+            "funny feeling in my chest",
+            "his poo has gone black",
+            "my lower back is killing",
+        ] {
+            assert!(reports(text), "{text:?} reports a problem");
+        }
+        // Everyday senses of the same words, and denials.
+        for text in [
+            "nothing wrong with my knee, just need a form signed",
+            "call me back please, my address is wrong on the letter",
+            "on the other hand the bill looks wrong",
+            "head over to the portal, it says my dob is wrong",
+            "my knee isn't bad anymore",
+            "the parking was a bad experience",
+        ] {
+            assert!(!reports(text), "{text:?} reports no problem");
         }
     }
 

@@ -409,6 +409,8 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
                     | "nearly"
                     | "lasted"
                     | "lasting"
+                    // "been 2 months", "it's been 3 days"
+                    | "been"
             )
         });
         let closed = matches!(
@@ -557,6 +559,10 @@ mod tests {
         assert_eq!(modifiers("fever 5 days now").duration_days, Some(5.0));
         assert_eq!(modifiers("for the past four days").duration_days, Some(4.0));
         assert_eq!(modifiers("a cough for weeks").duration_days, Some(14.0));
+        assert_eq!(
+            modifiers("sore heel, been 2 months").duration_days,
+            Some(2.0 * 30.44)
+        );
         assert_eq!(modifiers("my 3 week old").duration_days, None);
         assert_eq!(modifiers("I have 2 kids").duration_days, None);
     }

@@ -34,6 +34,7 @@ pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         fold(text.chars().map(|c| c.to_ascii_lowercase()), text.len())
     } else {
+        let text = laughter_as_words(text);
         // Quote-like characters are folded before NFKC, which would turn the
         // acute accent people type for an apostrophe ("can´t") into a space
         // and a combining mark.
@@ -45,6 +46,25 @@ pub fn normalize(text: &str) -> String {
                 .nfkc(),
             text.len(),
         )
+    }
+}
+
+/// Emoji that laugh: a message that says "dying here 😂" jokes as one that
+/// says "dying here lol" does, and the knowledge base's figures of speech are
+/// written with "lol".
+const LAUGHTER: &[char] = &[
+    '\u{1F602}',
+    '\u{1F923}',
+    '\u{1F606}',
+    '\u{1F605}',
+    '\u{1F639}',
+];
+
+fn laughter_as_words(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(LAUGHTER) {
+        std::borrow::Cow::Owned(text.replace(LAUGHTER, " lol "))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -124,6 +144,7 @@ pub fn words(text: &str) -> Vec<RawWord> {
     // Clauses opened by a comma, in increasing order.
     let mut comma_clauses = Vec::new();
     for chunk in text.split(' ') {
+        let chunk = comparison_read_out(chunk, clause, &mut out);
         scan_chunk(chunk, &mut clause, &mut comma_clauses, &mut out);
     }
     if !comma_clauses.is_empty() {
@@ -204,6 +225,30 @@ fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: 
         prev = Some(c);
     }
     flush_word(&mut current, *clause, out);
+}
+
+/// Notes write "~7/40", ">5 min" and "<24h": the sign in front of a number
+/// says "about", "more than" or "less than", and it must not hide the number
+/// ("~7/40" is 7 weeks pregnant, ">5 min" a fit over five minutes). Pushes
+/// the words a sign stands for and returns the rest of the chunk. "<3" is a
+/// heart, not a number.
+fn comparison_read_out<'a>(chunk: &'a str, clause: u32, out: &mut Vec<RawWord>) -> &'a str {
+    let mut chars = chunk.chars();
+    let words = match chars.next() {
+        Some('~' | '\u{2248}') => None,
+        Some('>' | '\u{2265}') => Some("more than"),
+        Some('<' | '\u{2264}') => Some("less than"),
+        _ => return chunk,
+    };
+    let rest = chars.as_str();
+    let heart = chunk.starts_with('<') && rest.trim_end_matches(is_clause_break) == "3";
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) || heart {
+        return chunk;
+    }
+    if let Some(words) = words {
+        push_expansion(words, clause, out);
+    }
+    rest
 }
 
 /// "3/52" → "3 weeks", "5/7" → "5 days", "35/40" → "35 weeks pregnant",
@@ -371,6 +416,23 @@ mod tests {
         let words = words(&normalize("no chest pain, just a cough. ok?"));
         let clauses: Vec<u32> = words.iter().map(|word| word.clause).collect();
         assert_eq!(clauses, [0, 0, 0, 1, 1, 1, 2]);
+    }
+
+    #[test]
+    fn signs_before_numbers_are_read_out() {
+        assert_eq!(texts("~7/40"), ["7", "weeks", "pregnant"]);
+        assert_eq!(
+            texts("seizure >5 min"),
+            ["seizure", "more", "than", "5", "minute"]
+        );
+        assert_eq!(texts("<24h"), ["less", "than", "24", "h"]);
+        assert!(!texts("i <3 you").contains(&"less".to_string()));
+    }
+
+    #[test]
+    fn laughing_emoji_read_as_lol() {
+        assert_eq!(texts("dying here 😩😂"), ["dying", "here", "lol"]);
+        assert_eq!(normalize(&normalize("ok 😂")), normalize("ok 😂"));
     }
 
     #[test]

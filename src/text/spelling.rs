@@ -166,6 +166,7 @@ impl Speller {
             return None;
         }
         let initial = word.chars().next()?;
+        let kept_syllable = kept_syllable(word);
         let matcher = SkimMatcherV2::default();
         let mut scored: Vec<(i64, &str)> = self
             .by_initial
@@ -173,6 +174,7 @@ impl Speller {
             .iter()
             .map(|&id| self.words[id as usize].as_str())
             .filter(|candidate| candidate.chars().count() >= length + 2)
+            .filter(|candidate| candidate.starts_with(kept_syllable))
             .filter_map(|candidate| {
                 let score = matcher.fuzzy_match(candidate, word)?;
                 // Shorter expansions are likelier: "appt" is "appointment", not
@@ -188,6 +190,26 @@ impl Speller {
             _ => None,
         }
     }
+}
+
+/// The start of the word an abbreviation must keep. An abbreviation that keeps
+/// a vowel after its first letter was cut short, not stripped of vowels ("lac",
+/// "temp", "meds"): the word it stands for starts with that first syllable, up
+/// to the letter after the vowel. Otherwise only the first letter is fixed
+/// ("tmrw"): "lac" is never "lamictal", whose letters it merely contains.
+fn kept_syllable(word: &str) -> &str {
+    let inner_vowel = word
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| "aeiou".contains(*c));
+    let end = match inner_vowel {
+        Some((at, _)) => word[at..]
+            .char_indices()
+            .nth(2)
+            .map_or(word.len(), |(after, _)| at + after),
+        None => word.chars().next().map_or(0, char::len_utf8),
+    };
+    &word[..end]
 }
 
 #[cfg(test)]
@@ -241,5 +263,20 @@ mod tests {
             Some("prescription")
         );
         assert_eq!(speller.expand_abbreviation("tomato"), None, "has vowels");
+    }
+
+    #[test]
+    fn an_abbreviation_that_keeps_a_vowel_keeps_its_first_syllable() {
+        let clinical = speller(&["lamictal", "laceration", "temperature", "tablets"]);
+        assert_eq!(clinical.expand_abbreviation("lac"), Some("laceration"));
+        assert_eq!(clinical.expand_abbreviation("temp"), Some("temperature"));
+        let medicines = speller(&["lamictal"]);
+        assert_eq!(
+            medicines.expand_abbreviation("lac"),
+            None,
+            "only shares letters"
+        );
+        assert_eq!(kept_syllable("tmrw"), "t");
+        assert_eq!(kept_syllable("appt"), "a");
     }
 }

@@ -121,7 +121,10 @@ fn reading(
             let unit = match unit {
                 Some("mg/dl" | "mg") => Some(SugarUnit::Milligrams),
                 Some("mmol" | "mmol/l") => Some(SugarUnit::Millimoles),
-                _ => sugar_unit_from_context(chunks),
+                // Only a reading that could be either unit takes one from the
+                // context: "2.1, had juice" is mmol/L whatever the juice says.
+                _ if (20.0..40.0).contains(&value) => sugar_unit_from_context(chunks),
+                _ => None,
             };
             sugar_band(value, unit)
         }
@@ -422,6 +425,10 @@ mod tests {
             ("breathing rate 30", "breathing rate reading very fast"),
             ("bm 1.9, drowsy", "sugar reading very low"),
             ("sugar is 3.4", "sugar reading low"),
+            (
+                "sugar is 2.1, had juice but not helping",
+                "sugar reading very low",
+            ),
             ("glucose 52 mg/dl", "sugar reading very low"),
             ("blood sugar 450", "sugar reading very high"),
             ("cbg 28, vomiting", "sugar reading very high"),
