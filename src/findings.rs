@@ -269,7 +269,7 @@ fn is_contiguous(positions: &[usize]) -> bool {
     positions.windows(2).all(|pair| pair[1] == pair[0] + 1)
 }
 
-fn is_negation_word(word: &str) -> bool {
+pub fn is_negation_word(word: &str) -> bool {
     matches!(word, "not" | "no" | "never" | "without" | "nor")
 }
 

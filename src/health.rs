@@ -16,7 +16,7 @@
 //! as for findings: "no chest pain", "my dad had a stroke last year" and "what
 //! are the signs of sepsis" report no problem now.
 
-use crate::findings::{ConceptMatcher, Mention};
+use crate::findings::{is_negation_word, ConceptMatcher, Mention};
 use crate::knowledge::{Concept, Origin};
 use crate::text::{Analyzer, Token};
 
@@ -838,24 +838,18 @@ const SOMETHING_WRONG: &[&str] = &[
     "killing",
 ];
 
-/// Every pairing of a body part with a word of something wrong, both ways
-/// round ("tummy weird", "wrong with my eye").
+/// Every body part, bare or with its owner ("tummy", "my back"): paired with
+/// a word of something wrong near it by [`HealthDetector::problems`]. Two small
+/// lists matched separately, not their cross product as phrases, which made
+/// every "my" in a message try thousands of phrases.
 fn body_part_phrases() -> Vec<String> {
     let owned = OWNED_BODY_PARTS
         .iter()
         .flat_map(|part| OWNERS.iter().map(move |owner| format!("{owner} {part}")));
-    let parts: Vec<String> = BODY_PARTS
+    BODY_PARTS
         .iter()
         .map(|part| part.to_string())
         .chain(owned)
-        .collect();
-    parts
-        .iter()
-        .flat_map(|part| {
-            SOMETHING_WRONG
-                .iter()
-                .flat_map(move |wrong| [format!("{part} {wrong}"), format!("{wrong} {part}")])
-        })
         .collect()
 }
 
@@ -875,8 +869,10 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct HealthDetector {
     matcher: ConceptMatcher,
-    /// Body parts with something wrong: generic problems, as "pain" is.
+    /// Body parts, and vague words of something wrong with them: a pair of
+    /// them near each other is a generic problem, as "pain" is.
     body_parts: ConceptMatcher,
+    something_wrong: ConceptMatcher,
 }
 
 impl HealthDetector {
@@ -900,10 +896,15 @@ impl HealthDetector {
             concept("problem", &owned(PROBLEM_WORDS)),
             concept("generic", &owned(GENERIC_WORDS)),
         ];
-        let body_parts = [concept("body part with a problem", &body_part_phrases())];
+        let mut body_part = concept("body part", &body_part_phrases());
+        body_part.absent_words.clear();
         HealthDetector {
             matcher: ConceptMatcher::new(&concepts, analyzer),
-            body_parts: ConceptMatcher::new(&body_parts, analyzer).with_max_gap(BODY_PART_GAP),
+            body_parts: ConceptMatcher::new(&[body_part], analyzer),
+            something_wrong: ConceptMatcher::new(
+                &[concept("something wrong", &owned(SOMETHING_WRONG))],
+                analyzer,
+            ),
         }
     }
 
@@ -917,14 +918,47 @@ impl HealthDetector {
                 mention,
                 generic: concept == 1,
             });
-        let body_parts = self
+        let parts: Vec<Mention> = self
             .body_parts
             .mentions(tokens)
             .into_iter()
-            .map(|(_, mention)| Problem {
-                mention,
-                generic: true,
-            });
+            .map(|(_, mention)| mention)
+            .filter(Mention::affirmed)
+            .collect();
+        let near_a_part = |wrong: &Mention| {
+            parts.iter().any(|part| {
+                let (first, second) = if part.span.start <= wrong.span.start {
+                    (&part.span, &wrong.span)
+                } else {
+                    (&wrong.span, &part.span)
+                };
+                // In one clause, with no negation or "but" between, as within a
+                // phrase: "red but the skin isn't broken" pairs nothing.
+                second.start >= first.end
+                    && second.start - first.end <= BODY_PART_GAP
+                    && tokens[first.start..second.end]
+                        .iter()
+                        .all(|token| token.clause == tokens[first.start].clause)
+                    && !tokens[first.end..second.start].iter().any(|token| {
+                        is_negation_word(&token.word)
+                            || matches!(token.word.as_str(), "but" | "though")
+                    })
+            })
+        };
+        let body_parts = if parts.is_empty() {
+            Vec::new()
+        } else {
+            self.something_wrong
+                .mentions(tokens)
+                .into_iter()
+                .map(|(_, mention)| mention)
+                .filter(|wrong| near_a_part(wrong))
+                .map(|mention| Problem {
+                    mention,
+                    generic: true,
+                })
+                .collect()
+        };
         words
             .chain(body_parts)
             .filter(|problem| problem.mention.affirmed())
