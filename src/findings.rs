@@ -51,6 +51,8 @@ const PREGNANCY_WORDS: &[&str] = &[
     "given birth",
     "postpartum",
     "post partum",
+    "postnatal",
+    "post natal",
     "just had a baby",
     // A late or missed period may be a pregnancy: the early-pregnancy rules
     // (ectopic, bleeding) ask "could you be pregnant?", and this answers it.

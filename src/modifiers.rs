@@ -76,7 +76,14 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             // young writes), it is how far along a pregnancy is.
             let before = word(tokens, at.wrapping_sub(1));
             let in_years = per_unit >= 365.0;
-            let stated = matches!(before, "is" | "turned" | "aged") || (before == "am" && in_years);
+            // "Infant 4/12", "baby 6 weeks": a clinical note puts the age
+            // straight after the person.
+            let named = matches!(
+                before,
+                "infant" | "baby" | "neonate" | "newborn" | "toddler" | "child"
+            );
+            let stated =
+                matches!(before, "is" | "turned" | "aged") || (before == "am" && in_years) || named;
             if (answering || stated)
                 && !matches!(after_unit, "ago" | "pregnant" | "now" | "straight")
             {
@@ -381,9 +388,24 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
                     note(2.0 * per_unit);
                 }
             }
+            // "for an hour", "for half an hour", "over a week": one, or half, of
+            // a unit.
+            let half = word(tokens, at + 1) == "half";
+            let article = at + 1 + usize::from(half);
+            if matches!(word(tokens, article), "a" | "an") {
+                if let Some(per_unit) = days_per_unit(word(tokens, article + 1)) {
+                    note(if half { 0.5 } else { 1.0 } * per_unit);
+                }
+            }
         }
         let Some(value) = number_of(&tokens[at]) else {
             continue;
+        };
+        // "half an hour"
+        let value = if at > 0 && word(tokens, at - 1) == "half" {
+            value / 2.0
+        } else {
+            value
         };
         let Some(per_unit) = days_per_unit(word(tokens, at + 1)) else {
             continue;
@@ -444,6 +466,10 @@ mod tests {
             Some((49.0, 49.0))
         );
         assert_eq!(modifiers("my 7wk old").age_days, Some((49.0, 49.0)));
+        assert_eq!(
+            modifiers("Infant 4/12, ex-prem 32/40, two apnoeic episodes").age_days,
+            Some((4.0 * 30.44, 4.0 * 30.44))
+        );
         assert_eq!(
             modifiers("my 2yo is hot").age_days,
             Some((2.0 * YEAR, 2.0 * YEAR))
@@ -559,6 +585,14 @@ mod tests {
         assert_eq!(modifiers("fever 5 days now").duration_days, Some(5.0));
         assert_eq!(modifiers("for the past four days").duration_days, Some(4.0));
         assert_eq!(modifiers("a cough for weeks").duration_days, Some(14.0));
+        assert_eq!(
+            modifiers("chest pain for an hour").duration_days,
+            Some(1.0 / 24.0)
+        );
+        assert_eq!(
+            modifiers("for half an hour").duration_days,
+            Some(0.5 / 24.0)
+        );
         assert_eq!(
             modifiers("sore heel, been 2 months").duration_days,
             Some(2.0 * 30.44)
