@@ -209,8 +209,6 @@ pub struct ConceptMatcher {
     now_anchors: TriggerSet,
     /// ConText's pseudo-triggers: trigger words inside them are not triggers.
     pseudo: TriggerSet,
-    /// How many other words may stand between two words of a phrase.
-    max_gap: usize,
 }
 
 /// What the context rules need to know about the whole message.
@@ -506,16 +504,7 @@ impl ConceptMatcher {
             weak_hypothetical: TriggerSet::new(lexicon::WEAK_HYPOTHETICAL, analyzer, true),
             now_anchors: TriggerSet::new(lexicon::NOW_ANCHORS, analyzer, false),
             pseudo: TriggerSet::new(lexicon::PSEUDO_TRIGGERS, analyzer, true),
-            max_gap: MAX_GAP,
         }
-    }
-
-    /// The same matcher with room for `max_gap` other words between two words
-    /// of a phrase: for built-in pairings ("my tummy has been really weird")
-    /// whose two halves are far apart in ordinary speech.
-    pub fn with_max_gap(mut self, max_gap: usize) -> ConceptMatcher {
-        self.max_gap = max_gap;
-        self
     }
 
     /// Number of concepts, the built-in ones included.
@@ -589,7 +578,7 @@ impl ConceptMatcher {
             // mentions are found in, which later stages keep.
             for &phrase_index in stem_phrases.iter().chain(number_phrases) {
                 let phrase = &self.phrases[phrase_index as usize];
-                if let Some(positions) = match_phrase(tokens, start, &phrase.stems, self.max_gap) {
+                if let Some(positions) = match_phrase(tokens, start, &phrase.stems) {
                     found.push(Found {
                         positions,
                         phrase: phrase_index,
@@ -784,6 +773,7 @@ impl ConceptMatcher {
         let mut framed = None;
         // A long question framing counts while its last word is in scope: "how
         // do I know if I have sepsis" begins seven words before the finding.
+        // The scope as first set: a list below may move `earliest`.
         let reach = earliest;
         while at > earliest.min(reach.saturating_sub(LONG_FRAMING_EXTRA)) {
             at -= 1;
@@ -960,15 +950,10 @@ pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
     contexts.reduce(|a, b| if b == Context::Affirmed { b } else { a })
 }
 
-/// Matches `stems` at `start`, allowing up to `max_gap` other words between
+/// Matches `stems` at `start`, allowing up to [`MAX_GAP`] other words between
 /// phrase words within one clause, but never a negation word ("can walk" must not
 /// match "can not walk"). Returns the positions of the phrase's own words.
-fn match_phrase(
-    tokens: &[Token],
-    start: usize,
-    stems: &[String],
-    max_gap: usize,
-) -> Option<Vec<usize>> {
+fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<usize>> {
     let matches = |token: &Token, stem: &str| {
         if stem == NUMBER_WILDCARD {
             is_number(token)
@@ -992,7 +977,7 @@ fn match_phrase(
             .iter()
             .enumerate()
             .skip(position + 1)
-            .take(max_gap + 1);
+            .take(MAX_GAP + 1);
         for (next, token) in window {
             if token.clause != clause {
                 break;

@@ -388,20 +388,11 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
                     note(2.0 * per_unit);
                 }
             }
-            // "for an hour", "for half an hour", "over a week": one, or half, of
-            // a unit.
-            let half = word(tokens, at + 1) == "half";
-            let article = at + 1 + usize::from(half);
-            if matches!(word(tokens, article), "a" | "an") {
-                if let Some(per_unit) = days_per_unit(word(tokens, article + 1)) {
-                    note(if half { 0.5 } else { 1.0 } * per_unit);
-                }
-            }
         }
         let Some(value) = number_of(&tokens[at]) else {
             continue;
         };
-        // "half an hour"
+        // "half an hour" ("an" and "a" are numbers: "for an hour")
         let value = if at > 0 && word(tokens, at - 1) == "half" {
             value / 2.0
         } else {

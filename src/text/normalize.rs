@@ -161,7 +161,7 @@ fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: 
     let trimmed = chunk.trim_end_matches(|c: char| is_clause_break(c) && c != '/');
     // Clinical time notation: "3/52" three weeks, "5/7" five days, "35/40"
     // weeks of pregnancy, "4/12" four months.
-    if let Some(expansion) = clinical_duration(trimmed, born_early(out)) {
+    if let Some(expansion) = clinical_duration(trimmed, out) {
         push_expansion(&expansion, *clause, out);
         if trimmed.len() < chunk.len() {
             *clause += 1;
@@ -251,24 +251,25 @@ fn comparison_read_out<'a>(chunk: &'a str, clause: u32, out: &mut Vec<RawWord>) 
     rest
 }
 
-/// Whether the words so far end by saying someone was born early ("ex-prem",
-/// "born at"): a gestation after them is a birth history, not a pregnancy.
+/// Whether the words so far (already lower-cased) end by saying someone was
+/// born early ("ex-prem", "born at"): a gestation after them is a birth
+/// history, not a pregnancy.
 fn born_early(words: &[RawWord]) -> bool {
-    let last = |back: usize| {
-        words
-            .len()
-            .checked_sub(back)
-            .map(|at| words[at].text.to_lowercase())
-    };
+    let last: Vec<&str> = words
+        .iter()
+        .rev()
+        .take(2)
+        .map(|w| w.text.as_str())
+        .collect();
     matches!(
-        last(1).as_deref(),
-        Some("prem" | "premature" | "preterm" | "premmie" | "prem.")
-    ) || (last(2).as_deref() == Some("born") && last(1).as_deref() == Some("at"))
+        last.as_slice(),
+        ["prem" | "premature" | "preterm" | "premmie", ..] | ["at", "born"]
+    )
 }
 
 /// "3/52" → "3 weeks", "5/7" → "5 days", "35/40" → "35 weeks pregnant" (or,
 /// after "ex-prem" or "born at", "35 weeks gestation"), "4/12" → "4 months".
-fn clinical_duration(chunk: &str, born_early: bool) -> Option<String> {
+fn clinical_duration(chunk: &str, words_before: &[RawWord]) -> Option<String> {
     let (count, unit) = chunk.split_once('/')?;
     if count.is_empty() || count.len() > 2 || !count.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -276,7 +277,7 @@ fn clinical_duration(chunk: &str, born_early: bool) -> Option<String> {
     let unit = match unit {
         "52" => "weeks",
         "7" => "days",
-        "40" if born_early => "weeks gestation",
+        "40" if born_early(words_before) => "weeks gestation",
         "40" => "weeks pregnant",
         "12" => "months",
         _ => return None,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validate messages.jsonl for a blind set: schema, labels, counts, FAQ ids, duplicates.
 
-Exit 0 on pass, 1 on any failure.  Usage: python3 validate.py [path]
+Exit 0 on pass, 1 on any failure.  Usage: python3 tests/blind/validate.py tests/blind/SET/messages.jsonl
 """
 import difflib
 import json
@@ -10,7 +10,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-PATH = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("messages.jsonl")
+if len(sys.argv) != 2:
+    sys.exit(__doc__)
+PATH = Path(sys.argv[1])
 
 LEVELS = {"emergency", "urgent", "routine", "self_care"}
 IDS = set("""about-carebot accessibility after-hours-care billing-questions blood-tests
