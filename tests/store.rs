@@ -1,6 +1,8 @@
-//! The store on real sled files: what must survive a restart does, the outbox
-//! keeps order and retries, retention purges what is old and nothing else,
-//! and identifiers never reach the disk.
+//! The store on real sled files and a real PostgreSQL server (each test that
+//! loops over `every_store()` runs on both): what must survive a restart
+//! does, the outbox keeps order and retries, retention purges what is old and
+//! nothing else, identifiers never reach the disk, and processes sharing one
+//! database never share a case number.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +21,16 @@ fn command(text: &str) -> ClinicianCommand {
 
 #[test]
 fn cases_outbox_and_conversations_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
+    for place in every_store() {
+        cases_outbox_and_conversations_survive_a_restart_on(&place);
+    }
+}
+
+fn cases_outbox_and_conversations_survive_a_restart_on(place: &StorePlace) {
     let clock = Arc::new(ManualClock::new(monday_afternoon()));
     let patient = patient(1);
     let (case_before, outbox_before, record_before) = {
-        let service = service_in(dir.path(), settings(), clock.clone());
+        let service = service_on(place, settings(), clock.clone());
         service
             .patient_message(&patient, "I've got chest pain")
             .unwrap();
@@ -47,11 +54,12 @@ fn cases_outbox_and_conversations_survive_a_restart() {
     };
     assert!(
         outbox_before.len() >= 3,
-        "notification, reply, update: {}",
+        "{}: notification, reply, update: {}",
+        place.backend(),
         outbox_before.len()
     );
 
-    let service = service_in(dir.path(), settings(), clock);
+    let service = service_on(place, settings(), clock);
     let store = service.store();
     assert_eq!(store.case(case_before.id).unwrap().unwrap(), case_before);
     assert_eq!(store.outbox().unwrap(), outbox_before);
@@ -93,8 +101,13 @@ fn delivery(to: &Address, case: u64, text: &str) -> NewOutbound {
 
 #[test]
 fn the_outbox_keeps_each_recipients_order_through_retries() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    for place in every_store() {
+        the_outbox_keeps_each_recipients_order_through_retries_on(&place);
+    }
+}
+
+fn the_outbox_keeps_each_recipients_order_through_retries_on(place: &StorePlace) {
+    let store = place.open();
     let now = monday_afternoon();
     let (alice, bob) = (patient(1), patient(2));
     store
@@ -133,7 +146,7 @@ fn the_outbox_keeps_each_recipients_order_through_retries() {
     drop(store);
 
     // A retry scheduled before a restart is still scheduled after it.
-    let store = Store::open(dir.path()).unwrap();
+    let store = place.open();
     assert_eq!(store.next_attempt().unwrap(), Some(retry_at));
     for item in store.due(retry_at, 10).unwrap() {
         assert!(store.delivered(item.message.id).unwrap());
@@ -148,8 +161,13 @@ fn the_outbox_keeps_each_recipients_order_through_retries() {
 
 #[test]
 fn the_outbox_sends_a_new_emergency_case_before_updates_queued_earlier() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    for place in every_store() {
+        the_outbox_sends_a_new_emergency_case_first_on(&place);
+    }
+}
+
+fn the_outbox_sends_a_new_emergency_case_first_on(place: &StorePlace) {
+    let store = place.open();
     let now = monday_afternoon();
     let channel: Address = "telegram:-500".parse().unwrap();
     let to_channel = |purpose: Purpose, level: Option<Level>, text: &str| NewOutbound {
@@ -199,7 +217,14 @@ fn the_outbox_sends_a_new_emergency_case_before_updates_queued_earlier() {
 
 #[test]
 fn retention_purges_old_conversations_resolved_cases_and_unanswered_questions_only() {
-    let (_dir, service, clock) = service_at(monday_afternoon());
+    for place in every_store() {
+        retention_purges_on(&place);
+    }
+}
+
+fn retention_purges_on(place: &StorePlace) {
+    let clock = Arc::new(ManualClock::new(monday_afternoon()));
+    let service = service_on(place, settings(), clock.clone());
     let (old, open_case, resolved, recent) = (patient(1), patient(2), patient(3), patient(4));
     service
         .patient_message(&old, "what are your opening hours")
@@ -301,14 +326,19 @@ fn retention_purges_old_conversations_resolved_cases_and_unanswered_questions_on
 
 #[test]
 fn the_audit_log_is_kept_for_its_own_retention_period() {
-    let dir = tempfile::tempdir().unwrap();
+    for place in every_store() {
+        the_audit_log_is_kept_for_its_own_retention_period_on(&place);
+    }
+}
+
+fn the_audit_log_is_kept_for_its_own_retention_period_on(place: &StorePlace) {
     let clock = Arc::new(ManualClock::new(monday_afternoon()));
     let settings = carebot::HandoffSettings {
         retention_days: 30,
         audit_retention_days: 400,
         ..settings()
     };
-    let service = service_in(dir.path(), settings, clock.clone());
+    let service = service_on(place, settings, clock.clone());
     let first = service
         .patient_message(&patient(1), "agent")
         .unwrap()
@@ -446,4 +476,89 @@ fn the_data_folder_and_its_files_are_readable_by_their_owner_only() {
             assert_eq!(mode, expected, "{}", entry.path().display());
         }
     }
+}
+
+#[test]
+fn processes_sharing_one_database_never_share_a_case_number_or_lose_a_notification() {
+    let Some(url) = crate::support::postgres::database() else {
+        return;
+    };
+    // Two stores connected separately stand for two carebot processes:
+    // nothing is shared between them but the database.
+    let clock: Arc<dyn carebot::clock::Clock> = Arc::new(ManualClock::new(monday_afternoon()));
+    let services: Vec<_> = (0..2)
+        .map(|_| {
+            Arc::new(carebot::Service::new(
+                crate::support::shipped_engine(),
+                Store::connect(&url).unwrap(),
+                settings(),
+                clock.clone(),
+            ))
+        })
+        .collect();
+    const PER_THREAD: usize = 8;
+    let threads: Vec<_> = (0..6)
+        .map(|thread| {
+            let service = services[thread % 2].clone();
+            std::thread::spawn(move || {
+                (0..PER_THREAD)
+                    .map(|n| {
+                        service
+                            .patient_message(&patient((thread * 100 + n) as u32), "agent")
+                            .unwrap()
+                            .case
+                            .unwrap()
+                    })
+                    .collect::<Vec<CaseId>>()
+            })
+        })
+        .collect();
+    let mut numbers: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|thread| thread.join().unwrap())
+        .map(|id| id.0)
+        .collect();
+    numbers.sort();
+    let expected: Vec<u64> = (1..=6 * PER_THREAD as u64).collect();
+    assert_eq!(numbers, expected, "each number once, none skipped");
+
+    // Either process sees everything, each case with its notification.
+    let store = Store::connect(&url).unwrap();
+    assert_eq!(store.verify().unwrap().cases, 6 * PER_THREAD);
+    let outbox = store.outbox().unwrap();
+    for number in &numbers {
+        assert!(
+            outbox.iter().any(|item| item.message.purpose
+                == Purpose::CaseOpened {
+                    case: CaseId(*number)
+                }),
+            "case {number} has its notification"
+        );
+    }
+    assert_eq!(store.next_case_number().unwrap(), 6 * PER_THREAD as u64 + 1);
+}
+
+#[test]
+fn a_patient_forgotten_through_one_process_is_gone_for_the_others() {
+    let Some(url) = crate::support::postgres::database() else {
+        return;
+    };
+    let clock: Arc<dyn carebot::clock::Clock> = Arc::new(ManualClock::new(monday_afternoon()));
+    let [first, second] = [0, 1].map(|_| {
+        carebot::Service::new(
+            crate::support::shipped_engine(),
+            Store::connect(&url).unwrap(),
+            settings(),
+            clock.clone(),
+        )
+    });
+    let alice = patient(1);
+    first.patient_message(&alice, "agent").unwrap();
+    assert_eq!(second.store().patient_data(&alice).unwrap().cases.len(), 1);
+    first.patient_message(&alice, "forget me").unwrap();
+    let seen = second.store().patient_data(&alice).unwrap();
+    assert!(
+        seen.cases.is_empty() && seen.conversation.is_none(),
+        "{seen:?}"
+    );
 }

@@ -34,8 +34,7 @@ impl Store {
     pub fn purge_audit(&self, before: Timestamp) -> Result<usize, StoreError> {
         let removed = self.with(|t| {
             let mut removed = 0;
-            for item in t.audit.iter() {
-                let (key, bytes) = item?;
+            for (key, bytes) in t.audit.records()? {
                 let entry: AuditEntry = super::decode("audit", &key, &bytes)?;
                 if entry.at >= before {
                     break;

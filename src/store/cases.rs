@@ -1,19 +1,17 @@
 //! Handoff cases, and the writes that must happen with them or not at all:
 //! the outbox notifications, the audit entries, the patient's conversation.
 //!
-//! A case and its notification are written in one sled transaction and flushed
-//! before the caller is told the case exists, so a crash between "case
-//! created" and "clinicians notified" cannot lose the notification.
+//! A case and its notification are written in one transaction and made
+//! durable before the caller is told the case exists, so a crash between
+//! "case created" and "clinicians notified" cannot lose the notification.
 
 use jiff::Timestamp;
-use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
-use sled::Transactional;
 
 use carebot_chat::{Address, CaseId, Outbound, OutboundId};
 
+use super::tree::{TxFail, TxTrees};
 use super::{
-    abort, address_key, encode, from_transaction, id_key, NewOutbound, OutboxItem, Owner,
-    PatientRecord, Store, StoreError,
+    address_key, encode, id_key, NewOutbound, OutboxItem, Owner, PatientRecord, Store, StoreError,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -67,7 +65,7 @@ impl<T> CaseChange<T> {
     }
 }
 
-/// The trees a case transaction writes to, as the transaction sees them.
+/// A case transaction's writes.
 struct Writer<'a> {
     store: &'a Store,
     /// The case being written, if any: its patient's key seals the
@@ -75,35 +73,27 @@ struct Writer<'a> {
     case: Option<&'a HandoffCase>,
     /// Read through the transaction: sled deadlocks on a plain read of a
     /// tree while a transaction is under way.
-    cases: &'a TransactionalTree,
-    outbox: &'a TransactionalTree,
-    audit: &'a TransactionalTree,
-    conversations: &'a TransactionalTree,
+    tx: &'a TxTrees<'a>,
 }
 
 impl Writer<'_> {
     /// Stores the case being written, sealed for its patient, with
     /// `effects`, and flushes when the transaction commits.
-    fn write_case(
-        &self,
-        effects: &Effects,
-        now: Timestamp,
-    ) -> ConflictableTransactionResult<(), StoreError> {
+    fn write_case(&self, effects: &Effects, now: Timestamp) -> Result<(), TxFail> {
         let case = self.case.expect("a case is being written");
         let key = id_key(case.id.0);
         let sealed = self
             .store
-            .seal("cases", Owner::of(&case.patient), &key, case)
-            .map_err(abort)?;
-        self.cases.insert(&key, sealed)?;
+            .seal("cases", Owner::of(&case.patient), &key, case)?;
+        self.tx.cases.insert(&key, sealed)?;
         self.apply(effects, now)?;
-        self.cases.flush();
+        self.tx.flush_on_commit();
         Ok(())
     }
 
     /// Whose key seals `delivery`: the patient of the case it is about (a
     /// notification to clinicians quotes them), else its recipient.
-    fn owner_of(&self, delivery: &NewOutbound) -> ConflictableTransactionResult<Owner, StoreError> {
+    fn owner_of(&self, delivery: &NewOutbound) -> Result<Owner, TxFail> {
         let Some(id) = delivery.purpose.case() else {
             return Ok(Owner::of(&delivery.to));
         };
@@ -111,11 +101,8 @@ impl Writer<'_> {
             return Ok(Owner::of(&case.patient));
         }
         let key = id_key(id.0);
-        let stored = match self.cases.get(key)? {
-            Some(bytes) => self
-                .store
-                .unseal::<HandoffCase>("cases", &key, &bytes)
-                .map_err(abort)?,
+        let stored = match self.tx.cases.get(&key)? {
+            Some(bytes) => self.store.unseal::<HandoffCase>("cases", &key, &bytes)?,
             None => None,
         };
         Ok(match stored {
@@ -124,16 +111,12 @@ impl Writer<'_> {
         })
     }
 
-    fn apply(
-        &self,
-        effects: &Effects,
-        now: Timestamp,
-    ) -> ConflictableTransactionResult<(), StoreError> {
+    fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), TxFail> {
         for id in &effects.superseded {
-            self.outbox.remove(&id_key(id.0))?;
+            self.tx.outbox.remove(&id_key(id.0))?;
         }
         for delivery in &effects.deliveries {
-            let id = self.outbox.generate_id()?;
+            let id = self.tx.outbox.generate_id()?;
             let item = OutboxItem {
                 message: Outbound {
                     id: OutboundId(id),
@@ -147,24 +130,19 @@ impl Writer<'_> {
                 last_error: None,
             };
             let owner = self.owner_of(delivery)?;
-            let sealed = self
-                .store
-                .seal("outbox", owner, &id_key(id), &item)
-                .map_err(abort)?;
-            self.outbox.insert(&id_key(id), sealed)?;
+            let sealed = self.store.seal("outbox", owner, &id_key(id), &item)?;
+            self.tx.outbox.insert(&id_key(id), sealed)?;
         }
         for entry in &effects.audit {
-            let id = self.audit.generate_id()?;
-            self.audit
-                .insert(&id_key(id), encode("audit", entry).map_err(abort)?)?;
+            let id = self.tx.audit.generate_id()?;
+            self.tx.audit.insert(&id_key(id), encode("audit", entry)?)?;
         }
         if let Some((patient, record)) = &effects.conversation {
             let key = address_key(patient);
             let sealed = self
                 .store
-                .seal("conversations", Owner::of(patient), &key, record)
-                .map_err(abort)?;
-            self.conversations.insert(key, sealed)?;
+                .seal("conversations", Owner::of(patient), &key, record)?;
+            self.tx.conversations.insert(&key, sealed)?;
         }
         Ok(())
     }
@@ -182,26 +160,21 @@ impl Store {
         make: impl Fn(CaseId) -> (HandoffCase, Effects),
     ) -> Result<HandoffCase, StoreError> {
         self.with(|t| {
-            (&t.cases, &t.meta, &t.outbox, &t.audit, &t.conversations)
-                .transaction(|(cases, meta, outbox, audit, conversations)| {
-                    let number = match meta.get(NEXT_CASE)? {
-                        Some(bytes) => super::key_id(&bytes).unwrap_or(1),
-                        None => 1,
-                    };
-                    meta.insert(NEXT_CASE, &id_key(number + 1))?;
-                    let (case, effects) = make(CaseId(number));
-                    Writer {
-                        store: self,
-                        case: Some(&case),
-                        cases,
-                        outbox,
-                        audit,
-                        conversations,
-                    }
-                    .write_case(&effects, now)?;
-                    Ok(case)
-                })
-                .map_err(from_transaction)
+            t.transaction(|tx| {
+                let number = match tx.meta.get(NEXT_CASE)? {
+                    Some(bytes) => super::key_id(&bytes).unwrap_or(1),
+                    None => 1,
+                };
+                tx.meta.insert(NEXT_CASE, id_key(number + 1).to_vec())?;
+                let (case, effects) = make(CaseId(number));
+                Writer {
+                    store: self,
+                    case: Some(&case),
+                    tx,
+                }
+                .write_case(&effects, now)?;
+                Ok(case)
+            })
         })
     }
 
@@ -215,42 +188,35 @@ impl Store {
         change: impl Fn(Option<HandoffCase>) -> CaseChange<T>,
     ) -> Result<T, StoreError> {
         self.with(|t| {
-            (&t.cases, &t.outbox, &t.audit, &t.conversations)
-                .transaction(|(cases, outbox, audit, conversations)| {
-                    let key = id_key(id.0);
-                    let current = match cases.get(key)? {
-                        Some(bytes) => self
-                            .unseal::<HandoffCase>("cases", &key, &bytes)
-                            .map_err(abort)?,
-                        None => None,
-                    };
-                    match change(current) {
-                        CaseChange::Leave(result) => Ok(result),
-                        CaseChange::Write {
-                            case,
-                            effects,
-                            result,
-                        } => {
-                            Writer {
-                                store: self,
-                                case: Some(&case),
-                                cases,
-                                outbox,
-                                audit,
-                                conversations,
-                            }
-                            .write_case(&effects, now)?;
-                            Ok(result)
+            t.transaction(|tx| {
+                let key = id_key(id.0);
+                let current = match tx.cases.get(&key)? {
+                    Some(bytes) => self.unseal::<HandoffCase>("cases", &key, &bytes)?,
+                    None => None,
+                };
+                match change(current) {
+                    CaseChange::Leave(result) => Ok(result),
+                    CaseChange::Write {
+                        case,
+                        effects,
+                        result,
+                    } => {
+                        Writer {
+                            store: self,
+                            case: Some(&case),
+                            tx,
                         }
+                        .write_case(&effects, now)?;
+                        Ok(result)
                     }
-                })
-                .map_err(from_transaction)
+                }
+            })
         })
     }
 
     pub fn case(&self, id: CaseId) -> Result<Option<HandoffCase>, StoreError> {
         let key = id_key(id.0);
-        self.with(|t| match t.cases.get(key)? {
+        self.with(|t| match t.cases.get(&key)? {
             Some(bytes) => self.unseal("cases", &key, &bytes),
             None => Ok(None),
         })
@@ -281,21 +247,16 @@ impl Store {
     /// durably.
     pub fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), StoreError> {
         self.with(|t| {
-            (&t.cases, &t.outbox, &t.audit, &t.conversations)
-                .transaction(|(cases, outbox, audit, conversations)| {
-                    Writer {
-                        store: self,
-                        case: None,
-                        cases,
-                        outbox,
-                        audit,
-                        conversations,
-                    }
-                    .apply(effects, now)?;
-                    outbox.flush();
-                    Ok(())
-                })
-                .map_err(from_transaction)
+            t.transaction(|tx| {
+                Writer {
+                    store: self,
+                    case: None,
+                    tx,
+                }
+                .apply(effects, now)?;
+                tx.flush_on_commit();
+                Ok(())
+            })
         })
     }
 }

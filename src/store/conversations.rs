@@ -26,14 +26,14 @@ impl Store {
         let key = address_key(patient);
         let value = self.seal("conversations", Owner::of(patient), &key, record)?;
         self.with(|t| {
-            t.conversations.insert(key, value)?;
+            t.conversations.insert(&key, value)?;
             Ok(())
         })
     }
 
     /// How many conversations are stored (none while the store is closed).
     pub fn conversation_count(&self) -> usize {
-        self.with(|t| Ok(t.conversations.len())).unwrap_or(0)
+        self.with(|t| t.conversations.len()).unwrap_or(0)
     }
 
     /// When `patient` was shown the first-contact notice, if ever.
@@ -50,12 +50,8 @@ impl Store {
     pub fn mark_notice_shown(&self, patient: &Address, at: Timestamp) -> Result<bool, StoreError> {
         let value = encode("notices", &NoticeShown { at })?;
         self.with(|t| {
-            let swapped = t.notices.compare_and_swap(
-                address_key(patient),
-                None as Option<&[u8]>,
-                Some(value),
-            )?;
-            Ok(swapped.is_ok())
+            t.notices
+                .compare_and_swap(&address_key(patient), None, Some(&value))
         })
     }
 }

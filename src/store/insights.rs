@@ -70,7 +70,9 @@ impl Store {
                 },
             };
             let new = self.seal("unanswered", owner, key, &record)?;
-            if t.unanswered.compare_and_swap(key, old, Some(new))?.is_ok() {
+            if t.unanswered
+                .compare_and_swap(key, old.as_deref(), Some(&new))?
+            {
                 return Ok(());
             }
         })
@@ -106,14 +108,17 @@ impl Store {
 
     /// Counts one answer from FAQ entry `entry`.
     pub fn count_faq_answer(&self, entry: &str) -> Result<(), StoreError> {
-        self.with(|t| {
-            t.stats.fetch_and_update(faq_key(entry), |old| {
-                let count = old
-                    .and_then(|bytes| bytes.try_into().ok().map(u64::from_be_bytes))
-                    .unwrap_or(0);
-                Some((count + 1).to_be_bytes().to_vec())
-            })?;
-            Ok(())
+        let key = faq_key(entry);
+        self.with(|t| loop {
+            let old = t.stats.get(&key)?;
+            let count = old
+                .as_deref()
+                .and_then(|bytes| bytes.try_into().ok().map(u64::from_be_bytes))
+                .unwrap_or(0);
+            let new = (count + 1).to_be_bytes();
+            if t.stats.compare_and_swap(&key, old.as_deref(), Some(&new))? {
+                return Ok(());
+            }
         })
     }
 
@@ -121,11 +126,10 @@ impl Store {
     pub fn faq_answer_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let mut counts = self.with(|t| {
             let mut counts = Vec::new();
-            for item in t.stats.scan_prefix(b"faq:") {
-                let (key, value) = item?;
+            for (key, value) in t.stats.records_with_prefix(b"faq:")? {
                 let entry = String::from_utf8_lossy(&key[4..]).into_owned();
                 let count = value
-                    .as_ref()
+                    .as_slice()
                     .try_into()
                     .map(u64::from_be_bytes)
                     .unwrap_or(0);

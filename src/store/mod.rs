@@ -1,6 +1,8 @@
-//! Durable state: one sled database per carebot process, one tree per kind of
-//! record. The rest of carebot only sees [`Store`]'s typed methods, never sled,
-//! so another backend can replace this one behind the same methods.
+//! Durable state: one tree per kind of record, in a sled database in the data
+//! folder (one carebot process at a time, the default) or in PostgreSQL (any
+//! number of processes; `postgres.rs`). The rest of carebot only sees
+//! [`Store`]'s typed methods, never the database; the methods are written
+//! once over both (`tree.rs`).
 //!
 //! | tree | key | value |
 //! |---|---|---|
@@ -36,10 +38,12 @@ mod cases;
 mod conversations;
 mod insights;
 mod outbox;
+mod postgres;
 mod privacy;
 pub mod records;
 mod recovery;
 mod sealing;
+mod tree;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -47,16 +51,17 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use carebot_chat::Address;
 
 pub use cases::{CaseChange, Effects};
+pub use postgres::is_url;
 pub use privacy::{Forgotten, PatientData, Purged};
 pub use records::{NewOutbound, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
 pub use recovery::{Recovery, StoreHealth};
 pub use sealing::KEYS_FILE;
 use sealing::{Owner, PatientKeys};
+use tree::{Tree, Trees};
 pub use verify::Counts;
 
 /// Why the store could not do what was asked.
@@ -68,6 +73,8 @@ pub enum StoreError {
     Open { path: PathBuf, source: sled::Error },
     #[error("the store failed: {0}")]
     Storage(#[from] sled::Error),
+    #[error("the PostgreSQL store {database} failed: {problem}")]
+    Database { database: String, problem: String },
     #[error("a stored {tree} record ({key}) cannot be read: {source}")]
     Corrupt {
         tree: &'static str,
@@ -96,42 +103,11 @@ pub enum StoreError {
     Closed { reason: String },
 }
 
-/// The store's trees, by kind of record, and the database they are in.
-#[derive(Debug)]
-struct Trees {
-    /// For flushing; one per opening of the data folder (see `recovery.rs`).
-    db: sled::Db,
-    conversations: sled::Tree,
-    cases: sled::Tree,
-    outbox: sled::Tree,
-    audit: sled::Tree,
-    unanswered: sled::Tree,
-    notices: sled::Tree,
-    stats: sled::Tree,
-    meta: sled::Tree,
-}
-
 /// The most memory sled may use to cache the database's pages. sled's
 /// default is 1 GiB, which a long-running carebot slowly fills as the audit
 /// log and cases accumulate (the soak test showed it); a practice's working
 /// set (conversations of the last day, open cases, the outbox) is a few MB.
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
-
-impl Trees {
-    fn of(db: sled::Db) -> Result<Trees, StoreError> {
-        Ok(Trees {
-            conversations: db.open_tree("conversations")?,
-            cases: db.open_tree("cases")?,
-            outbox: db.open_tree("outbox")?,
-            audit: db.open_tree("audit")?,
-            unanswered: db.open_tree("unanswered")?,
-            notices: db.open_tree("notices")?,
-            stats: db.open_tree("stats")?,
-            meta: db.open_tree("meta")?,
-            db,
-        })
-    }
-}
 
 /// carebot's durable state. Cheap to clone; clones share the database, and
 /// a reopening after a disk failure (`recovery.rs`) is seen by every clone.
@@ -167,7 +143,36 @@ impl Store {
     /// A store that lives only as long as this process (for one-off runs).
     pub fn temporary() -> Result<Store, StoreError> {
         let db = sled::Config::new().temporary(true).open()?;
-        Store::with_trees(Trees::of(db)?, PatientKeys::in_memory(), None)
+        Store::with_trees(Trees::in_sled(db)?, PatientKeys::in_memory(), None)
+    }
+
+    /// Connects to the store in the PostgreSQL database at `url`
+    /// (`postgres://user:password@host:port/database`), setting it up or
+    /// migrating it if needed. Any number of processes may share it.
+    pub fn connect(url: &str) -> Result<Store, StoreError> {
+        let db = postgres::Postgres::connect(url)?;
+        let keys = PatientKeys::in_postgres(db.clone());
+        Store::with_trees(Trees::in_postgres(db), keys, None)
+    }
+
+    /// Where the store is, for messages: its folder, or the database's host
+    /// and name (never a password).
+    pub fn location(&self) -> String {
+        if let Some(path) = self.path() {
+            return path.display().to_string();
+        }
+        match self.current().as_deref().map(|t| &t.database) {
+            Ok(tree::Database::Postgres(db)) => db.describe().to_string(),
+            _ => "a temporary store".to_string(),
+        }
+    }
+
+    /// The PostgreSQL schema version, `None` on sled.
+    pub fn schema_version(&self) -> Result<Option<usize>, StoreError> {
+        match &self.current()?.database {
+            tree::Database::Postgres(db) => db.schema_version().map(Some),
+            tree::Database::Sled(_) => Ok(None),
+        }
     }
 
     fn with_trees(
@@ -193,10 +198,7 @@ impl Store {
 
     /// Writes everything out to disk and waits for it.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.with(|t| {
-            t.db.flush()?;
-            Ok(())
-        })
+        self.with(|t| t.flush())
     }
 
     /// Runs `operation` on the open database, noting a disk failure it
@@ -248,11 +250,10 @@ impl Store {
     fn all_sealed<T: DeserializeOwned>(
         &self,
         tree_name: &'static str,
-        tree: &sled::Tree,
-    ) -> Result<Vec<(sled::IVec, T)>, StoreError> {
+        tree: &Tree,
+    ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
         let mut records = Vec::new();
-        for item in tree.iter() {
-            let (key, value) = item?;
+        for (key, value) in tree.records()? {
             if let Some(record) = self.unseal(tree_name, &key, &value)? {
                 records.push((key, record));
             }
@@ -279,7 +280,7 @@ fn open_dir(dir: &Path) -> Result<Trees, StoreError> {
         }
     })?;
     restrict_files_to_owner(dir);
-    Trees::of(db)
+    Trees::in_sled(db)
 }
 
 /// A patient's key: `platform`, a zero byte, `chat` (no platform contains zero).
@@ -328,27 +329,15 @@ fn decode<T: DeserializeOwned>(
 /// Every record of a tree, decoded, in key order.
 fn all<T: DeserializeOwned>(
     tree_name: &'static str,
-    tree: &sled::Tree,
-) -> Result<Vec<(sled::IVec, T)>, StoreError> {
-    tree.iter()
-        .map(|item| {
-            let (key, value) = item?;
+    tree: &Tree,
+) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+    tree.records()?
+        .into_iter()
+        .map(|(key, value)| {
             let record = decode(tree_name, &key, &value)?;
             Ok((key, record))
         })
         .collect()
-}
-
-/// A store error raised inside a transaction closure.
-fn abort(error: StoreError) -> ConflictableTransactionError<StoreError> {
-    ConflictableTransactionError::Abort(error)
-}
-
-fn from_transaction(error: TransactionError<StoreError>) -> StoreError {
-    match error {
-        TransactionError::Abort(error) => error,
-        TransactionError::Storage(error) => StoreError::Storage(error),
-    }
 }
 
 /// Creates the data folder readable by its owner only (0700), or narrows an

@@ -125,7 +125,7 @@ impl Store {
     /// Not flushed: if a crash loses this, the message is delivered again,
     /// which adapters must tolerate anyway (at-least-once delivery).
     pub fn delivered(&self, id: OutboundId) -> Result<bool, StoreError> {
-        self.with(|t| Ok(t.outbox.remove(id_key(id.0))?.is_some()))
+        self.with(|t| Ok(t.outbox.remove(&id_key(id.0))?.is_some()))
     }
 
     /// Delivery of `id` failed: try again at `retry_at`. Returns the number of
@@ -139,7 +139,7 @@ impl Store {
     ) -> Result<Option<u32>, StoreError> {
         let key = id_key(id.0);
         self.with(|t| loop {
-            let Some(old) = t.outbox.get(key)? else {
+            let Some(old) = t.outbox.get(&key)? else {
                 return Ok(None);
             };
             let Some(mut item) = self.unseal::<OutboxItem>("outbox", &key, &old)? else {
@@ -152,10 +152,7 @@ impl Store {
             // before sealing existed is sealed for its recipient).
             let owner = Owner::of_sealed(&old).unwrap_or_else(|| Owner::of(&item.message.to));
             let new = self.seal("outbox", owner, &key, &item)?;
-            if t.outbox
-                .compare_and_swap(key, Some(old), Some(new))?
-                .is_ok()
-            {
+            if t.outbox.compare_and_swap(&key, Some(&old), Some(&new))? {
                 return Ok(Some(item.attempts));
             }
         })

@@ -5,13 +5,13 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use sled::Transactional;
 
 use carebot_chat::{Address, CaseId};
 
+use super::tree::Tree;
 use super::{
-    abort, address_key, all, encode, from_transaction, id_key, NoticeShown, OutboxItem, Owner,
-    PatientRecord, Store, StoreError, Trees, UnansweredQuestion,
+    address_key, all, encode, id_key, NoticeShown, OutboxItem, Owner, PatientRecord, Store,
+    StoreError, Trees, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -89,18 +89,18 @@ impl Store {
         patient: &Address,
         deletion: impl Fn(&Forgotten) -> AuditEntry,
     ) -> Result<Forgotten, StoreError> {
-        let cases: Vec<(sled::IVec, HandoffCase)> = self
+        let cases: Vec<(Vec<u8>, HandoffCase)> = self
             .all_sealed::<HandoffCase>("cases", &t.cases)?
             .into_iter()
             .filter(|(_, case)| &case.patient == patient)
             .collect();
         let ids: HashSet<CaseId> = cases.iter().map(|(_, case)| case.id).collect();
-        let outbox_keys: Vec<sled::IVec> = self
+        let outbox_keys: Vec<Vec<u8>> = self
             .outbox_about(patient, &ids)?
             .into_iter()
             .map(|(key, _)| key)
             .collect();
-        let audit_keys: Vec<sled::IVec> = all::<AuditEntry>("audit", &t.audit)?
+        let audit_keys: Vec<Vec<u8>> = all::<AuditEntry>("audit", &t.audit)?
             .into_iter()
             .filter(|(_, entry)| {
                 entry.patient.as_ref() == Some(patient)
@@ -110,11 +110,12 @@ impl Store {
             .collect();
         let patient_key = address_key(patient);
         let owner = Owner::of(patient);
-        let unanswered_keys: Vec<sled::IVec> = t
+        let unanswered_keys: Vec<Vec<u8>> = t
             .unanswered
-            .scan_prefix(owner.as_bytes())
-            .keys()
-            .collect::<Result<_, _>>()?;
+            .records_with_prefix(owner.as_bytes())?
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
         let mut forgotten = Forgotten {
             cases: cases.iter().map(|(_, case)| case.id).collect(),
             conversation: t.conversations.contains_key(&patient_key)?,
@@ -123,37 +124,26 @@ impl Store {
             audit: audit_keys.len(),
         };
         let entry = deletion(&forgotten);
-        (
-            &t.conversations,
-            &t.notices,
-            &t.cases,
-            &t.outbox,
-            &t.audit,
-            &t.unanswered,
-        )
-            .transaction(
-                |(conversations, notices, cases_tree, outbox, audit, unanswered)| {
-                    conversations.remove(patient_key.as_slice())?;
-                    for key in &unanswered_keys {
-                        unanswered.remove(key)?;
-                    }
-                    notices.remove(patient_key.as_slice())?;
-                    for (key, _) in &cases {
-                        cases_tree.remove(key)?;
-                    }
-                    for key in &outbox_keys {
-                        outbox.remove(key)?;
-                    }
-                    for key in &audit_keys {
-                        audit.remove(key)?;
-                    }
-                    let id = audit.generate_id()?;
-                    audit.insert(&id_key(id), encode("audit", &entry).map_err(abort)?)?;
-                    audit.flush();
-                    Ok(())
-                },
-            )
-            .map_err(from_transaction)?;
+        t.transaction(|tx| {
+            tx.conversations.remove(&patient_key)?;
+            for key in &unanswered_keys {
+                tx.unanswered.remove(key)?;
+            }
+            tx.notices.remove(&patient_key)?;
+            for (key, _) in &cases {
+                tx.cases.remove(key)?;
+            }
+            for key in &outbox_keys {
+                tx.outbox.remove(key)?;
+            }
+            for key in &audit_keys {
+                tx.audit.remove(key)?;
+            }
+            let id = tx.audit.generate_id()?;
+            tx.audit.insert(&id_key(id), encode("audit", &entry)?)?;
+            tx.flush_on_commit();
+            Ok(())
+        })?;
         // A clinician's reply queued while the above ran would otherwise
         // outlive the deletion.
         let late = self.outbox_about(patient, &ids)?;
@@ -175,7 +165,7 @@ impl Store {
         &self,
         patient: &Address,
         cases: &HashSet<CaseId>,
-    ) -> Result<Vec<(sled::IVec, OutboxItem)>, StoreError> {
+    ) -> Result<Vec<(Vec<u8>, OutboxItem)>, StoreError> {
         Ok(self
             .with(|t| self.all_sealed::<OutboxItem>("outbox", &t.outbox))?
             .into_iter()
@@ -242,7 +232,7 @@ impl Store {
     fn remove_stale<T: serde::de::DeserializeOwned>(
         &self,
         name: &'static str,
-        tree: &sled::Tree,
+        tree: &Tree,
         stale: impl Fn(&T) -> bool,
     ) -> Result<usize, StoreError> {
         let mut removed = 0;
@@ -255,11 +245,7 @@ impl Store {
                 self.unseal::<T>(name, &key, bytes)
                     .is_ok_and(|r| r.is_some_and(|r| stale(&r)))
             });
-            if still_stale
-                && tree
-                    .compare_and_swap(&key, current, None as Option<&[u8]>)?
-                    .is_ok()
-            {
+            if still_stale && tree.compare_and_swap(&key, current.as_deref(), None)? {
                 removed += 1;
             }
         }

@@ -35,6 +35,8 @@ use std::path::Path;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::postgres::Postgres;
+use super::tree::Database;
 use super::{open_dir, Store, StoreError, Trees};
 
 /// How much the test write puts in the data folder before a reopening is
@@ -82,6 +84,11 @@ impl Store {
     /// Opens the database again if the disk failed under it and takes
     /// writes again. Cheap when the store works; see the module notes.
     pub fn recover(&self) -> Recovery {
+        if let Ok(trees) = self.current() {
+            if let Database::Postgres(db) = &trees.database {
+                return self.reconnected(db);
+            }
+        }
         let Some(dir) = self.path() else {
             return Recovery::NotNeeded;
         };
@@ -141,6 +148,17 @@ impl Store {
     /// opens it again. A record that cannot be read is not one: opening the
     /// database again would not change it.
     pub(super) fn noticed(&self, error: &StoreError, failed_on: &Arc<Trees>) {
+        if let (StoreError::Database { .. }, Database::Postgres(_)) = (error, &failed_on.database) {
+            // The pool replaces closed connections by itself: nothing to
+            // close here, only to report until the database answers again.
+            let mut health = self.health_lock();
+            health.disk_errors += 1;
+            if health.failing.is_none() {
+                tracing::error!(%error, "the PostgreSQL store failed: patients are still answered, but nothing is recorded until it works again");
+                health.failing = Some(error.to_string());
+            }
+            return;
+        }
         if !matches!(error, StoreError::Storage(sled::Error::Io(_))) {
             return;
         }
@@ -161,6 +179,23 @@ impl Store {
         // store cannot be opened again, so it is left as it is.
         if self.path().is_some() {
             slot.take();
+        }
+    }
+
+    /// Clears a PostgreSQL failure once the database answers again.
+    fn reconnected(&self, db: &Postgres) -> Recovery {
+        if self.health_lock().failing.is_none() {
+            return Recovery::NotNeeded;
+        }
+        match db.ping() {
+            Ok(()) => {
+                let mut health = self.health_lock();
+                health.failing = None;
+                health.reopened += 1;
+                tracing::info!("the PostgreSQL store works again");
+                Recovery::Reopened
+            }
+            Err(error) => Recovery::NotYet(error),
         }
     }
 

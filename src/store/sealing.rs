@@ -9,7 +9,7 @@
 //! patient's own (ChaCha20-Poly1305), and "forget me" destroys the key: what
 //! is left anywhere in the sled files is ciphertext nobody can open.
 //!
-//! The keys live outside sled, in `patient-keys` in the data folder: fixed
+//! On sled, the keys live outside sled, in `patient-keys` in the data folder: fixed
 //! 64-byte slots (a SHA-256 tag of the patient's address, then the key),
 //! overwritten with zeros in place when a patient is forgotten, so the key is
 //! gone from the file itself rather than left in a log. A slot is written and
@@ -21,20 +21,36 @@
 //! with it, so a sealed record cannot be moved under another key unnoticed.
 //! Values written before sealing existed are JSON (they begin with `{`) and
 //! still read.
+//!
+//! On PostgreSQL the keys are rows of `carebot_patient_keys`, written (and
+//! committed) before they seal anything; two processes making a patient's
+//! key at once agree on the first one stored. Each process remembers a key
+//! for [`REMOTE_KEY_TTL`] at most, so a patient forgotten through one process
+//! is unreadable through every other within that time. (PostgreSQL keeps a
+//! deleted row until vacuum reclaims it, and in its WAL and backups: what
+//! makes the records unreadable is that no copy of the key outlives them in
+//! anything carebot reads. A practice that needs the key gone from the WAL
+//! too keeps WAL archives no longer than its backups.)
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use carebot_chat::Address;
 
+use super::postgres::Postgres;
 use super::{address_key, StoreError};
+
+/// How long a process trusts a key it read from PostgreSQL without asking
+/// again (see the module notes).
+const REMOTE_KEY_TTL: Duration = Duration::from_secs(5);
 
 /// The keys file's name in the data folder.
 pub const KEYS_FILE: &str = "patient-keys";
@@ -88,12 +104,16 @@ struct Keyring {
     /// Slots zeroed by a forget, reused before the file grows.
     free: Vec<u64>,
     next_index: u64,
+    /// Keys read from PostgreSQL, and when.
+    remembered: HashMap<Owner, ([u8; KEY_LEN], Instant)>,
 }
 
 /// The patients' keys, shared by every clone of a store.
 pub struct PatientKeys {
     ring: Mutex<Keyring>,
     random: SystemRandom,
+    /// Where the keys are kept when the store is in PostgreSQL.
+    database: Option<Arc<Postgres>>,
 }
 
 impl std::fmt::Debug for PatientKeys {
@@ -109,6 +129,15 @@ impl PatientKeys {
         PatientKeys {
             ring: Mutex::new(Keyring::default()),
             random: SystemRandom::new(),
+            database: None,
+        }
+    }
+
+    /// Keys kept in the PostgreSQL database of the store.
+    pub fn in_postgres(database: Arc<Postgres>) -> PatientKeys {
+        PatientKeys {
+            database: Some(database),
+            ..PatientKeys::in_memory()
         }
     }
 
@@ -149,6 +178,7 @@ impl PatientKeys {
         Ok(PatientKeys {
             ring: Mutex::new(ring),
             random: SystemRandom::new(),
+            database: None,
         })
     }
 
@@ -193,7 +223,7 @@ impl PatientKeys {
         let Some(owner) = Owner::of_sealed(bytes) else {
             return Ok(Some(Cow::Borrowed(bytes)));
         };
-        let Some(secret) = self.existing_key(owner) else {
+        let Some(secret) = self.existing_key(owner)? else {
             return Ok(None);
         };
         let nonce: [u8; NONCE_LEN] = bytes[1 + TAG_LEN..HEADER_LEN]
@@ -216,6 +246,10 @@ impl PatientKeys {
     /// Returns whether they had one.
     pub fn shred(&self, owner: Owner) -> Result<bool, StoreError> {
         let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(database) = &self.database {
+            ring.remembered.remove(&owner);
+            return database.delete_patient_key(owner.as_bytes());
+        }
         let Some(slot) = ring.slots.remove(&owner) else {
             return Ok(false);
         };
@@ -226,9 +260,22 @@ impl PatientKeys {
         Ok(true)
     }
 
-    fn existing_key(&self, owner: Owner) -> Option<[u8; KEY_LEN]> {
-        let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-        ring.slots.get(&owner).map(|slot| slot.key)
+    fn existing_key(&self, owner: Owner) -> Result<Option<[u8; KEY_LEN]>, StoreError> {
+        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(database) = &self.database else {
+            return Ok(ring.slots.get(&owner).map(|slot| slot.key));
+        };
+        if let Some(key) = remembered(&ring, owner) {
+            return Ok(Some(key));
+        }
+        let key = database
+            .patient_key(owner.as_bytes())?
+            .and_then(|bytes| <[u8; KEY_LEN]>::try_from(bytes.as_slice()).ok());
+        match key {
+            Some(key) => ring.remembered.insert(owner, (key, Instant::now())),
+            None => ring.remembered.remove(&owner),
+        };
+        Ok(key)
     }
 
     fn key_of(&self, owner: Owner) -> Result<[u8; KEY_LEN], StoreError> {
@@ -236,8 +283,22 @@ impl PatientKeys {
         if let Some(slot) = ring.slots.get(&owner) {
             return Ok(slot.key);
         }
+        if let Some(key) = remembered(&ring, owner) {
+            return Ok(key);
+        }
         let mut key = [0; KEY_LEN];
         self.random.fill(&mut key).map_err(|_| StoreError::Random)?;
+        if let Some(database) = &self.database {
+            let kept = database.keep_patient_key(owner.as_bytes(), &key)?;
+            let kept = <[u8; KEY_LEN]>::try_from(kept.as_slice()).map_err(|_| {
+                StoreError::Inconsistent {
+                    tree: "patient keys",
+                    problem: format!("a stored key is {} bytes long", kept.len()),
+                }
+            })?;
+            ring.remembered.insert(owner, (kept, Instant::now()));
+            return Ok(kept);
+        }
         let index = match ring.free.pop() {
             Some(index) => index,
             None => {
@@ -257,6 +318,14 @@ impl PatientKeys {
         ring.slots.insert(owner, Slot { index, key });
         Ok(key)
     }
+}
+
+/// A key read from PostgreSQL recently enough to use without asking again.
+fn remembered(ring: &Keyring, owner: Owner) -> Option<[u8; KEY_LEN]> {
+    ring.remembered
+        .get(&owner)
+        .filter(|(_, read)| read.elapsed() < REMOTE_KEY_TTL)
+        .map(|(key, _)| *key)
 }
 
 fn cipher(secret: &[u8; KEY_LEN]) -> LessSafeKey {

@@ -72,6 +72,53 @@ pub fn service_in(dir: &Path, settings: HandoffSettings, clock: Arc<dyn Clock>) 
     Arc::new(Service::new(shipped_engine(), store, settings, clock))
 }
 
+/// Where a test's store lives: a sled data folder, or a fresh database on
+/// the test run's PostgreSQL server (`support::postgres`).
+pub enum StorePlace {
+    Folder(tempfile::TempDir),
+    Database(String),
+}
+
+impl StorePlace {
+    /// Opens the store there (again, after a "restart").
+    pub fn open(&self) -> Store {
+        match self {
+            StorePlace::Folder(dir) => Store::open(dir.path()).expect("store opens"),
+            StorePlace::Database(url) => Store::connect(url).expect("store connects"),
+        }
+    }
+
+    /// For assertion messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            StorePlace::Folder(_) => "sled",
+            StorePlace::Database(_) => "postgres",
+        }
+    }
+}
+
+/// A fresh sled folder, and a fresh PostgreSQL database when the test run
+/// has PostgreSQL: a test that loops over these holds on both backends.
+pub fn every_store() -> Vec<StorePlace> {
+    let mut places = vec![StorePlace::Folder(tempfile::tempdir().expect("temp dir"))];
+    places.extend(super::postgres::database().map(StorePlace::Database));
+    places
+}
+
+/// A service on the store at `place`.
+pub fn service_on(
+    place: &StorePlace,
+    settings: HandoffSettings,
+    clock: Arc<dyn Clock>,
+) -> Arc<Service> {
+    Arc::new(Service::new(
+        shipped_engine(),
+        place.open(),
+        settings,
+        clock,
+    ))
+}
+
 /// A service on a fresh store with a hand-moved clock starting at `at`.
 pub fn service_at(at: Timestamp) -> (tempfile::TempDir, Arc<Service>, Arc<ManualClock>) {
     let dir = tempfile::tempdir().expect("temp dir");

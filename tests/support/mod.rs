@@ -10,6 +10,7 @@ pub mod fake_discord;
 #[cfg(feature = "telegram")]
 pub mod fake_telegram;
 pub mod handoff;
+pub mod postgres;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
