@@ -6,6 +6,11 @@
 //! Delivery is at-least-once: a crash after the platform accepted a message
 //! but before the confirmation was stored sends it again on restart.
 //!
+//! Several processes on one store (PostgreSQL) each run a dispatcher: each
+//! message is sent by the one that takes its delivery lease
+//! (`store/leases.rs`); if that process dies mid-delivery, the lease runs out
+//! and another sends it (again: at-least-once).
+//!
 //! One exception to "retried until delivered": a patient whose chat refuses
 //! the bot (blocked, account deleted) will never get the message, so it is
 //! dropped and the clinicians are told to reach the patient another way.
@@ -26,7 +31,7 @@ use carebot_chat::{Address, CaseId, Outbound, Purpose, Reply, ReplyKind};
 
 use crate::clock;
 use crate::service::{Service, ServiceError};
-use crate::store::{OutboxItem, StoreError};
+use crate::store::{leases, OutboxItem, Store, StoreError};
 
 /// What an adapter provides to deliver outbox messages: `Ok` confirms that
 /// the platform accepted the message.
@@ -56,6 +61,11 @@ const IDLE: Duration = Duration::from_secs(60);
 const MIN_WAIT: Duration = Duration::from_millis(100);
 /// How long to wait after the store itself failed before trying again.
 const STORE_RETRY: Duration = Duration::from_secs(5);
+/// How long a process may take to deliver a message before another may send
+/// it (the adapters give up on a request well before).
+const DELIVERY_LEASE: Duration = Duration::from_secs(30);
+/// How soon to look again at a message another process is delivering.
+const OTHERS_DELIVERY: Duration = Duration::from_millis(500);
 
 /// Delivers the outbox through `deliver` until `shutdown` completes, then
 /// flushes the store. A delivery under way when shutdown comes is abandoned
@@ -99,6 +109,11 @@ pub async fn run<D: Deliver>(
                             continue;
                         }
                         if item.next_attempt_at <= now {
+                            if !take_delivery(&store, &item) {
+                                let at = clock::after(now, OTHERS_DELIVERY);
+                                soonest = Some(soonest.map_or(at, |soonest| soonest.min(at)));
+                                continue;
+                            }
                             busy.insert(item.message.to.clone());
                             under_way.push(attempt(&deliver, item));
                             started += 1;
@@ -133,7 +148,13 @@ pub async fn run<D: Deliver>(
             _ = &mut shutdown => break,
             Some((item, result)) = under_way.next(), if !under_way.is_empty() => {
                 busy.remove(&item.message.to);
-                if let Err(error) = record(&service, &item, result, backoff, &mut alerted) {
+                let recorded = record(&service, &item, result, backoff, &mut alerted);
+                if store.is_shared() {
+                    // Whether or not that was recorded: if not, the message
+                    // is still queued and due, for any process to send.
+                    let _ = store.release_lease(&leases::delivery_lease(item.message.id.0));
+                }
+                if let Err(error) = recorded {
                     // Not recorded: the message would go again at once.
                     tracing::error!(%error, "cannot update the outbox");
                     paused_until = Some(tokio::time::Instant::now() + STORE_RETRY);
@@ -150,6 +171,21 @@ pub async fn run<D: Deliver>(
 }
 
 /// Hands one message to the adapter.
+/// Whether this process is to deliver `item` now: always on a store of its
+/// own, and on a shared store when it takes the item's delivery lease.
+fn take_delivery(store: &Store, item: &OutboxItem) -> bool {
+    if !store.is_shared() {
+        return true;
+    }
+    match store.hold_lease(&leases::delivery_lease(item.message.id.0), DELIVERY_LEASE) {
+        Ok(taken) => taken,
+        Err(error) => {
+            tracing::error!(%error, "cannot take a delivery lease");
+            false
+        }
+    }
+}
+
 async fn attempt<D: Deliver>(
     deliver: &D,
     item: OutboxItem,

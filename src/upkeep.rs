@@ -4,6 +4,11 @@
 //! the store, it tries to open the store again. The work itself is in the
 //! service and the store ([`Service::remind_unclaimed`], [`Service::purge`],
 //! [`Store::recover`](crate::store::Store::recover)).
+//!
+//! When several processes share the store, reminders and purges run in the
+//! one that holds the `upkeep` lease (`store/leases.rs`), renewed every
+//! [`UPKEEP_RENEW`]; if it dies, another takes over within [`UPKEEP_LEASE`]
+//! and purges at once.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,6 +17,11 @@ use std::time::Duration;
 use crate::audit::Actor;
 use crate::service::Service;
 use crate::store::Recovery;
+
+/// How long the upkeep lease lasts without renewal.
+const UPKEEP_LEASE: Duration = Duration::from_secs(15);
+/// How often its holder renews it (and the others try to take it).
+const UPKEEP_RENEW: Duration = Duration::from_secs(3);
 
 /// How often upkeep runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,15 +54,27 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
     // per missed tick.
     checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     purges.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut renewals = tokio::time::interval(UPKEEP_RENEW);
+    renewals.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let store = service.store().clone();
+    let mut holding = !store.is_shared();
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = checks.tick() => {
+            _ = renewals.tick(), if store.is_shared() => {
+                let held = store.hold_lease("upkeep", UPKEEP_LEASE).unwrap_or(false);
+                if held && !holding {
+                    tracing::info!("this process now runs reminders and retention purges");
+                    purges.reset_immediately();
+                }
+                holding = held;
+            }
+            _ = checks.tick(), if holding => {
                 if let Err(error) = service.remind_unclaimed() {
                     tracing::error!(%error, "cannot remind clinicians of unclaimed cases");
                 }
             }
-            _ = purges.tick() => {
+            _ = purges.tick(), if holding => {
                 if let Err(error) = service.purge(Actor::System) {
                     tracing::error!(%error, "retention purge failed");
                 }
@@ -63,6 +85,10 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
                 }
             }
         }
+    }
+    if holding && store.is_shared() {
+        // Another process need not wait for the lease to run out.
+        let _ = store.release_lease("upkeep");
     }
 }
 

@@ -784,6 +784,7 @@ async fn webhook_mode_takes_updates_from_telegram() {
         webhook: Some(Webhook {
             listen,
             public_url: "https://bot.example/telegram/hook".parse().unwrap(),
+            remove_at_shutdown: true,
         }),
         ..settings(&fake)
     };

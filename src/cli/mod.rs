@@ -1,5 +1,6 @@
 //! The command line: `carebot serve` (what a practice deploys), `chat`, `ask`,
-//! `kb check|test|import`, and for staff `cases`, `case`, `report`, `purge`.
+//! `kb check|test|import`, for staff `cases`, `case`, `report`, `purge`, and
+//! `store migrate|check|copy` for whoever runs carebot.
 //! Flags and the configuration file are read here and turned into plain
 //! settings; each command lives in its own file (`serve` in a folder) and
 //! returns a [`CliError`] when it cannot run, which [`main`] alone prints.
@@ -15,6 +16,7 @@ mod kb_import;
 mod purge;
 mod report;
 mod serve;
+mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -65,6 +67,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Delete conversations and resolved cases older than the retention period now.
     Purge,
+    /// Set up, check or copy the store (a sled data folder or PostgreSQL).
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 /// Where the knowledge lives: the flag, else the configuration file's
@@ -119,5 +124,6 @@ fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Case(args)) => cases::show(&dir, &cli.data, &args),
         Some(Command::Report(args)) => report::run(&dir, &cli.data, &args),
         Some(Command::Purge) => purge::run(&dir, &cli.data),
+        Some(Command::Store(command)) => store::run(&cli.data, command),
     }
 }

@@ -44,7 +44,7 @@ use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
 use crate::handoff::HandoffSettings;
 use crate::ratelimit::{RateLimit, RateLimiter};
-use crate::store::{Store, StoreError};
+use crate::store::{leases, Store, StoreError};
 use limits::Admission;
 pub use recording::Record;
 
@@ -86,6 +86,28 @@ impl Response {
 /// How many locks patients' messages are spread over: messages from one
 /// patient are handled one at a time, different patients in parallel.
 const PATIENT_LOCKS: usize = 64;
+
+/// How long a process holds a patient's turn on a shared store at most (a
+/// message takes milliseconds), and so how long another waits for a turn
+/// that a dead process held.
+const CONVERSATION_LEASE: Duration = Duration::from_secs(10);
+/// How often a process waiting for a patient's turn looks again.
+const CONVERSATION_POLL: Duration = Duration::from_millis(5);
+
+/// A patient's turn (see [`Service::lock_patient`]), given back when dropped.
+struct PatientTurn<'a> {
+    _local: MutexGuard<'a, ()>,
+    lease: Option<(&'a Store, String)>,
+}
+
+impl Drop for PatientTurn<'_> {
+    fn drop(&mut self) {
+        if let Some((store, name)) = &self.lease {
+            // Not released, it runs out by itself.
+            let _ = store.release_lease(name);
+        }
+    }
+}
 
 /// The handoff service. Share it behind an `Arc`.
 #[derive(Debug)]
@@ -289,13 +311,50 @@ impl Service {
         }
     }
 
-    fn lock_patient(&self, patient: &Address) -> MutexGuard<'_, ()> {
+    /// Waits for `patient`'s turn: their messages are handled one at a time
+    /// in this process and, on a store other processes share, in all of them
+    /// (a lease, see `store/leases.rs`), so two messages that reach two
+    /// processes at once are still handled in turn.
+    fn lock_patient(&self, patient: &Address) -> PatientTurn<'_> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         patient.hash(&mut hasher);
         let index = (hasher.finish() % self.patient_locks.len() as u64) as usize;
-        self.patient_locks[index]
+        let local = self.patient_locks[index]
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !self.store.is_shared() {
+            return PatientTurn {
+                _local: local,
+                lease: None,
+            };
+        }
+        let name = leases::conversation_lease(patient);
+        let deadline = std::time::Instant::now() + CONVERSATION_LEASE;
+        loop {
+            match self.store.hold_lease(&name, CONVERSATION_LEASE) {
+                Ok(true) => {
+                    return PatientTurn {
+                        _local: local,
+                        lease: Some((&self.store, name)),
+                    }
+                }
+                Ok(false) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(CONVERSATION_POLL);
+                }
+                // Held longer than any message takes by a process that
+                // stopped renewing it, or the store fails: answering the
+                // patient matters more than the order.
+                Ok(false) | Err(_) => {
+                    tracing::warn!(
+                        "a patient's turn was not free in time; handling the message anyway"
+                    );
+                    return PatientTurn {
+                        _local: local,
+                        lease: None,
+                    };
+                }
+            }
+        }
     }
 
     /// The title of rule `id` in the current knowledge, for notifications.

@@ -14,6 +14,7 @@
 //! | `notices` | patient address | [`NoticeShown`] |
 //! | `stats` | `faq:<id>` | count (big-endian) |
 //! | `meta` | `next_case` | next case number (big-endian) |
+//! | `leases` | lease name | who holds it, until when (`leases.rs`) |
 //!
 //! Values are JSON. The records that hold what patients wrote (conversations,
 //! cases, outbox items, unanswered questions) are sealed with the patient's
@@ -36,7 +37,9 @@
 mod audit;
 mod cases;
 mod conversations;
+mod copy;
 mod insights;
+pub mod leases;
 mod outbox;
 mod postgres;
 mod privacy;
@@ -55,6 +58,7 @@ use serde::Serialize;
 use carebot_chat::Address;
 
 pub use cases::{CaseChange, Effects};
+pub use copy::Copied;
 pub use postgres::is_url;
 pub use privacy::{Forgotten, PatientData, Purged};
 pub use records::{NewOutbound, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
@@ -99,6 +103,8 @@ pub enum StoreError {
         tree: &'static str,
         source: serde_json::Error,
     },
+    #[error("{location} already holds records: a store is copied into an empty one only")]
+    NotEmpty { location: String },
     #[error("the store is closed after a disk failure and not open again yet: {reason}")]
     Closed { reason: String },
 }
@@ -129,6 +135,8 @@ struct Shared {
     health: Mutex<StoreHealth>,
     /// One reopening at a time.
     reopening: Mutex<()>,
+    /// This process's name in leases (`leases.rs`).
+    instance: String,
 }
 
 impl Store {
@@ -187,6 +195,7 @@ impl Store {
                 path,
                 health: Mutex::new(StoreHealth::default()),
                 reopening: Mutex::new(()),
+                instance: instance_name()?,
             }),
         })
     }
@@ -260,6 +269,16 @@ impl Store {
         }
         Ok(records)
     }
+}
+
+/// A random name for this process in leases.
+fn instance_name() -> Result<String, StoreError> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 8];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| StoreError::Random)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// Opens sled in `dir`, narrowing the folder and its files to their owner.

@@ -373,6 +373,32 @@ impl Postgres {
         })
     }
 
+    /// Every patient's key (for copying the store).
+    pub fn all_patient_keys(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.on_keys(|conn| {
+            let rows = block_on(
+                conn.client
+                    .query("SELECT owner, key FROM carebot_patient_keys", &[]),
+            )?;
+            Ok(rows
+                .into_iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect())
+        })
+    }
+
+    /// Makes the id sequence give ids above `id` from now on.
+    pub fn ids_above(&self, id: u64) -> Result<(), StoreError> {
+        let id = i64::try_from(id).unwrap_or(i64::MAX);
+        self.on_connection(|conn| {
+            block_on(conn.client.execute(
+                "SELECT setval('carebot_ids', greatest($1, (SELECT last_value FROM carebot_ids)))",
+                &[&id],
+            ))
+            .map(drop)
+        })
+    }
+
     /// Whether the database answers (for getting out of a failure).
     pub fn ping(&self) -> Result<(), StoreError> {
         self.on_connection(|conn| block_on(conn.client.batch_execute("SELECT 1")))

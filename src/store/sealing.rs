@@ -108,6 +108,31 @@ struct Keyring {
     remembered: HashMap<Owner, ([u8; KEY_LEN], Instant)>,
 }
 
+impl Keyring {
+    /// Keeps `owner`'s `key` in a free slot (or a new one), written to disk
+    /// before it is used.
+    fn keep(&mut self, owner: Owner, key: [u8; KEY_LEN]) -> Result<(), StoreError> {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.next_index += 1;
+                self.next_index - 1
+            }
+        };
+        if let Some(file) = &self.file {
+            let mut slot = [0; SLOT_LEN];
+            slot[..TAG_LEN].copy_from_slice(owner.as_bytes());
+            slot[TAG_LEN..].copy_from_slice(&key);
+            if let Err(error) = write_slot(file, index, &slot) {
+                self.free.push(index);
+                return Err(error);
+            }
+        }
+        self.slots.insert(owner, Slot { index, key });
+        Ok(())
+    }
+}
+
 /// The patients' keys, shared by every clone of a store.
 pub struct PatientKeys {
     ring: Mutex<Keyring>,
@@ -260,6 +285,41 @@ impl PatientKeys {
         Ok(true)
     }
 
+    /// Every patient's key (for copying the store).
+    pub fn all(&self) -> Result<Vec<(Owner, [u8; KEY_LEN])>, StoreError> {
+        if let Some(database) = &self.database {
+            return Ok(database
+                .all_patient_keys()?
+                .into_iter()
+                .filter_map(|(owner, key)| {
+                    Some((
+                        Owner(owner.as_slice().try_into().ok()?),
+                        key.as_slice().try_into().ok()?,
+                    ))
+                })
+                .collect());
+        }
+        let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(ring
+            .slots
+            .iter()
+            .map(|(owner, slot)| (*owner, slot.key))
+            .collect())
+    }
+
+    /// Keeps `key` as `owner`'s (a copied store's), durably.
+    pub fn adopt(&self, owner: Owner, key: &[u8; KEY_LEN]) -> Result<(), StoreError> {
+        if let Some(database) = &self.database {
+            database.keep_patient_key(owner.as_bytes(), key)?;
+            return Ok(());
+        }
+        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        if ring.slots.contains_key(&owner) {
+            return Ok(());
+        }
+        ring.keep(owner, *key)
+    }
+
     fn existing_key(&self, owner: Owner) -> Result<Option<[u8; KEY_LEN]>, StoreError> {
         let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
         let Some(database) = &self.database else {
@@ -299,23 +359,7 @@ impl PatientKeys {
             ring.remembered.insert(owner, (kept, Instant::now()));
             return Ok(kept);
         }
-        let index = match ring.free.pop() {
-            Some(index) => index,
-            None => {
-                ring.next_index += 1;
-                ring.next_index - 1
-            }
-        };
-        if let Some(file) = &ring.file {
-            let mut slot = [0; SLOT_LEN];
-            slot[..TAG_LEN].copy_from_slice(owner.as_bytes());
-            slot[TAG_LEN..].copy_from_slice(&key);
-            if let Err(error) = write_slot(file, index, &slot) {
-                ring.free.push(index);
-                return Err(error);
-            }
-        }
-        ring.slots.insert(owner, Slot { index, key });
+        ring.keep(owner, key)?;
         Ok(key)
     }
 }

@@ -27,7 +27,7 @@ use super::StoreError;
 pub(super) type Record = (Vec<u8>, Vec<u8>);
 
 /// The kinds of records, one tree each (the table in `mod.rs`).
-pub(super) const TREE_NAMES: [&str; 8] = [
+pub(super) const TREE_NAMES: [&str; 9] = [
     "conversations",
     "cases",
     "outbox",
@@ -36,6 +36,7 @@ pub(super) const TREE_NAMES: [&str; 8] = [
     "notices",
     "stats",
     "meta",
+    "leases",
 ];
 
 /// One tree of records.
@@ -144,6 +145,7 @@ pub(super) struct Trees {
     pub notices: Tree,
     pub stats: Tree,
     pub meta: Tree,
+    pub leases: Tree,
 }
 
 /// Where the trees live.
@@ -157,7 +159,7 @@ pub(super) enum Database {
 
 impl Trees {
     pub fn in_sled(db: sled::Db) -> Result<Trees, StoreError> {
-        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta] =
+        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases] =
             TREE_NAMES.map(|name| db.open_tree(name).map(Tree::Sled));
         Ok(Trees {
             conversations: conversations?,
@@ -168,13 +170,14 @@ impl Trees {
             notices: notices?,
             stats: stats?,
             meta: meta?,
+            leases: leases?,
             database: Database::Sled(db),
         })
     }
 
     pub fn in_postgres(db: Arc<Postgres>) -> Trees {
-        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta] = TREE_NAMES
-            .map(|name| Tree::Postgres {
+        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases] =
+            TREE_NAMES.map(|name| Tree::Postgres {
                 db: db.clone(),
                 name,
             });
@@ -187,7 +190,37 @@ impl Trees {
             notices,
             stats,
             meta,
+            leases,
             database: Database::Postgres(db),
+        }
+    }
+
+    /// The tree called `name` (one of [`TREE_NAMES`]).
+    pub fn tree(&self, name: &str) -> &Tree {
+        match name {
+            "conversations" => &self.conversations,
+            "cases" => &self.cases,
+            "outbox" => &self.outbox,
+            "audit" => &self.audit,
+            "unanswered" => &self.unanswered,
+            "notices" => &self.notices,
+            "stats" => &self.stats,
+            "meta" => &self.meta,
+            "leases" => &self.leases,
+            other => unreachable!("no tree is called {other}"),
+        }
+    }
+
+    /// Makes every id given from now on larger than `id` (after a copy).
+    pub fn ids_above(&self, id: u64) -> Result<(), StoreError> {
+        match &self.database {
+            // sled has no way to set its counter: ids are drawn until past
+            // `id` (in blocks, about 50 ns each).
+            Database::Sled(db) => {
+                while db.generate_id()? <= id {}
+                Ok(())
+            }
+            Database::Postgres(db) => db.ids_above(id),
         }
     }
 
@@ -249,6 +282,7 @@ impl Trees {
             &self.notices,
             &self.stats,
             &self.meta,
+            &self.leases,
         ]
         .into_iter()
         .map(|tree| match tree {
@@ -308,8 +342,8 @@ impl TxTrees<'_> {
 impl<'a> TxTrees<'a> {
     /// From the trees in [`TREE_NAMES`] order.
     fn of(trees: Vec<TxTree<'a>>) -> TxTrees<'a> {
-        let [conversations, cases, outbox, audit, unanswered, notices, _stats, meta]: [TxTree<'a>;
-            8] = trees
+        let [conversations, cases, outbox, audit, unanswered, notices, _stats, meta, _leases]: [TxTree<'a>;
+            9] = trees
             .try_into()
             .unwrap_or_else(|_| unreachable!("one view per tree"));
         TxTrees {

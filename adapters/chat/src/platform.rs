@@ -187,4 +187,19 @@ pub trait ChatAdapter: Clone + Send + Sync + 'static {
 
     /// Whether updates are flowing now (for `/healthz`).
     fn is_connected(&self) -> bool;
+
+    /// Whether one process at a time may take the bot's updates (a gateway
+    /// connection, long polling), rather than any number of them (a webhook
+    /// behind a load balancer). carebot processes sharing a store take turns
+    /// for the former.
+    fn takes_updates_alone(_settings: &Self::Settings) -> bool {
+        true
+    }
+
+    /// `settings` for one of several carebot processes serving the same
+    /// bot (sharing a store): nothing one process does as it stops may cut
+    /// the others off.
+    fn for_several_processes(settings: &Self::Settings) -> Self::Settings {
+        settings.clone()
+    }
 }

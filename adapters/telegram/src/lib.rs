@@ -195,6 +195,20 @@ impl ChatAdapter for Telegram {
     fn is_connected(&self) -> bool {
         self.inner.connected.load(Ordering::Relaxed)
     }
+
+    /// Long polling by two processes fails (Telegram answers 409 Conflict);
+    /// a webhook behind a load balancer serves any number.
+    fn takes_updates_alone(table: &TelegramTable) -> bool {
+        table.webhook.is_none()
+    }
+
+    fn for_several_processes(table: &TelegramTable) -> TelegramTable {
+        let mut table = table.clone();
+        if let Some(webhook) = &mut table.webhook {
+            webhook.remove_at_shutdown = false;
+        }
+        table
+    }
 }
 
 /// The commands in every chat's menu. carebot understands them as text

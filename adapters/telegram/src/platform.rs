@@ -60,6 +60,7 @@ impl RawTelegram {
             Some(Webhook {
                 listen: listen?,
                 public_url,
+                remove_at_shutdown: true,
             })
         });
         (keys, TelegramTable { api_url, webhook })

@@ -230,21 +230,41 @@ async fn serve_webhook(
     webhook: crate::Webhook,
     stop: watch::Receiver<bool>,
 ) -> Result<(), TelegramError> {
-    use teloxide::update_listeners::webhooks::{axum_to_router, Options};
+    use futures::FutureExt;
+    use teloxide::update_listeners::webhooks::{axum_no_setup, Options};
     let tcp = tokio::net::TcpListener::bind(webhook.listen)
         .await
         .map_err(|error| TelegramError::Listen {
             address: webhook.listen,
             reason: error.to_string(),
         })?;
-    let options = Options::new(webhook.listen, webhook.public_url.clone());
-    let (mut listener, stopped, router) = axum_to_router(inner.bot.clone(), options)
+    // Every process serving this bot behind a load balancer must accept
+    // what Telegram sends, whichever set the webhook last: the secret is
+    // derived from the token rather than drawn at random.
+    let options = Options::new(webhook.listen, webhook.public_url.clone())
+        .secret_token(webhook_secret(inner.token.expose()));
+    inner
+        .bot
+        .set_webhook(options.url.clone())
+        .secret_token(webhook_secret(inner.token.expose()))
         .await
         .map_err(|error| TelegramError::Api {
             api: inner.api.clone(),
             call: "setWebhook",
             reason: inner.describe(&error),
         })?;
+    let (mut listener, stopped, router) = axum_no_setup(options);
+    // What teloxide's `axum_to_router` does, unless other processes still
+    // take this bot's updates on the same webhook.
+    let remove = webhook.remove_at_shutdown.then(|| inner.clone());
+    let stopped = stopped.then(|()| async move {
+        if let Some(inner) = remove {
+            if let Err(error) = inner.bot.delete_webhook().await {
+                tracing::warn!(reason = %inner.describe(&error), "cannot remove the webhook");
+            }
+        }
+    });
+
     inner.reached(true);
     tracing::info!(listen = %webhook.listen, "taking Telegram updates on the webhook");
     let token = listener.stop_token();
@@ -269,4 +289,17 @@ async fn serve_webhook(
         Ok(Err(error)) => Err(TelegramError::Webhook(error.to_string())),
         Err(error) => Err(TelegramError::Webhook(error.to_string())),
     }
+}
+
+/// The webhook's secret token: the same in every process that has the bot
+/// token, unguessable without it (64 hex digits of a SHA-256; Telegram takes
+/// up to 256 of `A-Za-z0-9_-`).
+fn webhook_secret(token: &str) -> String {
+    let mut input = b"carebot telegram webhook secret\0".to_vec();
+    input.extend_from_slice(token.as_bytes());
+    ring::digest::digest(&ring::digest::SHA256, &input)
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }

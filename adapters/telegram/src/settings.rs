@@ -57,6 +57,11 @@ pub struct Webhook {
     pub listen: SocketAddr,
     /// The HTTPS URL Telegram posts to; its path is the route served at `listen`.
     pub public_url: Url,
+    /// Whether the webhook is removed when the adapter stops (so that a
+    /// carebot started later can poll). Not when several carebot processes
+    /// serve the bot behind a load balancer: one stopping must not cut the
+    /// others off ([`ChatAdapter::for_several_processes`](carebot_chat::ChatAdapter::for_several_processes)).
+    pub remove_at_shutdown: bool,
 }
 
 /// A bot token. It opens the bot to whoever holds it, so it is never shown:

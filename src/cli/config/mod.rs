@@ -207,6 +207,10 @@ pub struct Config {
     pub knowledge: Option<PathBuf>,
     /// The data folder (likewise).
     pub data: Option<PathBuf>,
+    /// A PostgreSQL store's URL (`store`), instead of the data folder.
+    pub store: Option<String>,
+    /// A file holding that URL (`store_file`), for a URL with a password.
+    pub store_file: Option<PathBuf>,
     pub handoff: HandoffSettings,
     pub reload: ReloadConfig,
     pub limits: InputLimits,
@@ -322,6 +326,22 @@ impl Config {
                 );
             }
         }
+        if let Some(url) = &raw.store {
+            if !carebot::store::is_url(url) {
+                check.problem(
+                    "store",
+                    "must be a PostgreSQL URL, postgres://user@host:port/database (the sled store's folder is `data`)",
+                );
+            } else if url_has_password(url) {
+                check.risky(
+                    "store",
+                    "the URL carries a password: put the URL in a file readable only by carebot and name it in store_file or $CAREBOT_STORE_FILE",
+                );
+            }
+            if raw.store_file.is_some() {
+                check.problem("store_file", "give either store or store_file, not both");
+            }
+        }
         let default_listen: SocketAddr = METRICS_LISTEN.parse().expect("a valid default address");
         let metrics_listen = match &raw.metrics.listen {
             Some(text) => check
@@ -362,6 +382,8 @@ impl Config {
             path: Some(path.to_path_buf()),
             knowledge: raw.knowledge.map(|path| check.resolve(path)),
             data: raw.data.map(|path| check.resolve(path)),
+            store: raw.store,
+            store_file: raw.store_file.map(|path| check.resolve(path)),
             handoff: raw.handoff,
             reload: ReloadConfig {
                 watch: raw.reload.watch.unwrap_or(true),
@@ -425,6 +447,11 @@ impl Config {
         }
         warnings
     }
+}
+
+/// Whether a PostgreSQL URL names a password (`user:password@`).
+pub fn url_has_password(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|url| url.password().is_some())
 }
 
 #[cfg(test)]

@@ -18,9 +18,11 @@ use carebot::HandoffSettings;
 
 /// The file's own keys, in the order an unknown key's message lists them
 /// (the platforms' names follow).
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 9] = [
     "knowledge",
     "data",
+    "store",
+    "store_file",
     "reload",
     "limits",
     "metrics",
@@ -33,6 +35,8 @@ const KEYS: [&str; 7] = [
 pub(super) struct RawConfig {
     pub knowledge: Option<PathBuf>,
     pub data: Option<PathBuf>,
+    pub store: Option<String>,
+    pub store_file: Option<PathBuf>,
     #[serde(default)]
     pub reload: RawReload,
     #[serde(default)]

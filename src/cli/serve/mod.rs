@@ -7,7 +7,7 @@
 //!
 //! | part | file | does |
 //! |---|---|---|
-//! | one task per adapter | `platforms.rs` (the registry: one line per platform), `platform.rs`, `terminal.rs` | takes updates, hands them to the service through [`MeteredBot`]; reconnects with back-off |
+//! | one task per adapter | `platforms.rs` (the registry: one line per platform), `platform.rs`, `terminal.rs`, `turns.rs` | takes updates, hands them to the service through [`MeteredBot`]; reconnects with back-off; on a shared store, takes turns with other processes where one at a time may connect |
 //! | the dispatcher | [`carebot::dispatch`] through `platform.rs`'s `Router` | delivers the outbox through the platform each message is addressed to |
 //! | upkeep | [`carebot::upkeep`] | reminders for unclaimed cases, retention purge |
 //! | the reload watcher | `reload.rs` | swaps in edited knowledge, or keeps the last good set and alerts |
@@ -26,6 +26,7 @@ mod reload;
 mod shutdown;
 mod status;
 mod terminal;
+mod turns;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,7 +39,7 @@ use tokio::task::JoinSet;
 use carebot::clock::SystemClock;
 use carebot::dispatch::{self, Backoff};
 use carebot::upkeep::{self, Schedule};
-use carebot::{Bot, Engine, Service, Store};
+use carebot::{Bot, Engine, Service};
 
 use super::config::{Adapters, Config, ProcessEnv, ReloadConfig};
 use super::data::{open_store, DataArgs, WithoutData};
@@ -86,7 +87,8 @@ pub fn run(
     args: &ServeArgs,
 ) -> Result<ExitCode, CliError> {
     let adapters = config.adapters(&ProcessEnv).map_err(CliError::Config)?;
-    let mut platforms = adapter_platforms(&platforms::registry(), &adapters)?;
+    let shared = data.names_a_shared_store()?;
+    let mut platforms = adapter_platforms(&platforms::registry(), &adapters, shared)?;
     let seen = reload::Fingerprint::of(dir);
     let engine = Engine::with_limits(super::load_knowledge(dir)?, config.limits.engine);
     if args.check {
@@ -163,6 +165,7 @@ pub fn run(
 fn adapter_platforms(
     registry: &[Arc<dyn Registered>],
     adapters: &Adapters,
+    shared: bool,
 ) -> Result<Vec<Arc<dyn Platform>>, CliError> {
     let mut platforms: Vec<Arc<dyn Platform>> = Vec::new();
     let mut missing = Vec::new();
@@ -170,7 +173,7 @@ fn adapter_platforms(
         let started = registry
             .iter()
             .find(|platform| platform.name() == adapter.name)
-            .and_then(|platform| platform.start(adapter));
+            .and_then(|platform| platform.start(adapter, shared));
         match started {
             Some(platform) => platforms.push(platform),
             None => missing.push(adapter.name),
@@ -209,11 +212,11 @@ async fn serve(ready: Ready) -> ExitCode {
 
     let mut adapters = JoinSet::new();
     for platform in &platforms {
-        adapters.spawn(platform::supervise(
+        adapters.spawn(turns::supervise_in_turn(
             platform.clone(),
             bot.clone(),
             metrics.clone(),
-            platform::RECONNECT,
+            service.store().clone(),
             shutdown.clone(),
         ));
     }
@@ -249,7 +252,7 @@ async fn serve(ready: Ready) -> ExitCode {
     tracing::info!(
         adapters = ?names,
         knowledge = %knowledge.display(),
-        data = %store_location(service.store()),
+        data = %service.store().location(),
         faq_entries = engine.knowledge().faqs.len(),
         rules = engine.knowledge().rules.len(),
         "carebot is serving"
@@ -283,11 +286,4 @@ async fn serve(ready: Ready) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn store_location(store: &Store) -> String {
-    store.path().map_or_else(
-        || "(temporary)".to_string(),
-        |path| path.display().to_string(),
-    )
 }

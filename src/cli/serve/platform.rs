@@ -63,6 +63,12 @@ pub trait Platform: Send + Sync + 'static {
 
     /// Whether updates are flowing now (for `/healthz`).
     fn is_connected(&self) -> bool;
+
+    /// Whether one process at a time may take this platform's updates (see
+    /// [`ChatAdapter::takes_updates_alone`]; `turns.rs`).
+    fn takes_updates_alone(&self) -> bool {
+        false
+    }
 }
 
 /// An adapter crate's client ([`ChatAdapter`]) as a [`Platform`]: it keeps
@@ -82,11 +88,19 @@ pub struct AdapterPlatform<A: ChatAdapter> {
 // Unused in a carebot built without any adapter (`--no-default-features`).
 #[allow(dead_code)]
 impl<A: ChatAdapter> AdapterPlatform<A> {
+    /// `shared`: other carebot processes serve the same bot on the same
+    /// store (see [`ChatAdapter::for_several_processes`]).
     pub fn new(
         settings: A::Settings,
         token: Secret,
         clinician_chat: Option<String>,
+        shared: bool,
     ) -> Arc<AdapterPlatform<A>> {
+        let settings = if shared {
+            A::for_several_processes(&settings)
+        } else {
+            settings
+        };
         Arc::new(AdapterPlatform {
             settings,
             token,
@@ -164,6 +178,10 @@ impl<A: ChatAdapter> Platform for AdapterPlatform<A> {
 
     fn is_connected(&self) -> bool {
         self.client().is_some_and(|client| client.is_connected())
+    }
+
+    fn takes_updates_alone(&self) -> bool {
+        A::takes_updates_alone(&self.settings)
     }
 }
 

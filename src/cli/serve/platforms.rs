@@ -44,7 +44,9 @@ pub fn registry() -> Vec<Arc<dyn Registered>> {
 pub trait Registered: PlatformTable {
     /// The adapter, ready to connect; `None` when this carebot was built
     /// without it.
-    fn start(&self, platform: &ToRun) -> Option<Arc<dyn Platform>>;
+    /// `shared`: other carebot processes may serve the same bot on the
+    /// same store.
+    fn start(&self, platform: &ToRun, shared: bool) -> Option<Arc<dyn Platform>>;
 }
 
 /// A platform whose adapter is built in.
@@ -74,12 +76,13 @@ impl<A: ChatAdapter> PlatformTable for Entry<A> {
 }
 
 impl<A: ChatAdapter> Registered for Entry<A> {
-    fn start(&self, platform: &ToRun) -> Option<Arc<dyn Platform>> {
+    fn start(&self, platform: &ToRun, shared: bool) -> Option<Arc<dyn Platform>> {
         let settings: &A::Settings = platform.settings.get()?;
         Some(AdapterPlatform::<A>::new(
             settings.clone(),
             platform.token.clone(),
             platform.clinician_chat.clone(),
+            shared,
         ))
     }
 }
@@ -122,7 +125,7 @@ impl PlatformTable for NotBuilt {
 }
 
 impl Registered for NotBuilt {
-    fn start(&self, _: &ToRun) -> Option<Arc<dyn Platform>> {
+    fn start(&self, _: &ToRun, _: bool) -> Option<Arc<dyn Platform>> {
         None
     }
 }
