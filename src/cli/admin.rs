@@ -215,7 +215,7 @@ mod client {
         }
 
         #[test]
-        fn a_socket_nobody_listens_on_is_reported_with_the_lock() {
+        fn a_socket_nobody_listens_on_is_named_as_left_behind() {
             let dir = tempfile::tempdir().unwrap();
             drop(std::os::unix::net::UnixListener::bind(socket_path(dir.path())).unwrap());
             let error = message(ask(dir.path(), &request()).unwrap_err());
@@ -227,7 +227,7 @@ mod client {
         }
 
         #[test]
-        fn no_socket_is_reported_with_the_lock() {
+        fn a_missing_socket_is_named_with_what_to_do() {
             let dir = tempfile::tempdir().unwrap();
             let error = message(ask(dir.path(), &request()).unwrap_err());
             assert!(error.ends_with("admin.sock: there is none. If `carebot serve` runs on this folder, its log says why it has no admin socket; otherwise stop the other process first (only one process can use a data folder at a time)"), "{error}");

@@ -204,3 +204,63 @@ async fn run_request(request: Request, service: Arc<Service>) -> Answer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use carebot::clock::SystemClock;
+    use carebot::{Engine, HandoffSettings, Store};
+
+    fn service() -> Arc<Service> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/knowledge");
+        Arc::new(Service::new(
+            Arc::new(Engine::new(carebot::load_dir(&dir).unwrap())),
+            Store::temporary().unwrap(),
+            HandoffSettings::default(),
+            Arc::new(SystemClock),
+        ))
+    }
+
+    /// Sends `line` and reads the answer line.
+    async fn exchange(path: &Path, line: &str) -> String {
+        let mut stream = UnixStream::connect(path).await.unwrap();
+        stream.write_all(line.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        BufReader::new(stream).read_line(&mut answer).await.unwrap();
+        answer
+    }
+
+    #[tokio::test]
+    async fn answers_requests_and_an_idle_client_does_not_hold_up_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = socket_path(dir.path());
+        // A stale socket from a serve that did not stop cleanly.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let listening = bind(dir.path()).expect("binds over the stale socket");
+        let shutdown = Shutdown::default();
+        let server = tokio::spawn(run(listening, service(), shutdown.clone()));
+
+        let answer = exchange(
+            &path,
+            "{\"login\":\"frontdesk\",\"command\":{\"cases\":{\"status\":null}}}\n",
+        )
+        .await;
+        let answer: Answer = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer.output, "No cases.\n");
+        assert_eq!((answer.error, answer.status), (None, 0));
+        let garbled: Answer =
+            serde_json::from_str(&exchange(&path, "{\"command\":\"reboot\"}\n").await).unwrap();
+        assert!(garbled
+            .error
+            .is_some_and(|error| error.starts_with("carebot serve cannot read the request")),);
+
+        let _idle = UnixStream::connect(&path).await.unwrap();
+        shutdown.trip();
+        tokio::time::timeout(Duration::from_secs(2), server)
+            .await
+            .expect("stops at once")
+            .unwrap();
+        assert!(!path.exists(), "the socket is removed at exit");
+    }
+}
