@@ -83,7 +83,7 @@ impl Deployment {
     }
 
     /// `carebot --config <this deployment's file>`, with no outside settings.
-    fn carebot(&self) -> Command {
+    pub(crate) fn carebot(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_carebot"));
         command
             .current_dir(root())

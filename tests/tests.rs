@@ -6,6 +6,8 @@
 
 mod support;
 
+#[cfg(unix)]
+mod admin;
 mod cli;
 mod crash;
 #[cfg(feature = "discord")]

@@ -1,6 +1,10 @@
 //! `carebot cases` and `carebot case C-0042`: handoff cases for staff at a
 //! terminal of the practice. Every read is audited under the login name.
+//! Each renders to text from a [`Service`], so that the same words come out
+//! whether this process opens the store or a running `serve` answers
+//! (`admin.rs`).
 
+use std::fmt::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -8,9 +12,10 @@ use clap::Args;
 
 use carebot::handoff::CaseStatus;
 use carebot::service::wording;
-use carebot::CaseId;
+use carebot::{CaseId, Service};
 
-use super::data::{login, open_service, DataArgs, WithoutData};
+use super::admin::{self, StaffCommand};
+use super::data::DataArgs;
 use super::error::CliError;
 
 #[derive(Debug, Args)]
@@ -38,37 +43,56 @@ fn parse_case(text: &str) -> Result<CaseId, String> {
 }
 
 pub fn list(knowledge: &Path, data: &DataArgs, args: &CasesArgs) -> Result<ExitCode, CliError> {
-    let service = open_service(knowledge, data, WithoutData::UserFolder)?;
-    let cases = service.staff_cases(&login(), args.status)?;
+    admin::run(
+        knowledge,
+        data,
+        StaffCommand::Cases {
+            status: args.status,
+        },
+    )
+}
+
+pub fn show(knowledge: &Path, data: &DataArgs, args: &CaseArgs) -> Result<ExitCode, CliError> {
+    admin::run(knowledge, data, StaffCommand::Case { case: args.case })
+}
+
+/// What `carebot cases` prints: the cases with `status`, read by `login`.
+pub fn render_list(
+    service: &Service,
+    login: &str,
+    status: Option<CaseStatus>,
+) -> Result<String, CliError> {
+    let cases = service.staff_cases(login, status)?;
     let engine = service.engine();
     let practice = &engine.knowledge().practice;
+    let mut out = String::new();
     if cases.is_empty() {
-        println!(
+        let _ = writeln!(
+            out,
             "No cases{}.",
-            args.status
+            status
                 .map(|s| format!(" with status {s}"))
                 .unwrap_or_default()
         );
     }
     for case in &cases {
-        println!("{}", wording::case_line(practice, case));
+        let _ = writeln!(out, "{}", wording::case_line(practice, case));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(out)
 }
 
-pub fn show(knowledge: &Path, data: &DataArgs, args: &CaseArgs) -> Result<ExitCode, CliError> {
-    let service = open_service(knowledge, data, WithoutData::UserFolder)?;
-    let Some(case) = service.staff_case(&login(), args.case)? else {
-        return Err(CliError::failed(format!("there is no case {}", args.case)));
+/// What `carebot case C-0042` prints: case `id` in full, read by `login`.
+pub fn render_case(service: &Service, login: &str, id: CaseId) -> Result<String, CliError> {
+    let Some(case) = service.staff_case(login, id)? else {
+        return Err(CliError::failed(format!("there is no case {id}")));
     };
     let engine = service.engine();
     let title = case
         .rule()
         .and_then(|rule| engine.knowledge().rule(rule))
         .map(|rule| rule.title.as_str());
-    println!(
-        "{}",
+    Ok(format!(
+        "{}\n",
         wording::case_details(&engine.knowledge().practice, &case, title)
-    );
-    Ok(ExitCode::SUCCESS)
+    ))
 }

@@ -186,7 +186,7 @@ pub fn open_store(args: &DataArgs, without: WithoutData) -> Result<Store, CliErr
             dir.display()
         ))
     })?;
-    Ok(Store::open(&dir)?)
+    Store::open(&dir).map_err(CliError::opening)
 }
 
 /// The knowledge, the store and the settings, as one service.

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use carebot::knowledge::problem::printable;
-use carebot::Problem;
+use carebot::{Problem, StoreError};
 
 use super::config::ConfigProblem;
 
@@ -29,6 +29,10 @@ pub enum CliError {
     },
     /// Adapters that have a token but are not built into this carebot.
     NotBuilt(Vec<&'static str>),
+    /// The data folder is held by another process (sled allows one per
+    /// folder): the staff commands then ask a running `serve` (`admin.rs`);
+    /// other commands print `message`, the store's own.
+    InUse { dir: PathBuf, message: String },
     /// Anything else that stopped the command.
     Failed(String),
 }
@@ -45,6 +49,18 @@ impl CliError {
     /// A failure described by `message`.
     pub fn failed(message: impl fmt::Display) -> CliError {
         CliError::Failed(message.to_string())
+    }
+
+    /// Opening the store failed: a folder held by another process is told
+    /// apart, so that the staff commands can ask that process instead.
+    pub fn opening(error: StoreError) -> CliError {
+        match &error {
+            StoreError::Locked { path } => CliError::InUse {
+                dir: path.clone(),
+                message: error.to_string(),
+            },
+            _ => error.into(),
+        }
     }
 
     /// Prints the error on standard error and returns the exit code.
@@ -86,7 +102,7 @@ impl CliError {
                 }
                 ExitCode::FAILURE
             }
-            CliError::Failed(message) => {
+            CliError::InUse { message, .. } | CliError::Failed(message) => {
                 eprintln!("carebot: {message}");
                 ExitCode::FAILURE
             }

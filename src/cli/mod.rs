@@ -5,6 +5,7 @@
 //! settings; each command lives in its own file (`serve` in a folder) and
 //! returns a [`CliError`] when it cannot run, which [`main`] alone prints.
 
+mod admin;
 mod ask;
 mod cases;
 mod chat;

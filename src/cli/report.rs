@@ -1,5 +1,6 @@
 //! `carebot report`: unanswered questions, top FAQ entries, escalations and
-//! time to claim, for the practice.
+//! time to claim, for the practice; rendered from a [`Service`] here or by a
+//! running `serve` (`admin.rs`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,8 +8,10 @@ use std::process::ExitCode;
 use clap::Args;
 
 use carebot::report::Report;
+use carebot::Service;
 
-use super::data::{open_service, DataArgs, WithoutData};
+use super::admin::{self, StaffCommand};
+use super::data::DataArgs;
 use super::error::CliError;
 
 #[derive(Debug, Args)]
@@ -19,14 +22,16 @@ pub struct ReportArgs {
 }
 
 pub fn run(knowledge: &Path, data: &DataArgs, args: &ReportArgs) -> Result<ExitCode, CliError> {
-    let service = open_service(knowledge, data, WithoutData::UserFolder)?;
+    admin::run(knowledge, data, StaffCommand::Report { json: args.json })
+}
+
+/// What `carebot report [--json]` prints.
+pub fn render(service: &Service, json: bool) -> Result<String, CliError> {
     let engine = service.engine();
     let report = Report::build(service.store(), engine.knowledge(), service.now())?;
-    if args.json {
-        let json = serde_json::to_string_pretty(&report)?;
-        println!("{json}");
+    if json {
+        Ok(serde_json::to_string_pretty(&report)? + "\n")
     } else {
-        print!("{}", report.render());
+        Ok(report.render())
     }
-    Ok(ExitCode::SUCCESS)
 }

@@ -12,11 +12,14 @@
 //! | upkeep | [`carebot::upkeep`] | reminders for unclaimed cases, retention purge |
 //! | the reload watcher | `reload.rs` | swaps in edited knowledge, or keeps the last good set and alerts |
 //! | health and metrics | `http.rs`, `status.rs`, `metrics.rs` | `GET /healthz`, `GET /metrics` |
+//! | the admin socket (Unix) | `admin.rs` | answers the staff commands run at the terminal while `serve` holds the data folder |
 //!
 //! Shutdown (`shutdown.rs`): the adapters stop taking updates and finish the
 //! replies in flight, everything else stops, the store is flushed, and the
 //! process exits 0, all within [`GRACE`]. A second signal stops at once.
 
+#[cfg(unix)]
+mod admin;
 mod http;
 mod logging;
 mod metrics;
@@ -74,6 +77,9 @@ struct Ready {
     service: Arc<Service>,
     platforms: Vec<Arc<dyn Platform>>,
     listener: std::net::TcpListener,
+    /// The admin socket, when the store is a folder and it could be made.
+    #[cfg(unix)]
+    admin: Option<admin::Listening>,
     knowledge: PathBuf,
     /// The knowledge folder as it was just before it was loaded.
     seen: reload::Fingerprint,
@@ -123,6 +129,8 @@ pub fn run(
     if let Some(warning) = logging::install(&config.log) {
         tracing::warn!("{warning}");
     }
+    #[cfg(unix)]
+    let admin = store.path().and_then(admin::bind);
     if args.terminal {
         platforms.push(terminal::Terminal::start());
     }
@@ -143,6 +151,8 @@ pub fn run(
         ),
         platforms,
         listener,
+        #[cfg(unix)]
+        admin,
         knowledge: dir.to_path_buf(),
         seen,
         reload: config.reload.clone(),
@@ -190,6 +200,8 @@ async fn serve(ready: Ready) -> ExitCode {
         service,
         platforms,
         listener,
+        #[cfg(unix)]
+        admin,
         knowledge,
         seen,
         reload,
@@ -248,6 +260,10 @@ async fn serve(ready: Ready) -> ExitCode {
         metrics: metrics.clone(),
     });
     others.spawn(http::run(listener, status, shutdown.wait()));
+    #[cfg(unix)]
+    if let Some(admin) = admin {
+        others.spawn(admin::run(admin, service.clone(), shutdown.clone()));
+    }
     let engine = service.engine();
     tracing::info!(
         adapters = ?names,
