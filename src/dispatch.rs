@@ -66,6 +66,10 @@ const STORE_RETRY: Duration = Duration::from_secs(5);
 const DELIVERY_LEASE: Duration = Duration::from_secs(30);
 /// How soon to look again at a message another process is delivering.
 const OTHERS_DELIVERY: Duration = Duration::from_millis(500);
+/// How often to look at a shared outbox at least: other processes queue
+/// messages this one is not woken for (and one may die before sending its
+/// own).
+const SHARED_POLL: Duration = Duration::from_secs(1);
 
 /// Delivers the outbox through `deliver` until `shutdown` completes, then
 /// flushes the store. A delivery under way when shutdown comes is abandoned
@@ -143,6 +147,11 @@ pub async fn run<D: Deliver>(
                     STORE_RETRY
                 }
             }
+        };
+        let wait = if store.is_shared() {
+            wait.min(SHARED_POLL)
+        } else {
+            wait
         };
         tokio::select! {
             _ = &mut shutdown => break,

@@ -19,6 +19,8 @@ mod fail_safe;
 mod handoff;
 mod handoff_cli;
 mod heldout;
+#[cfg(feature = "telegram")]
+mod instances;
 mod knowledge_errors;
 mod metamorphic;
 mod properties;

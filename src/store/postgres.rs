@@ -374,7 +374,8 @@ impl Postgres {
     }
 
     /// Every patient's key (for copying the store).
-    pub fn all_patient_keys(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    /// Each as (owner, key), like a [`Record`].
+    pub fn all_patient_keys(&self) -> Result<Vec<Record>, StoreError> {
         self.on_keys(|conn| {
             let rows = block_on(
                 conn.client
