@@ -1,6 +1,7 @@
 //! Crash safety: a child process creates (and claims) cases through the real
-//! service on a real sled store, printing each case id once the service has
-//! returned, which is after sled flushed it. The test kills the child with
+//! service on a real store (a sled data folder, or a database on the test
+//! run's PostgreSQL server), printing each case id once the service has
+//! returned, which is after the store made it durable. The test kills the child with
 //! SIGKILL at random moments, many times over the same data folder, and after
 //! each kill reopens the store to check that every acknowledged case is there
 //! and that nothing is half-written: every record decodes, case numbers are
@@ -26,6 +27,8 @@ use carebot_chat::Purpose;
 use crate::support::handoff::{nurse, root, settings};
 
 const CHILD_DIR: &str = "CAREBOT_KILL_TEST_DIR";
+/// Set for a child that uses PostgreSQL rather than `<dir>/data`.
+const CHILD_STORE: &str = "CAREBOT_KILL_TEST_STORE";
 const CHILD_TEST: &str = "crash::child_creates_cases_until_killed";
 
 /// How long the child runs if nobody kills it (it should always be killed).
@@ -41,7 +44,7 @@ fn child_creates_cases_until_killed() {
     // A knowledge folder with the practice settings only: "agent" needs no
     // rules, and the child starts in a fraction of the time.
     let engine = Engine::new(carebot::load_dir(&dir.join("knowledge")).expect("knowledge"));
-    let store = Store::open(&dir.join("data")).expect("store opens after the last kill");
+    let store = open_store(dir).expect("store opens after the last kill");
     let first = store.next_case_number().unwrap();
     let service = Service::new(Arc::new(engine), store, settings(), Arc::new(SystemClock));
     let stdout = std::io::stdout();
@@ -68,6 +71,14 @@ fn child_creates_cases_until_killed() {
     }
 }
 
+/// The child's store: the database named by [`CHILD_STORE`], else `<dir>/data`.
+fn open_store(dir: &Path) -> Result<Store, carebot::StoreError> {
+    match std::env::var(CHILD_STORE) {
+        Ok(url) => Store::connect(&url),
+        Err(_) => Store::open(&dir.join("data")),
+    }
+}
+
 /// A small random-number generator: the test needs varied kill moments, not
 /// cryptographic randomness (and prints its seed so a failure can be re-run).
 struct XorShift(u64);
@@ -88,8 +99,13 @@ struct Acks {
     claims: BTreeSet<u64>,
 }
 
-fn spawn_child(dir: &Path) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
+fn spawn_child(dir: &Path, database: Option<&str>) -> std::process::Child {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    match database {
+        Some(url) => command.env(CHILD_STORE, url),
+        None => command.env_remove(CHILD_STORE),
+    };
+    command
         .args([
             CHILD_TEST,
             "--exact",
@@ -133,8 +149,7 @@ fn read_acks(stdout: std::process::ChildStdout, first: std::sync::mpsc::Sender<(
 }
 
 /// Checks the store after a kill; returns how many cases it holds.
-fn check_store(dir: &Path, acked: &BTreeMap<u64, Address>, claimed: &BTreeSet<u64>) -> usize {
-    let store = Store::open(&dir.join("data")).expect("the store reopens after SIGKILL");
+fn check_store(store: Store, acked: &BTreeMap<u64, Address>, claimed: &BTreeSet<u64>) -> usize {
     let counts = store
         .verify()
         .expect("every record decodes and sits under its id");
@@ -220,6 +235,19 @@ fn check_store(dir: &Path, acked: &BTreeMap<u64, Address>, claimed: &BTreeSet<u6
 
 #[test]
 fn acknowledged_cases_survive_sigkill() {
+    kill_many_times(None);
+}
+
+#[test]
+fn acknowledged_cases_survive_sigkill_on_postgres() {
+    if let Some(url) = crate::support::postgres::database() {
+        kill_many_times(Some(&url));
+    }
+}
+
+/// Kills a child writing cases many times over one store (see the module
+/// notes): a sled data folder, or the PostgreSQL database at `database`.
+fn kill_many_times(database: Option<&str>) {
     const ITERATIONS: usize = 40;
     const BUDGET: Duration = Duration::from_secs(45);
     let dir = tempfile::tempdir().unwrap();
@@ -242,7 +270,7 @@ fn acknowledged_cases_survive_sigkill() {
     let mut killed_before_first_ack = 0;
     let mut stored = 0;
     while iterations < ITERATIONS && started.elapsed() < BUDGET {
-        let mut child = spawn_child(dir.path());
+        let mut child = spawn_child(dir.path(), database);
         let stdout = child.stdout.take().unwrap();
         let (first_tx, first_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || read_acks(stdout, first_tx));
@@ -267,20 +295,32 @@ fn acknowledged_cases_survive_sigkill() {
             );
         }
         claimed.extend(acks.claims);
-        stored = check_store(dir.path(), &acked, &claimed);
+        let store = match database {
+            Some(url) => Store::connect(url),
+            None => Store::open(&dir.path().join("data")),
+        };
+        stored = check_store(
+            store.expect("the store opens after SIGKILL"),
+            &acked,
+            &claimed,
+        );
         iterations += 1;
     }
     let bytes: u64 = std::fs::read_dir(dir.path().join("data"))
-        .unwrap()
-        .map(|entry| entry.unwrap().metadata().unwrap().len())
-        .sum();
+        .map(|entries| {
+            entries
+                .map(|entry| entry.unwrap().metadata().unwrap().len())
+                .sum()
+        })
+        .unwrap_or(0);
     // Cases committed after the child's last acknowledgement, before the kill.
     let unacknowledged_but_kept = stored - acked.len();
     eprintln!(
-        "kill test (seed {seed}): {iterations} SIGKILLs ({killed_before_first_ack} during start-up) in {:.1} s; \
+        "kill test on {} (seed {seed}): {iterations} SIGKILLs ({killed_before_first_ack} during start-up) in {:.1} s; \
          {} cases acknowledged, {stored} stored, {unacknowledged_but_kept} committed but killed before they were acknowledged; \
          {} claims acknowledged; no acknowledged case or claim lost, no half-written record; \
          data folder {:.1} MiB",
+        if database.is_some() { "postgres" } else { "sled" },
         started.elapsed().as_secs_f64(),
         acked.len(),
         claimed.len(),

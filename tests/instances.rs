@@ -9,9 +9,8 @@
 //! order they wrote.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,7 +18,7 @@ use std::time::{Duration, Instant};
 use carebot::Store;
 
 use crate::support::fake_telegram::{self, FakeTelegram, Person};
-use crate::support::{postgres, root, shipped_dir};
+use crate::support::{postgres, shipped_dir};
 
 const INSTANCES: usize = 3;
 const PATIENTS: i64 = 18;
@@ -87,38 +86,8 @@ public_url = "https://carebot.example/telegram"
         ),
     )
     .unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carebot"));
-    command.current_dir(root());
-    for name in [
-        "CAREBOT_KNOWLEDGE",
-        "CAREBOT_DATA",
-        "CAREBOT_STORE",
-        "CAREBOT_STORE_FILE",
-        "CAREBOT_CONFIG",
-        "CAREBOT_TELEGRAM_TOKEN_FILE",
-        "CAREBOT_DISCORD_TOKEN",
-        "RUST_LOG",
-    ] {
-        command.env_remove(name);
-    }
-    let mut child = command
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("CAREBOT_TELEGRAM_TOKEN", fake_telegram::TOKEN)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("carebot serve starts");
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let stderr = child.stderr.take().unwrap();
-    let lines = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            lines.lock().unwrap().push(line);
-        }
-    });
+    let (child, log) =
+        crate::support::spawn_serve(&config, &[("CAREBOT_TELEGRAM_TOKEN", fake_telegram::TOKEN)]);
     Instance {
         child,
         webhook,

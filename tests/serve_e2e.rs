@@ -5,18 +5,17 @@
 //! the case is notified in the Discord clinician channel and answered from
 //! there: one process, one store, a cross-platform handoff.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::support::fake_discord::{self, FakeDiscord, APPLICATION, CLINICIANS, ROLE};
 use crate::support::fake_telegram::{self, FakeTelegram};
-use crate::support::{root, shipped_dir};
+use crate::support::shipped_dir;
 
 /// Long enough for a debug build on a busy 2-core machine; every wait ends
 /// as soon as what it waits for happens.
@@ -152,40 +151,13 @@ clinician_role = {ROLE}
     .expect("write config");
 
     // 3) The real process, with both tokens in the environment.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carebot"));
-    command.current_dir(root());
-    for name in [
-        "CAREBOT_KNOWLEDGE",
-        "CAREBOT_DATA",
-        "CAREBOT_CONFIG",
-        "CAREBOT_SETTINGS",
-        "CAREBOT_TELEGRAM_TOKEN_FILE",
-        "CAREBOT_DISCORD_TOKEN_FILE",
-        "RUST_LOG",
-    ] {
-        command.env_remove(name);
-    }
-    let mut child = command
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("CAREBOT_TELEGRAM_TOKEN", fake_telegram::TOKEN)
-        .env("CAREBOT_DISCORD_TOKEN", fake_discord::TOKEN)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("carebot serve starts");
-    let log = Arc::new(Mutex::new(Vec::new()));
-    {
-        let log = log.clone();
-        let stderr = child.stderr.take().expect("piped stderr");
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                log.lock().unwrap().push(line);
-            }
-        });
-    }
+    let (child, log) = crate::support::spawn_serve(
+        &config,
+        &[
+            ("CAREBOT_TELEGRAM_TOKEN", fake_telegram::TOKEN),
+            ("CAREBOT_DISCORD_TOKEN", fake_discord::TOKEN),
+        ],
+    );
     let mut serving = Serving { child, log };
 
     let listening = serving

@@ -562,3 +562,33 @@ fn a_patient_forgotten_through_one_process_is_gone_for_the_others() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn a_lease_is_held_by_one_process_until_it_gives_it_up_or_stops_renewing() {
+    let Some(url) = crate::support::postgres::database() else {
+        return;
+    };
+    let (first, second) = (Store::connect(&url).unwrap(), Store::connect(&url).unwrap());
+    assert!(first.is_shared());
+    assert_ne!(first.instance(), second.instance());
+    let period = Duration::from_millis(300);
+    assert!(first.hold_lease("upkeep", period).unwrap());
+    assert!(
+        first.hold_lease("upkeep", period).unwrap(),
+        "renewed by its holder"
+    );
+    assert!(
+        !second.hold_lease("upkeep", period).unwrap(),
+        "held by the first"
+    );
+    // Released: the other takes it at once.
+    first.release_lease("upkeep").unwrap();
+    assert!(second.hold_lease("upkeep", period).unwrap());
+    // Not renewed (its holder died): taken over once it runs out.
+    assert!(!first.hold_lease("upkeep", period).unwrap());
+    std::thread::sleep(period + Duration::from_millis(100));
+    assert!(first.hold_lease("upkeep", period).unwrap());
+    // Giving up a lease another holds changes nothing.
+    second.release_lease("upkeep").unwrap();
+    assert!(!second.hold_lease("upkeep", period).unwrap());
+}

@@ -87,6 +87,25 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Deletes leases that ran out long ago (an instance that died holding
+    /// one, a delivery lease left when the outbox could not be updated), as
+    /// part of the retention purge. Returns how many.
+    pub(super) fn purge_leases(&self) -> Result<usize, StoreError> {
+        let long_ago = crate::clock::before(Timestamp::now(), Duration::from_secs(3600));
+        self.with(|t| {
+            let mut removed = 0;
+            for (key, bytes) in t.leases.records()? {
+                let lease: Lease = decode("leases", &key, &bytes)?;
+                if lease.until < long_ago && t.leases.compare_and_swap(&key, Some(&bytes), None)? {
+                    removed += 1;
+                }
+            }
+            Ok(removed)
+        })
+    }
+}
+
 /// The lease of one outbox message's delivery.
 pub fn delivery_lease(id: u64) -> String {
     format!("outbox:{id}")

@@ -23,8 +23,18 @@
 //! PostgreSQL cannot order it with another (SQLSTATE 40001, or a deadlock),
 //! which is what sled does with its optimistic transactions: so "a case, its
 //! notification and its audit entry, all or none" holds across processes as
-//! it holds across threads. A commit is durable when it returns
-//! (`synchronous_commit`, PostgreSQL's default).
+//! it holds across threads.
+//!
+//! Durability follows sled's (see `mod.rs`): what someone is told about is
+//! durable before they are told. Transactions (a case and what goes with it,
+//! a deletion) and the patients' keys commit synchronously; single writes (a
+//! conversation saved, a delivery confirmed, a lease taken) commit
+//! asynchronously (`synchronous_commit = off` on the pooled connections), as
+//! sled writes them within half a second: a crash of the database server may
+//! lose the last fraction of a second of them, never corrupts anything, and
+//! costs a repeated question or a message sent twice. [`Postgres::flush`]
+//! makes everything before it durable. This is what makes a patient's
+//! message cost a few round trips rather than a few disk syncs.
 //!
 //! ## Threads
 //!
@@ -127,10 +137,30 @@ impl Postgres {
         version
     }
 
+    /// A connection for the pool: single writes on it commit
+    /// asynchronously (see the module notes).
     fn open_connection(&self) -> Result<PgConn, StoreError> {
+        let conn = self.open_synchronous()?;
+        block_on(conn.client.batch_execute("SET synchronous_commit = off"))
+            .map_err(|e| self.failed(e))?;
+        Ok(conn)
+    }
+
+    /// A connection whose every commit is durable when it returns.
+    fn open_synchronous(&self) -> Result<PgConn, StoreError> {
         connect_client(&self.config)
             .and_then(PgConn::ready)
             .map_err(|problem| self.unreachable(problem))
+    }
+
+    /// Makes every commit before this one durable: a synchronous commit
+    /// flushes the write-ahead log up to itself, and so everything before.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.on_connection(|conn| {
+            block_on(conn.client.batch_execute(
+                "BEGIN; SET LOCAL synchronous_commit = on; SELECT txid_current(); COMMIT",
+            ))
+        })
     }
 
     fn unreachable(&self, problem: String) -> StoreError {
@@ -305,8 +335,10 @@ impl Postgres {
     ) -> Result<T, StoreError> {
         let client = &conn.client;
         loop {
-            block_on(client.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE"))
-                .map_err(|e| self.failed(e))?;
+            block_on(client.batch_execute(
+                "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit = on",
+            ))
+            .map_err(|e| self.failed(e))?;
             let outcome = body(conn).and_then(|value| {
                 block_on(client.batch_execute("COMMIT"))
                     .map(|()| value)
@@ -338,7 +370,8 @@ impl Postgres {
     ) -> Result<T, StoreError> {
         let mut slot = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         if slot.as_ref().is_none_or(|conn| conn.client.is_closed()) {
-            *slot = Some(self.open_connection()?);
+            // A key must be on disk before it seals anything.
+            *slot = Some(self.open_synchronous()?);
         }
         let conn = slot.as_ref().expect("opened above");
         operation(conn).map_err(|e| self.failed(e))

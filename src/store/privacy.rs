@@ -220,6 +220,7 @@ impl Store {
                 purged.notices += 1;
             }
         }
+        self.purge_leases()?;
         self.flush()?;
         Ok(purged)
     }

@@ -224,15 +224,14 @@ impl Trees {
         }
     }
 
-    /// Writes everything out to disk and waits for it (a PostgreSQL commit
-    /// already has).
+    /// Writes everything out to disk and waits for it.
     pub fn flush(&self) -> Result<(), StoreError> {
         match &self.database {
             Database::Sled(db) => {
                 db.flush()?;
                 Ok(())
             }
-            Database::Postgres(_) => Ok(()),
+            Database::Postgres(db) => db.flush(),
         }
     }
 

@@ -74,6 +74,58 @@ pub fn carebot() -> Command {
     command
 }
 
+/// Starts `carebot --config CONFIG serve` with `env` (tokens) and none of
+/// carebot's variables from the test's own environment; its standard error
+/// (the JSON log, with `[log] format = "json"`) is collected line by line.
+pub fn spawn_serve(
+    config: &Path,
+    env: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carebot"));
+    command.current_dir(root());
+    for name in [
+        "CAREBOT_KNOWLEDGE",
+        "CAREBOT_DATA",
+        "CAREBOT_STORE",
+        "CAREBOT_STORE_FILE",
+        "CAREBOT_CONFIG",
+        "CAREBOT_SETTINGS",
+        "CAREBOT_TELEGRAM_TOKEN",
+        "CAREBOT_DISCORD_TOKEN",
+        "CAREBOT_TELEGRAM_TOKEN_FILE",
+        "CAREBOT_DISCORD_TOKEN_FILE",
+        "RUST_LOG",
+    ] {
+        command.env_remove(name);
+    }
+    let mut child = command
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("carebot serve starts");
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().expect("piped stderr");
+    let lines = log.clone();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            lines.lock().unwrap().push(line);
+        }
+    });
+    (child, log)
+}
+
 /// Runs `carebot` with `args`, feeding `stdin`, and waits for it.
 pub fn run(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = carebot()

@@ -616,6 +616,34 @@ mod tests {
     }
 
     #[test]
+    fn a_store_url_is_checked_and_a_password_in_it_is_warned_about() {
+        let config = parse("store = \"postgres://carebot@db.internal/carebot\"\n").unwrap();
+        assert_eq!(
+            config.store.as_deref(),
+            Some("postgres://carebot@db.internal/carebot")
+        );
+        let with_password =
+            parse("store = \"postgres://carebot:hunter2@db.internal/carebot\"\n").unwrap();
+        let warnings = with_password.warnings(&[]);
+        let warning = warnings
+            .iter()
+            .find(|warning| warning.contains("store:"))
+            .expect("a warning about the password");
+        assert!(warning.contains("store_file"), "{warning}");
+        assert!(!warning.contains("hunter2"), "{warning}");
+        assert!(problems("store = \"/var/lib/carebot\"\n")[0].contains("must be a PostgreSQL URL"));
+        assert!(problems(
+            "store = \"postgres://db/carebot\"\nstore_file = \"/etc/carebot/store-url\"\n"
+        )[0]
+        .contains("not both"));
+        let from_file = parse("store_file = \"secrets/store-url\"\n").unwrap();
+        assert_eq!(
+            from_file.store_file,
+            Some(PathBuf::from("/etc/carebot/secrets/store-url"))
+        );
+    }
+
+    #[test]
     fn relative_paths_are_from_the_files_folder() {
         let config = parse("knowledge = \"knowledge\"\ndata = \"/srv/data\"\n[telegram]\ntoken_file = \"secrets/telegram\"\n").unwrap();
         assert_eq!(
