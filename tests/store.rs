@@ -592,3 +592,79 @@ fn a_lease_is_held_by_one_process_until_it_gives_it_up_or_stops_renewing() {
     second.release_lease("upkeep").unwrap();
     assert!(!second.hold_lease("upkeep", period).unwrap());
 }
+
+/// `carebot` with `args`; its standard output, after checking it succeeded.
+fn carebot_ok(args: &[&str]) -> String {
+    let output = crate::support::run(args, b"");
+    assert!(
+        output.status.success(),
+        "carebot {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_sled_store_copied_to_postgres_and_back_reads_the_same() {
+    let Some(url) = crate::support::postgres::database() else {
+        return;
+    };
+    let sled = tempfile::tempdir().unwrap();
+    let data = sled.path().to_str().unwrap();
+    let lines = [
+        r#"{"user": "alice", "text": "what are your opening hours"}"#,
+        r#"{"user": "bob", "text": "I'd like to talk to a person please"}"#,
+        r#"{"user": "carol", "text": "can you teach my parrot to sing"}"#,
+    ]
+    .join("\n");
+    let asked = crate::support::run(&["ask", "--data", data, "--json"], lines.as_bytes());
+    assert!(asked.status.success());
+    let cases_in_sled = carebot_ok(&["--data", data, "cases"]);
+    assert!(cases_in_sled.contains("C-0001"), "{cases_in_sled}");
+
+    let copied = carebot_ok(&["store", "copy", "--from-data", data, "--to", &url]);
+    assert!(copied.contains("1 case(s)"), "{copied}");
+    assert!(
+        !copied.contains("carebot@"),
+        "no credentials shown: {copied}"
+    );
+    // Sealed records open with the copied keys.
+    assert_eq!(carebot_ok(&["--store", &url, "cases"]), cases_in_sled);
+    assert!(carebot_ok(&["--store", &url, "report"]).contains("can you teach my parrot to sing"));
+    assert!(carebot_ok(&["--store", &url, "store", "migrate"]).contains("schema version 1"));
+    assert!(carebot_ok(&["--store", &url, "store", "check"]).contains("every record reads"));
+
+    // A second copy would mix two stores: refused.
+    let again = crate::support::run(&["store", "copy", "--from-data", data, "--to", &url], b"");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds records"));
+
+    // And back into a new folder; new ids continue after the copied ones.
+    let back = tempfile::tempdir().unwrap();
+    let back_dir = back.path().join("data");
+    let back_data = back_dir.to_str().unwrap();
+    carebot_ok(&["store", "copy", "--from", &url, "--to-data", back_data]);
+    assert_eq!(carebot_ok(&["--data", back_data, "cases"]), cases_in_sled);
+    let store = Store::open(&back_dir).unwrap();
+    let before = store.audit_log().unwrap().len();
+    store
+        .audit(carebot::audit::AuditEntry {
+            at: monday_afternoon(),
+            actor: Actor::System,
+            action: Action::Purged {
+                conversations: 0,
+                cases: 0,
+                notices: 0,
+                unanswered: 0,
+                audit: 0,
+            },
+            case: None,
+            patient: None,
+        })
+        .unwrap();
+    assert_eq!(
+        store.audit_log().unwrap().len(),
+        before + 1,
+        "a new audit entry overwrites none of the copied ones"
+    );
+}
