@@ -42,9 +42,13 @@ const PREGNANCY_WORDS: &[&str] = &[
     "# weeks along",
     "positive pregnancy test",
     "positive test",
+    // Clinical notes: a positive urine pregnancy test.
+    "positive upt",
+    "upt positive",
     // The weeks after a birth: the bleeding, blood pressure and infection
     // rules written for pregnancy apply to them too (NICE NG194, NG133).
     "had my baby",
+    "had her baby",
     "had the baby",
     "had our baby",
     "gave birth",

@@ -34,7 +34,7 @@ pub fn normalize(text: &str) -> String {
     if text.is_ascii() {
         fold(text.chars().map(|c| c.to_ascii_lowercase()), text.len())
     } else {
-        let text = laughter_as_words(text);
+        let text = emoji_as_words(text);
         // Quote-like characters are folded before NFKC, which would turn the
         // acute accent people type for an apostrophe ("can´t") into a space
         // and a combining mark.
@@ -49,23 +49,38 @@ pub fn normalize(text: &str) -> String {
     }
 }
 
-/// Emoji that laugh: a message that says "dying here 😂" jokes as one that
-/// says "dying here lol" does, and the knowledge base's figures of speech are
-/// written with "lol".
-const LAUGHTER: &[char] = &[
-    '\u{1F602}',
-    '\u{1F923}',
-    '\u{1F606}',
-    '\u{1F605}',
-    '\u{1F639}',
+/// Emoji that say something the words around them do not: read as the words
+/// people would have typed. Laughter, so that "dying here 😂" jokes as "dying
+/// here lol" does (the knowledge base's figures of speech are written with
+/// "lol"); a face in pain, so that "chest 😖😖" is "chest hurts"; vomiting. Every
+/// other emoji is dropped with the symbols.
+const EMOJI_WORDS: &[(&[char], &str)] = &[
+    (
+        &[
+            '\u{1F602}',
+            '\u{1F923}',
+            '\u{1F606}',
+            '\u{1F605}',
+            '\u{1F639}',
+        ],
+        " lol ",
+    ),
+    // Confounded, persevering, tired, head-bandage faces.
+    (
+        &['\u{1F616}', '\u{1F623}', '\u{1F62B}', '\u{1F915}'],
+        " hurts ",
+    ),
+    (&['\u{1F92E}'], " throwing up "),
 ];
 
-fn laughter_as_words(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(LAUGHTER) {
-        std::borrow::Cow::Owned(text.replace(LAUGHTER, " lol "))
-    } else {
-        std::borrow::Cow::Borrowed(text)
+fn emoji_as_words(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for (emoji, words) in EMOJI_WORDS {
+        if text.contains(*emoji) {
+            text = std::borrow::Cow::Owned(text.replace(*emoji, words));
+        }
     }
+    text
 }
 
 /// Typographic apostrophes and quotes, and the accents people type for them,
@@ -455,6 +470,13 @@ mod tests {
     fn laughing_emoji_read_as_lol() {
         assert_eq!(texts("dying here 😩😂"), ["dying", "here", "lol"]);
         assert_eq!(normalize(&normalize("ok 😂")), normalize("ok 😂"));
+    }
+
+    #[test]
+    fn faces_in_pain_and_vomiting_are_read_as_words() {
+        assert_eq!(texts("chest 😖😖"), ["chest", "hurts", "hurts"]);
+        assert_eq!(texts("🤮 all night"), ["throwing", "up", "all", "night"]);
+        assert_eq!(normalize(&normalize("tummy 😣")), normalize("tummy 😣"));
     }
 
     #[test]
