@@ -5,8 +5,9 @@
 //! the one before; one process is killed with SIGKILL in the middle. Then:
 //! every case a patient was told about is in the database, every case's
 //! notification reached the clinicians' group (once, but for a delivery the
-//! killed process had under way), and each patient's replies came in the
-//! order they wrote.
+//! killed process had under way), each patient's replies came in the order
+//! they wrote, and `carebot cases` at a terminal lists every case while the
+//! processes still serve.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -330,6 +331,21 @@ async fn three_processes_on_one_database_lose_nothing_when_one_is_killed_under_l
         duplicates <= 2,
         "{duplicates} notifications went twice: {group:#?}"
     );
+
+    // Staff read the cases at a terminal while the processes serve.
+    let listed = crate::support::run(&["--store", &url, "cases"], b"");
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    for case in told.values() {
+        assert!(
+            listed.contains(case.as_str()),
+            "{case} missing from `carebot cases`:\n{listed}"
+        );
+    }
 
     // The others stop cleanly, and leave the webhook to each other.
     for instance in instances.iter_mut().filter(|instance| instance.alive) {
