@@ -57,6 +57,43 @@ const PROBLEM_WORDS: &[&str] = &[
     // before it ("spitting out bright red blood", "a lot of blood").
     "bright red blood",
     "fresh blood",
+    // Blood that is simply there ("sometimes there's blood"). Not "some
+    // blood" or "with blood": "I need some blood tests", "help with blood test
+    // results".
+    "there is blood",
+    "there is some blood",
+    // A sense or a function that has nearly gone ("can barely hear out of my
+    // right ear", "can hardly swallow"): a problem in whatever words come
+    // next. Not "can't see" or "can't hear": "I can't see the portal page",
+    // "can't hear you on the phone".
+    "can barely hear",
+    "can hardly hear",
+    "lost my hearing",
+    "can barely see",
+    "can hardly see",
+    "lost my sight",
+    "can barely walk",
+    "can hardly walk",
+    "can barely swallow",
+    "can hardly swallow",
+    "can barely move",
+    "can hardly move",
+    "can barely stand",
+    "can hardly stand",
+    // An INR reading at home ("my INR machine reads 6.8"): reported because
+    // something may be wrong. Blood pressure, sugar and oxygen readings are
+    // read as readings (`text/vitals.rs`).
+    "inr machine reads #",
+    "inr meter reads #",
+    "inr reads #",
+    "inr is #",
+    "inr of #",
+    "inr #",
+    // Stools that changed ("poo's been looser for 2 months").
+    "looser",
+    "loose stools",
+    "loose poo",
+    "runny poo",
     "lot of blood",
     "lots of blood",
     "loads of blood",
@@ -1008,6 +1045,9 @@ mod tests {
             "72M presenting with new slurring",
             "spitting out bright red blood after the op",
             "there's a lot of blood from his mouth",
+            "woke up and can barely hear out of my right ear",
+            "my INR machine reads 6.8, no bleeding anywhere",
+            "poo's been looser for 2 months and sometimes there's blood",
         ] {
             assert!(reports(text), "{text:?} reports a problem");
         }
@@ -1052,6 +1092,9 @@ mod tests {
             "I keep falling asleep waiting on hold lol",
             "where do I park",
             "refill of my pain meds please",
+            "can I book an INR check for next week",
+            "I need some blood tests done, can you help with blood forms",
+            "I can't see the portal page, it's blank",
         ] {
             assert!(!reports(text), "{text:?} reports no problem");
         }
