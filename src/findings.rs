@@ -1467,6 +1467,8 @@ mod tests {
             "is chest pain always serious",
             "any tips on preventing a fall",
             "what's the difference between chest pain and heartburn",
+            "if my kid ever has a fall at school, who do they call",
+            "if I ever get chest pain again should I ring you first",
         ] {
             let (matcher, analyzer) = setup();
             let mentions = matcher.mentions(&analyzer.analyze(text));
@@ -1498,5 +1500,17 @@ mod tests {
             Status::Present
         );
         assert_eq!(status_of("I'm not pregnant", PREGNANCY), Status::Absent);
+        // The weeks after a birth, and a clinical note's urine test.
+        assert_eq!(
+            status_of(
+                "my sister had her baby 3 days ago and she's not sleeping",
+                PREGNANCY
+            ),
+            Status::Present
+        );
+        assert_eq!(
+            status_of("24F, UPT positive, pain", PREGNANCY),
+            Status::Present
+        );
     }
 }

@@ -668,3 +668,34 @@ fn a_sled_store_copied_to_postgres_and_back_reads_the_same() {
         "a new audit entry overwrites none of the copied ones"
     );
 }
+
+#[test]
+fn an_unreachable_or_malformed_store_url_is_a_clear_error_without_the_password() {
+    // Port 1 on this machine: nothing listens there.
+    let unreachable = crate::support::run(
+        &[
+            "--store",
+            "postgres://carebot:hunter2@127.0.0.1:1/carebot",
+            "cases",
+        ],
+        b"",
+    );
+    assert!(!unreachable.status.success());
+    let said = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(said.contains("postgres://127.0.0.1:1/carebot"), "{said}");
+    assert!(said.contains("error connecting to server"), "{said}");
+    assert!(!said.contains("hunter2"), "{said}");
+
+    let malformed = crate::support::run(
+        &[
+            "--store",
+            "postgres://carebot:hunter2@127.0.0.1/carebot?bogus=1",
+            "cases",
+        ],
+        b"",
+    );
+    assert!(!malformed.status.success());
+    let said = String::from_utf8_lossy(&malformed.stderr);
+    assert!(said.contains("the URL cannot be read"), "{said}");
+    assert!(!said.contains("hunter2"), "{said}");
+}

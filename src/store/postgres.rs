@@ -100,8 +100,8 @@ impl Postgres {
     /// Connects to the database at `url`, applying any migration it lacks.
     pub fn connect(url: &str) -> Result<Arc<Postgres>, StoreError> {
         let mut config = Config::from_str(url).map_err(|error| StoreError::Database {
-            database: "the PostgreSQL URL".to_string(),
-            problem: format!("it cannot be read: {error}"),
+            database: "at the URL given".to_string(),
+            problem: format!("the URL cannot be read: {error}"),
         })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -131,10 +131,7 @@ impl Postgres {
 
     /// The schema version the database is at.
     pub fn schema_version(&self) -> Result<usize, StoreError> {
-        let conn = self.checkout()?;
-        let version = applied_version(&conn.client).map_err(|e| self.failed(e));
-        self.pool.put_back(conn);
-        version
+        self.on_connection(|conn| applied_version(&conn.client))
     }
 
     /// A connection for the pool: single writes on it commit
@@ -250,27 +247,15 @@ impl Postgres {
     }
 
     pub fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.on_connection(|conn| conn.get_row(tree, key))
+        self.on_connection(|conn| conn.get(tree, key))
     }
 
     pub fn insert(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.on_connection(|conn| {
-            block_on(
-                conn.client
-                    .execute(&conn.statements.upsert, &[&tree, &key, &value]),
-            )
-            .map(drop)
-        })
+        self.on_connection(|conn| conn.insert(tree, key, value))
     }
 
     pub fn remove(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.on_connection(|conn| {
-            let row = block_on(
-                conn.client
-                    .query_opt(&conn.statements.delete, &[&tree, &key]),
-            )?;
-            Ok(row.map(|row| row.get(0)))
-        })
+        self.on_connection(|conn| conn.remove(tree, key))
     }
 
     pub fn compare_and_swap(
@@ -284,7 +269,7 @@ impl Postgres {
             let s = &conn.statements;
             let client = &conn.client;
             let changed = match (old, new) {
-                (None, None) => return Ok(conn.get_row(tree, key)?.is_none()),
+                (None, None) => return Ok(conn.get(tree, key)?.is_none()),
                 (None, Some(new)) => block_on(client.execute(&s.insert_new, &[&tree, &key, &new]))?,
                 (Some(old), Some(new)) => {
                     block_on(client.execute(&s.update_if, &[&tree, &key, &old, &new]))?
@@ -467,9 +452,15 @@ fn describe(config: &Config) -> String {
 
 /// What went wrong, with the server's message when it sent one.
 fn error_text(error: &tokio_postgres::Error) -> String {
+    use std::error::Error;
     match error.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => error.to_string(),
+        // The client's own errors name only their kind ("error connecting to
+        // server"); the cause ("Connection refused") is their source.
+        None => match error.source() {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error.to_string(),
+        },
     }
 }
 
@@ -549,13 +540,8 @@ impl PgConn {
         })
     }
 
-    fn get_row(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, tokio_postgres::Error> {
-        let row = block_on(self.client.query_opt(&self.statements.get, &[&tree, &key]))?;
-        Ok(row.map(|row| row.get(0)))
-    }
-
     /// A failure inside a transaction: run it again, or give up.
-    fn fail(&self, error: tokio_postgres::Error) -> TxFail {
+    pub fn fail(&self, error: tokio_postgres::Error) -> TxFail {
         let retry = matches!(
             error.code(),
             Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
@@ -571,28 +557,38 @@ impl PgConn {
         }
     }
 
-    pub fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail> {
-        self.get_row(tree, key).map_err(|e| self.fail(e))
+    // The queries, the same inside a transaction and on their own: the
+    // caller turns the client's error into a store error or a `TxFail`.
+
+    pub fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, tokio_postgres::Error> {
+        let row = block_on(self.client.query_opt(&self.statements.get, &[&tree, &key]))?;
+        Ok(row.map(|row| row.get(0)))
     }
 
-    pub fn insert(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
+    pub fn insert(
+        &self,
+        tree: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<(), tokio_postgres::Error> {
         block_on(
             self.client
                 .execute(&self.statements.upsert, &[&tree, &key, &value]),
         )
         .map(drop)
-        .map_err(|e| self.fail(e))
     }
 
-    pub fn remove(&self, tree: &str, key: &[u8]) -> Result<(), TxFail> {
-        block_on(self.client.execute(&self.statements.delete, &[&tree, &key]))
-            .map(drop)
-            .map_err(|e| self.fail(e))
+    /// Removes `key`; what it held.
+    pub fn remove(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, tokio_postgres::Error> {
+        let row = block_on(
+            self.client
+                .query_opt(&self.statements.delete, &[&tree, &key]),
+        )?;
+        Ok(row.map(|row| row.get(0)))
     }
 
-    pub fn generate_id(&self) -> Result<u64, TxFail> {
-        let row = block_on(self.client.query_one(&self.statements.next_id, &[]))
-            .map_err(|e| self.fail(e))?;
+    pub fn generate_id(&self) -> Result<u64, tokio_postgres::Error> {
+        let row = block_on(self.client.query_one(&self.statements.next_id, &[]))?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 }

@@ -370,7 +370,7 @@ impl TxTree<'_> {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail> {
         match self {
             TxTree::Sled(tree) => Ok(tree.get(key)?.map(|value| value.to_vec())),
-            TxTree::Postgres { conn, name } => conn.get(name, key),
+            TxTree::Postgres { conn, name } => conn.get(name, key).map_err(|e| conn.fail(e)),
         }
     }
 
@@ -380,7 +380,9 @@ impl TxTree<'_> {
                 tree.insert(key, value)?;
                 Ok(())
             }
-            TxTree::Postgres { conn, name } => conn.insert(name, key, &value),
+            TxTree::Postgres { conn, name } => {
+                conn.insert(name, key, &value).map_err(|e| conn.fail(e))
+            }
         }
     }
 
@@ -390,7 +392,9 @@ impl TxTree<'_> {
                 tree.remove(key)?;
                 Ok(())
             }
-            TxTree::Postgres { conn, name } => conn.remove(name, key),
+            TxTree::Postgres { conn, name } => {
+                conn.remove(name, key).map(drop).map_err(|e| conn.fail(e))
+            }
         }
     }
 
@@ -400,7 +404,7 @@ impl TxTree<'_> {
             TxTree::Sled(tree) => tree
                 .generate_id()
                 .map_err(|error| TxFail::Abort(StoreError::Storage(error))),
-            TxTree::Postgres { conn, .. } => conn.generate_id(),
+            TxTree::Postgres { conn, .. } => conn.generate_id().map_err(|e| conn.fail(e)),
         }
     }
 }

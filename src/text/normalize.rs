@@ -410,6 +410,12 @@ mod tests {
         assert_eq!(texts("it isn't swollen"), ["it", "is", "not", "swollen"]);
         assert_eq!(texts("it’s fine"), ["it", "is", "fine"]);
         assert_eq!(texts("my dad's chest"), ["my", "dad", "chest"]);
+        // Text-speak without the vowels.
+        assert_eq!(
+            texts("cnt get any air in"),
+            ["can", "not", "get", "any", "air", "in"]
+        );
+        assert_eq!(texts("it wnt stop"), ["it", "will", "not", "stop"]);
     }
 
     #[test]
