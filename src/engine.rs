@@ -7,8 +7,10 @@
 //! with respect to the outside world: it reads a [`Conversation`] and updates it,
 //! and leaves storage, handoff and delivery to its callers.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -16,6 +18,7 @@ use carebot_chat::{Button, Level, Reply, ReplyKind};
 
 use crate::conversation::{Conversation, Episode, Pending};
 use crate::faq::{self, Candidate, FaqIndex, FaqOutcome, Thresholds};
+use crate::faq_semantic::{self, SemanticFaq};
 use crate::findings::{ConceptMatcher, Context, Mention, Status, HEALTH_PROBLEM, PREGNANCY};
 use crate::health::HealthDetector;
 use crate::identifiers;
@@ -71,6 +74,11 @@ pub struct Explanation {
     pub modifiers: Modifiers,
     /// The best FAQ entries for the message, best first.
     pub candidates: Vec<Candidate>,
+    /// Whether `candidates` is the hybrid ranking of the FAQ's semantic layer
+    /// (scores are then cosines plus weights, up to 2.3) rather than the
+    /// lexical one (BM25 scores).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub semantic: bool,
     /// The built-in words that made the message report a health problem now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problem_words: Vec<String>,
@@ -100,6 +108,9 @@ pub struct Engine {
     screen: Screen,
     triage: Triage,
     faq: FaqIndex,
+    /// The FAQ's semantic layer, embedded the first time a message needs it;
+    /// `None` when this engine ranks lexically only.
+    semantic: Option<OnceLock<SemanticFaq>>,
     limits: Limits,
     thresholds: Thresholds,
 }
@@ -147,9 +158,23 @@ impl Engine {
             screen,
             triage,
             faq,
+            semantic: cfg!(feature = "semantic").then(OnceLock::new),
             limits,
             thresholds: Thresholds::default(),
         }
+    }
+
+    /// This engine with the FAQ ranked lexically only (the fast path alone):
+    /// for comparisons and for builds that leave the encoder out.
+    pub fn lexical_only(mut self) -> Engine {
+        self.semantic = None;
+        self
+    }
+
+    /// Whether FAQ questions the lexical ranking is unsure of are re-ranked by
+    /// meaning.
+    pub fn has_semantic_layer(&self) -> bool {
+        self.semantic.is_some()
     }
 
     pub fn knowledge(&self) -> &Knowledge {
@@ -177,6 +202,25 @@ impl Engine {
     pub fn rank_faq(&self, text: &str, limit: usize) -> Vec<Candidate> {
         self.faq
             .rank(&self.analyzer.analyze(text), &self.analyzer, limit)
+    }
+
+    /// The FAQ entries for `text` as the semantic layer ranks them (hybrid
+    /// scores), whatever triage makes of the message: what `--explain` shows
+    /// when the FAQ stage did not run. `None` without a semantic layer or FAQ.
+    pub fn rank_faq_by_meaning(&self, text: &str) -> Option<Vec<Candidate>> {
+        let layer = self.semantic_layer()?;
+        let lexical = self.rank_faq(text, EXPLAIN_CANDIDATES);
+        Some(layer.rank(text, &lexical, EXPLAIN_CANDIDATES))
+    }
+
+    /// The semantic layer, embedded on first use; `None` when this engine
+    /// ranks lexically only or has no FAQ.
+    fn semantic_layer(&self) -> Option<&SemanticFaq> {
+        let layer = self.semantic.as_ref()?;
+        if self.knowledge.faqs.is_empty() {
+            return None;
+        }
+        Some(layer.get_or_init(|| SemanticFaq::new(&self.knowledge.faqs)))
     }
 
     /// Replies to `text` in `conversation`, updating the conversation.
@@ -208,13 +252,16 @@ impl Engine {
                 .collect(),
             modifiers: modifiers::extract(&tokens, None),
             candidates,
+            semantic: false,
             problem_words: problems.iter().map(|p| p.mention.words.clone()).collect(),
         };
+        let reranked = OnceCell::new();
         let message = Message {
             text,
             tokens: &tokens,
             statuses: &statuses,
             candidates: &explanation.candidates,
+            reranked: &reranked,
             mentions: &mentions,
             problems: &problems,
         };
@@ -246,6 +293,11 @@ impl Engine {
         if identifiers::contains_identifier(text) {
             let warning = &self.knowledge.practice.messages.identifier_warning;
             reply.text = format!("{warning}\n\n{}", reply.text);
+        }
+        // Explain the ranking the FAQ stage used: the hybrid one, if it ran.
+        if let Some(ranked) = reranked.into_inner() {
+            explanation.candidates = ranked;
+            explanation.semantic = true;
         }
         // Explain the message as it was read: as an answer, if it answered a question.
         if let Some(modifiers) = answered {
@@ -378,7 +430,8 @@ impl Engine {
             }
             Decision::NoRule => {
                 conversation.episode = Episode::default();
-                self.faq_reply(conversation, message.candidates)
+                let outcome = self.faq_outcome(message);
+                self.faq_reply(conversation, outcome)
             }
         }
     }
@@ -618,8 +671,26 @@ impl Engine {
             })
     }
 
-    fn faq_reply(&self, conversation: &mut Conversation, candidates: &[Candidate]) -> Reply {
-        match faq::decide(candidates, self.thresholds) {
+    /// The FAQ stage's conclusion: the lexical ranking's when it is sure (or
+    /// the engine has no semantic layer), else the hybrid ranking's (which is
+    /// kept for the explanation), with the lexical conclusion as a second
+    /// opinion.
+    fn faq_outcome(&self, message: &Message) -> FaqOutcome {
+        let lexical = faq::decide(message.candidates, self.thresholds);
+        if faq_semantic::lexically_sure(message.candidates) {
+            return lexical;
+        }
+        let Some(layer) = self.semantic_layer() else {
+            return lexical;
+        };
+        let ranked = message
+            .reranked
+            .get_or_init(|| layer.rank(message.text, message.candidates, EXPLAIN_CANDIDATES));
+        faq_semantic::decide(ranked, &lexical)
+    }
+
+    fn faq_reply(&self, conversation: &mut Conversation, outcome: FaqOutcome) -> Reply {
+        match outcome {
             FaqOutcome::Answer(id) => {
                 let entry = self.faq_entry(&id).expect("ranked entries exist");
                 Reply {
@@ -891,7 +962,10 @@ struct Message<'a> {
     text: &'a str,
     tokens: &'a [Token],
     statuses: &'a [Status],
+    /// The lexical FAQ ranking.
     candidates: &'a [Candidate],
+    /// The hybrid FAQ ranking, once the FAQ stage has asked for it.
+    reranked: &'a OnceCell<Vec<Candidate>>,
     /// The knowledge base's findings, where they stand.
     mentions: &'a [(u32, Mention)],
     /// The built-in problem words the message affirms.

@@ -21,7 +21,8 @@
 //! | decide whether the message reports a health problem now (the fail-safe) | [`health`] |
 //! | evaluate triage rules (concepts, scored signs, bounds on age, temperature, duration), then the red-flag screen; pick advice or a follow-up question | [`triage`] |
 //! | rank FAQ entries (inverted index, BM25) | [`faq`] |
-//! | static sentence embeddings (groundwork for a semantic layer; decides nothing yet) | [`semantic`] |
+//! | re-rank FAQ entries by meaning when the words are not sure (hybrid score, precision before coverage, embeddings cached on disk) | [`faq_semantic`] |
+//! | the sentence encoder (all-MiniLM-L6-v2 in pure Rust, 8-bit weights) and a static embedding table: the `carebot-semantic` crate | [`semantic`] |
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
 //! | limit how fast one patient may send messages | [`ratelimit`] |
 //! | run the knowledge base's own examples | [`kbtest`] |
@@ -74,6 +75,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod evaluation;
 pub mod faq;
+pub mod faq_semantic;
 pub mod findings;
 pub mod handoff;
 pub mod health;
@@ -84,7 +86,7 @@ pub mod knowledge;
 pub mod modifiers;
 pub mod ratelimit;
 pub mod report;
-pub mod semantic;
+pub use carebot_semantic as semantic;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -862,10 +862,10 @@ fn what_a_patient_wrote_is_never_readable_in_the_data_folder_and_forget_me_takes
     let patient = patient(14);
     let other = patient_other();
     service
-        .patient_message(&patient, "does the zorblat quokka clinic open on sundays")
+        .patient_message(&patient, "is the zorblat quokka allowed to play the tuba")
         .unwrap();
     service
-        .patient_message(&other, "does the zorblat quokka clinic open on sundays")
+        .patient_message(&other, "is the zorblat quokka allowed to play the tuba")
         .unwrap();
     let case = service
         .patient_message(

@@ -19,6 +19,9 @@ fn carebot(home: &Path) -> Command {
         .env_remove("CAREBOT_SETTINGS")
         .env_remove("XDG_DATA_HOME")
         .env("HOME", home)
+        // The FAQ embeddings of the shipped knowledge, computed once for the
+        // whole test run rather than once per private HOME.
+        .env("CAREBOT_CACHE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .env("USER", "frontdesk");
     command
 }

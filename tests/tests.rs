@@ -26,6 +26,7 @@ mod metamorphic;
 mod properties;
 mod public;
 mod rate_limit;
+mod semantic;
 mod serve;
 #[cfg(all(feature = "telegram", feature = "discord"))]
 mod serve_e2e;

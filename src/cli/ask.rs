@@ -67,12 +67,26 @@ pub fn run(dir: &Path, data: &DataArgs, args: &AskArgs) -> Result<ExitCode, CliE
         print!("\n{}", render_plain(handoff));
     }
     if args.explain {
+        let explanation = explained(&service, &message, response.explanation);
         println!(
             "{}",
-            serde_json::to_string_pretty(&response.explanation).unwrap_or_default()
+            serde_json::to_string_pretty(&explanation).unwrap_or_default()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The explanation with the FAQ ranking by meaning when the reply did not
+/// come from the FAQ stage's semantic layer (a health problem went to triage,
+/// or the words were sure): staff see what the FAQ would have said.
+fn explained(service: &Service, text: &str, mut explanation: Explanation) -> Explanation {
+    if !explanation.semantic {
+        if let Some(ranked) = service.engine().rank_faq_by_meaning(text) {
+            explanation.candidates = ranked;
+            explanation.semantic = true;
+        }
+    }
+    explanation
 }
 
 /// A reply as a person reads it in a terminal.
@@ -209,8 +223,12 @@ fn json_lines(service: &Service, explain: bool) -> Result<ExitCode, CliError> {
         };
         let json = match parsed {
             Ok((user, text)) => {
-                let response =
+                let mut response =
                     service.patient_message(&Address::new("ask", user.as_str()), &text)?;
+                if explain {
+                    let explanation = std::mem::take(&mut response.explanation);
+                    response.explanation = explained(service, &text, explanation);
+                }
                 let reply = &response.reply;
                 serde_json::to_string(&JsonReply {
                     user: &user,

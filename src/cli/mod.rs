@@ -95,8 +95,22 @@ fn load_knowledge(dir: &Path) -> Result<Knowledge, CliError> {
     })
 }
 
+/// `[faq] semantic` from the configuration file, set once before any engine
+/// is built: every command's engine follows it.
+static FAQ_SEMANTIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// An engine as the configuration asks: with or without the FAQ's semantic
+/// layer.
+fn configured_engine(engine: Engine) -> Engine {
+    if FAQ_SEMANTIC.load(std::sync::atomic::Ordering::Relaxed) {
+        engine
+    } else {
+        engine.lexical_only()
+    }
+}
+
 fn load_engine(dir: &Path) -> Result<Engine, CliError> {
-    load_knowledge(dir).map(Engine::new)
+    load_knowledge(dir).map(|knowledge| configured_engine(Engine::new(knowledge)))
 }
 
 /// Runs the command; the one place where what went wrong is printed.
@@ -111,6 +125,7 @@ fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
     )
     .map_err(CliError::Config)?;
     cli.data.apply(&config);
+    FAQ_SEMANTIC.store(config.faq_semantic, std::sync::atomic::Ordering::Relaxed);
     let dir = knowledge_dir(&cli.knowledge, &config);
     match cli.command {
         None if config.wants_serve(&config::ProcessEnv) => {

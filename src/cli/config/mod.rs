@@ -214,6 +214,9 @@ pub struct Config {
     pub handoff: HandoffSettings,
     pub reload: ReloadConfig,
     pub limits: InputLimits,
+    /// Whether FAQ questions the lexical ranking is unsure of are re-ranked
+    /// by the sentence encoder (`[faq] semantic`, on by default).
+    pub faq_semantic: bool,
     /// Where `/healthz` and `/metrics` are served.
     pub metrics_listen: SocketAddr,
     pub log: LogConfig,
@@ -390,6 +393,7 @@ impl Config {
                 poll_interval: Duration::from_millis(poll_ms),
             },
             limits,
+            faq_semantic: raw.faq.semantic.unwrap_or(true),
             metrics_listen,
             log: LogConfig {
                 format: raw.log.format,

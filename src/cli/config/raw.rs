@@ -18,13 +18,14 @@ use carebot::HandoffSettings;
 
 /// The file's own keys, in the order an unknown key's message lists them
 /// (the platforms' names follow).
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "knowledge",
     "data",
     "store",
     "store_file",
     "reload",
     "limits",
+    "faq",
     "metrics",
     "log",
     "handoff",
@@ -41,6 +42,8 @@ pub(super) struct RawConfig {
     pub reload: RawReload,
     #[serde(default)]
     pub limits: RawLimits,
+    #[serde(default)]
+    pub faq: RawFaq,
     #[serde(default)]
     pub metrics: RawMetrics,
     #[serde(default)]
@@ -62,6 +65,12 @@ pub(super) struct RawLimits {
     pub max_message_chars: Option<usize>,
     pub burst: Option<u32>,
     pub per_minute: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFaq {
+    pub semantic: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]

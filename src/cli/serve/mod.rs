@@ -96,7 +96,10 @@ pub fn run(
     let shared = data.names_a_shared_store()?;
     let mut platforms = adapter_platforms(&platforms::registry(), &adapters, shared)?;
     let seen = reload::Fingerprint::of(dir);
-    let engine = Engine::with_limits(super::load_knowledge(dir)?, config.limits.engine);
+    let engine = super::configured_engine(Engine::with_limits(
+        super::load_knowledge(dir)?,
+        config.limits.engine,
+    ));
     if args.check {
         let mut running = adapters.names();
         if args.terminal {

@@ -158,8 +158,18 @@ impl Watcher {
     async fn reload(&mut self) {
         let dir = self.dir.clone();
         let limits = self.service.engine().limits();
-        let Some(loaded) =
-            blocking(move || carebot::load_dir(&dir).map(|k| Engine::with_limits(k, limits))).await
+        let semantic = self.service.engine().has_semantic_layer();
+        let Some(loaded) = blocking(move || {
+            carebot::load_dir(&dir).map(|knowledge| {
+                let engine = Engine::with_limits(knowledge, limits);
+                if semantic {
+                    engine
+                } else {
+                    engine.lexical_only()
+                }
+            })
+        })
+        .await
         else {
             return;
         };
