@@ -10,7 +10,8 @@
 use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -40,6 +41,15 @@ impl Default for Limits {
             max_message_chars: 3000,
         }
     }
+}
+
+/// Where an engine's semantic layer is kept: shared with the thread that
+/// embeds a large bank in the background.
+#[derive(Debug, Default)]
+struct SemanticSlot {
+    layer: OnceLock<SemanticFaq>,
+    /// Whether a background thread has been started to fill `layer`.
+    in_background: AtomicBool,
 }
 
 /// A finding as shown in `--explain` output.
@@ -108,9 +118,12 @@ pub struct Engine {
     screen: Screen,
     triage: Triage,
     faq: FaqIndex,
-    /// The FAQ's semantic layer, embedded the first time a message needs it;
-    /// `None` when this engine ranks lexically only.
-    semantic: Option<OnceLock<SemanticFaq>>,
+    /// The FAQ's semantic layer, embedded the first time a message needs it
+    /// (on a thread of its own for a large bank); `None` when this engine
+    /// ranks lexically only.
+    semantic: Option<Arc<SemanticSlot>>,
+    /// Above this many texts to embed, embedding happens in the background.
+    background_above: usize,
     limits: Limits,
     thresholds: Thresholds,
 }
@@ -158,7 +171,8 @@ impl Engine {
             screen,
             triage,
             faq,
-            semantic: cfg!(feature = "semantic").then(OnceLock::new),
+            semantic: cfg!(feature = "semantic").then(Arc::default),
+            background_above: faq_semantic::BACKGROUND_ABOVE,
             limits,
             thresholds: Thresholds::default(),
         }
@@ -168,6 +182,14 @@ impl Engine {
     /// for comparisons and for builds that leave the encoder out.
     pub fn lexical_only(mut self) -> Engine {
         self.semantic = None;
+        self
+    }
+
+    /// This engine with its FAQ embedded in the background whenever more than
+    /// `texts` texts are still to embed (default
+    /// [`faq_semantic::BACKGROUND_ABOVE`]); until then it ranks by words.
+    pub fn embed_in_background_above(mut self, texts: usize) -> Engine {
+        self.background_above = texts;
         self
     }
 
@@ -214,13 +236,44 @@ impl Engine {
     }
 
     /// The semantic layer, embedded on first use; `None` when this engine
-    /// ranks lexically only or has no FAQ.
+    /// ranks lexically only, has no FAQ, or is still embedding a large bank in
+    /// the background.
     fn semantic_layer(&self) -> Option<&SemanticFaq> {
-        let layer = self.semantic.as_ref()?;
+        let slot = self.semantic.as_ref()?;
         if self.knowledge.faqs.is_empty() {
             return None;
         }
-        Some(layer.get_or_init(|| SemanticFaq::new(&self.knowledge.faqs)))
+        if let Some(layer) = slot.layer.get() {
+            return Some(layer);
+        }
+        if slot.in_background.load(Ordering::Acquire) {
+            return None;
+        }
+        if faq_semantic::missing_embeddings(&self.knowledge.faqs) <= self.background_above {
+            return Some(
+                slot.layer
+                    .get_or_init(|| SemanticFaq::new(&self.knowledge.faqs)),
+            );
+        }
+        if !slot.in_background.swap(true, Ordering::AcqRel) {
+            let entries = self.knowledge.faqs.clone();
+            let background = Arc::clone(slot);
+            tracing::info!(
+                faq_entries = entries.len(),
+                "embedding the FAQ in the background; ranking by words until it is done"
+            );
+            let spawned = std::thread::Builder::new()
+                .name("faq-embeddings".into())
+                .spawn(move || {
+                    let layer = SemanticFaq::new(&entries);
+                    let _ = background.layer.set(layer);
+                    tracing::info!("the FAQ's semantic layer is ready");
+                });
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "cannot start the embedding thread; ranking by words");
+            }
+        }
+        None
     }
 
     /// Replies to `text` in `conversation`, updating the conversation.

@@ -192,6 +192,39 @@ fn embed_all(encoder: &Encoder, texts: &[&str]) -> Vec<Arc<[f32]>> {
     keys.iter().map(|k| cache[k].clone()).collect()
 }
 
+/// Above this many texts still to embed (about 30 s of one core), a knowledge
+/// base's embeddings are computed on a thread of their own while the FAQ is
+/// ranked by words alone: a practice that imports a bank of thousands of
+/// entries is not kept waiting on its first question. Below it they are
+/// computed when first needed, so replies do not depend on timing.
+pub const BACKGROUND_ABOVE: usize = 3_000;
+
+/// The texts [`SemanticFaq::new`] embeds for `entries`, in its order: every
+/// entry's questions and title, then every entry's title and answer.
+fn entry_texts(entries: &[FaqEntry]) -> (Vec<String>, Vec<u32>) {
+    let mut texts = Vec::new();
+    let mut question_entry = Vec::new();
+    for (number, entry) in entries.iter().enumerate() {
+        for text in entry.questions.iter().chain([&entry.title]) {
+            texts.push(text.clone());
+            question_entry.push(number as u32);
+        }
+    }
+    texts.extend(entries.iter().map(|e| format!("{}. {}", e.title, e.answer)));
+    (texts, question_entry)
+}
+
+/// How many of `entries`' texts are in no cache yet (what building the
+/// layer would have to embed).
+pub fn missing_embeddings(entries: &[FaqEntry]) -> usize {
+    let (texts, _) = entry_texts(entries);
+    let cache = cache().lock().expect("cache lock");
+    texts
+        .iter()
+        .filter(|t| !cache.contains_key(&digest(t)))
+        .count()
+}
+
 /// The knowledge base's FAQ entries as vectors.
 pub struct SemanticFaq {
     encoder: &'static Encoder,
@@ -218,19 +251,10 @@ impl SemanticFaq {
     /// encoder, cached by text).
     pub fn new(entries: &[FaqEntry]) -> SemanticFaq {
         let encoder = Encoder::builtin();
-        let mut texts: Vec<String> = Vec::new();
-        let mut question_entry = Vec::new();
-        for (number, entry) in entries.iter().enumerate() {
-            for text in entry.questions.iter().chain([&entry.title]) {
-                texts.push(text.clone());
-                question_entry.push(number as u32);
-            }
-        }
-        let questions_len = texts.len();
-        texts.extend(entries.iter().map(|e| format!("{}. {}", e.title, e.answer)));
+        let (texts, question_entry) = entry_texts(entries);
         let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
         let mut vectors = embed_all(encoder, &borrowed);
-        let answers = vectors.split_off(questions_len);
+        let answers = vectors.split_off(question_entry.len());
         SemanticFaq {
             encoder,
             questions: vectors,

@@ -156,3 +156,37 @@ fn a_configuration_with_a_misspelt_faq_key_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("faq.semantics"), "{stderr}");
 }
+
+#[test]
+fn a_large_bank_is_embedded_in_the_background_while_the_words_answer() {
+    // Texts no cache holds yet (unique to this run), in a bank the engine is
+    // told to treat as large.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let faq = format!(
+        "[[faq]]\nid = \"parking\"\nquestions = [\"where can I park {run}\"]\nanswer = \"Behind the building, bay {run}.\"\nreviewed = 2026-11-01\nowner = \"Practice manager\"\n\n[[faq]]\nid = \"billing\"\nquestions = [\"how do I pay my bill {run}\"]\nanswer = \"Online or by phone, reference {run}.\"\nreviewed = 2026-11-01\nowner = \"Practice manager\"\n"
+    );
+    let dir = crate::support::temp_knowledge(&[("faq.toml", &faq)]);
+    let knowledge = carebot::load_dir(dir.path()).expect("knowledge loads");
+    let engine = Engine::new(knowledge).embed_in_background_above(1);
+    // The first question does not wait for the embeddings: the words answer.
+    let first = engine.respond(&mut Conversation::default(), "settle what I owe");
+    assert!(!first.explanation.semantic, "{first:?}");
+    // They arrive, and from then on the meaning ranks too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Some(ranked) = engine.rank_faq_by_meaning("settle what I owe") {
+            assert_eq!(ranked[0].entry, "billing");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background embedding never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let later = engine.respond(&mut Conversation::default(), "settle what I owe");
+    assert!(later.explanation.semantic, "{later:?}");
+}
