@@ -10,20 +10,23 @@
 //!
 //! (weights chosen on `benchmarks/covidfaq` and on the development blind sets'
 //! practical questions; see the README). The entry is answered outright only
-//! when its score is at least 1.0 and 0.2 ahead of the next; the entries within
-//! 0.2 of a top score of at least 0.8 (two or three) are offered as choices; anything less is an
-//! honest "I don't know". An entry the lexical ranking would answer outright is
-//! answered when the hybrid ranking puts it first too. Precision before coverage: a wrong confident answer
-//! misleads a patient more than a list of choices.
+//! when its score is at least 1.0 and 0.2 ahead of the next, or when the
+//! lexical ranking would answer the very entry the hybrid ranking puts first;
+//! the entries within 0.2 of a top score of at least 0.8 (two or three) are
+//! offered as choices; anything less is an honest "I don't know". Precision
+//! before coverage: a wrong confident answer misleads a patient more than a
+//! list of choices.
 //!
 //! Embeddings are computed the first time the layer is needed, not at load, and
-//! kept for the life of the process by the SHA-256 of their text, so a knowledge
-//! reload embeds only what changed. They are also kept on disk between
-//! processes, in `$CAREBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/carebot`, else
-//! `~/.cache/carebot` (`faq-embeddings.bin`): embedding the shipped knowledge
-//! base takes seconds, reading it back milliseconds. Only the knowledge base's
-//! own texts are cached; a patient's message is embedded and forgotten. The
-//! file is a cache: anything wrong with it and it is rebuilt.
+//! kept for the life of the process by the SHA-256 of model and text, so a
+//! knowledge reload embeds only what changed. They are also kept on disk
+//! between processes, in `$CAREBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/carebot`,
+//! else `~/.cache/carebot` (`faq-embeddings.bin`): embedding the shipped
+//! knowledge base takes seconds, reading it back milliseconds. Only the
+//! knowledge base's own texts are cached; a patient's message is embedded and
+//! forgotten. The file is a cache: anything wrong with it and it is rebuilt.
+//! A bank with more than [`BACKGROUND_ABOVE`] texts still to embed is embedded
+//! on a thread of its own (see `Engine`), the words ranking alone meanwhile.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
