@@ -179,7 +179,7 @@ fn embedding_rankings(
             let mut scored: Vec<(f32, &str)> = documents
                 .iter()
                 .zip(faqs)
-                .map(|(d, faq)| (d.iter().zip(&q).map(|(a, b)| a * b).sum(), faq.id.as_str()))
+                .map(|(d, faq)| (carebot::semantic::dot(d, &q), faq.id.as_str()))
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             scored

@@ -178,6 +178,18 @@ impl Engine {
         }
     }
 
+    /// An engine for `knowledge` with this one's settings (limits, the semantic
+    /// layer on or off, the background threshold): what a knowledge reload
+    /// builds.
+    pub fn reloaded(&self, knowledge: Knowledge) -> Engine {
+        let mut engine = Engine::with_limits(knowledge, self.limits);
+        if self.semantic.is_none() {
+            engine = engine.lexical_only();
+        }
+        engine.background_above = self.background_above;
+        engine
+    }
+
     /// This engine with the FAQ ranked lexically only (the fast path alone):
     /// for comparisons and for builds that leave the encoder out.
     pub fn lexical_only(mut self) -> Engine {

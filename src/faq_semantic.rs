@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::faq::{Candidate, FaqOutcome};
 use crate::knowledge::FaqEntry;
-use crate::semantic::Encoder;
+use crate::semantic::{dot, Encoder};
 
 /// How much the cosine with the entry's title and answer adds: as much as the
 /// questions, since a bank imported with one question per entry says most of
@@ -238,6 +238,8 @@ pub struct SemanticFaq {
     /// One vector per entry: its title and answer.
     answers: Vec<Arc<[f32]>>,
     ids: Vec<String>,
+    /// Entry id → index, to add the lexical ranking's few candidates.
+    index: HashMap<String, usize>,
 }
 
 impl std::fmt::Debug for SemanticFaq {
@@ -264,6 +266,11 @@ impl SemanticFaq {
             question_entry,
             answers,
             ids: entries.iter().map(|e| e.id.clone()).collect(),
+            index: entries
+                .iter()
+                .enumerate()
+                .map(|(number, e)| (e.id.clone(), number))
+                .collect(),
         }
     }
 
@@ -280,26 +287,30 @@ impl SemanticFaq {
         for (score, row) in scores.iter_mut().zip(&self.answers) {
             *score += ANSWER_WEIGHT * dot(row, &query);
         }
-        let lexical_confidence: HashMap<&str, f32> = lexical
-            .iter()
-            .map(|c| (c.entry.as_str(), c.confidence))
-            .collect();
-        let mut ranked: Vec<Candidate> = scores
-            .iter()
-            .zip(&self.ids)
-            .map(|(&score, id)| {
-                let score =
-                    score + LEXICAL_WEIGHT * lexical_confidence.get(id.as_str()).unwrap_or(&0.0);
-                Candidate {
-                    entry: id.clone(),
-                    score,
-                    // The share of the best score an entry can reach.
-                    confidence: (score / (1.0 + ANSWER_WEIGHT + LEXICAL_WEIGHT)).clamp(0.0, 1.0),
-                }
+        for candidate in lexical {
+            if let Some(&number) = self.index.get(&candidate.entry) {
+                scores[number] += LEXICAL_WEIGHT * candidate.confidence;
+            }
+        }
+        // Only the best `limit` entries become candidates: a large bank's
+        // other thousands are neither cloned nor fully sorted.
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        let by_score = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+        if limit < order.len() {
+            order.select_nth_unstable_by(limit, by_score);
+            order.truncate(limit);
+        }
+        order.sort_by(by_score);
+        let ranked: Vec<Candidate> = order
+            .into_iter()
+            .map(|number| Candidate {
+                entry: self.ids[number].clone(),
+                score: scores[number],
+                // The share of the best score an entry can reach.
+                confidence: (scores[number] / (1.0 + ANSWER_WEIGHT + LEXICAL_WEIGHT))
+                    .clamp(0.0, 1.0),
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-        ranked.truncate(limit);
         ranked
     }
 }
@@ -332,10 +343,6 @@ pub fn decide(ranked: &[Candidate], lexical: &FaqOutcome) -> FaqOutcome {
         }
     }
     FaqOutcome::NoMatch
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]

@@ -89,8 +89,9 @@ impl Linear {
     }
 }
 
-/// The dot product of two vectors (the shorter length).
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// The dot product of two vectors (the shorter length): for the unit-length
+/// embeddings of [`crate::Encoder`], their cosine.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     dot_lanes::<false>(a, b)
 }
 

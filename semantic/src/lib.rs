@@ -18,6 +18,7 @@ mod static_table;
 mod wordpiece;
 
 pub use encoder::{Encoder, MAX_TOKENS};
+pub use kernels::dot;
 pub use static_table::StaticEmbedder;
 
 /// Why an embedding file could not be read.

@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use carebot::knowledge::problem::printable;
 use carebot::knowledge::Origin;
-use carebot::{Engine, Knowledge, Problem, Reply, ReplyKind, Service};
+use carebot::{Knowledge, Problem, Reply, ReplyKind, Service};
 
 use super::metrics::Metrics;
 
@@ -157,19 +157,10 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 impl Watcher {
     async fn reload(&mut self) {
         let dir = self.dir.clone();
-        let limits = self.service.engine().limits();
-        let semantic = self.service.engine().has_semantic_layer();
-        let Some(loaded) = blocking(move || {
-            carebot::load_dir(&dir).map(|knowledge| {
-                let engine = Engine::with_limits(knowledge, limits);
-                if semantic {
-                    engine
-                } else {
-                    engine.lexical_only()
-                }
-            })
-        })
-        .await
+        let current = self.service.engine();
+        let Some(loaded) =
+            blocking(move || carebot::load_dir(&dir).map(|knowledge| current.reloaded(knowledge)))
+                .await
         else {
             return;
         };
