@@ -27,6 +27,7 @@ use crate::knowledge::{Ask, AskAbout, FaqEntry, Knowledge, TriageRule};
 use crate::modifiers::{self, Modifiers};
 use crate::text::{lexicon, Analyzer, Token};
 use crate::triage::{Answer, Decision, Facts, Triage};
+use crate::triage_semantic::{self, EmergencyByMeaning};
 
 /// Input limits, so that no message can make the engine slow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,11 @@ struct SemanticSlot {
     layer: OnceLock<SemanticFaq>,
     /// Whether a background thread has been started to fill `layer`.
     in_background: AtomicBool,
+    /// The emergency net, trained on the rules' examples; `None` inside when
+    /// the knowledge base has nothing to train it on.
+    emergency: OnceLock<Option<EmergencyByMeaning>>,
+    /// Whether a background thread has been started to fill `emergency`.
+    emergency_in_background: AtomicBool,
 }
 
 /// A finding as shown in `--explain` output.
@@ -92,6 +98,10 @@ pub struct Explanation {
     /// The built-in words that made the message report a health problem now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problem_words: Vec<String>,
+    /// The emergency net's probability that the message describes an
+    /// emergency, when triage consulted it (`triage_semantic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_by_meaning: Option<f32>,
 }
 
 /// A reply and its explanation.
@@ -268,24 +278,63 @@ impl Engine {
             );
         }
         if !slot.in_background.swap(true, Ordering::AcqRel) {
-            let entries = self.knowledge.faqs.clone();
-            let background = Arc::clone(slot);
             tracing::info!(
-                faq_entries = entries.len(),
+                faq_entries = self.knowledge.faqs.len(),
                 "embedding the FAQ in the background; ranking by words until it is done"
             );
-            let spawned = std::thread::Builder::new()
-                .name("faq-embeddings".into())
-                .spawn(move || {
-                    let layer = SemanticFaq::new(&entries);
-                    let _ = background.layer.set(layer);
-                    tracing::info!("the FAQ's semantic layer is ready");
-                });
-            if let Err(error) = spawned {
-                tracing::warn!(%error, "cannot start the embedding thread; ranking by words");
-            }
+            in_background("faq-embeddings", self.faq_layer_job(slot));
         }
         None
+    }
+
+    /// Builds the FAQ's semantic layer into `slot`.
+    fn faq_layer_job(&self, slot: &Arc<SemanticSlot>) -> impl FnOnce() + Send + 'static {
+        let entries = self.knowledge.faqs.clone();
+        let slot = Arc::clone(slot);
+        move || {
+            let _ = slot.layer.set(SemanticFaq::new(&entries));
+            tracing::info!("the FAQ's semantic layer is ready");
+        }
+    }
+
+    /// Trains the emergency net into `slot`.
+    fn emergency_net_job(&self, slot: &Arc<SemanticSlot>) -> impl FnOnce() + Send + 'static {
+        let texts = triage_semantic::training_texts(&self.knowledge);
+        let slot = Arc::clone(slot);
+        move || {
+            let _ = slot.emergency.set(EmergencyByMeaning::new(&texts));
+            tracing::info!("the emergency net is trained");
+        }
+    }
+
+    /// Trains the emergency net and embeds the FAQ on a thread of their own,
+    /// now rather than when a message first needs them: what `serve` does at
+    /// start and after a reload, so that no patient waits on it. Until they
+    /// are ready, messages are read by words alone (as a lexical engine
+    /// would). Nothing to do for a lexical engine or when both are ready.
+    pub fn prepare_in_background(&self) {
+        let Some(slot) = &self.semantic else {
+            return;
+        };
+        let net = (slot.emergency.get().is_none()
+            && !slot.emergency_in_background.swap(true, Ordering::AcqRel))
+        .then(|| self.emergency_net_job(slot));
+        let faq = (!self.knowledge.faqs.is_empty()
+            && slot.layer.get().is_none()
+            && !slot.in_background.swap(true, Ordering::AcqRel))
+        .then(|| self.faq_layer_job(slot));
+        if net.is_some() || faq.is_some() {
+            // One thread, the emergency net first: the other core keeps
+            // answering patients meanwhile.
+            in_background("meaning", move || {
+                if let Some(job) = net {
+                    job();
+                }
+                if let Some(job) = faq {
+                    job();
+                }
+            });
+        }
     }
 
     /// Replies to `text` in `conversation`, updating the conversation.
@@ -319,14 +368,17 @@ impl Engine {
             candidates,
             semantic: false,
             problem_words: problems.iter().map(|p| p.mention.words.clone()).collect(),
+            emergency_by_meaning: None,
         };
         let reranked = OnceCell::new();
+        let emergency_by_meaning = OnceCell::new();
         let message = Message {
             text,
             tokens: &tokens,
             statuses: &statuses,
             candidates: &explanation.candidates,
             reranked: &reranked,
+            emergency_by_meaning: &emergency_by_meaning,
             mentions: &mentions,
             problems: &problems,
         };
@@ -353,7 +405,7 @@ impl Engine {
                 modifiers: explanation.modifiers,
                 asked: HashSet::new(),
             };
-            self.decide(conversation, facts, &message)
+            self.decide(conversation, facts, &message, Reading::Fresh)
         });
         if identifiers::contains_identifier(text) {
             let warning = &self.knowledge.practice.messages.identifier_warning;
@@ -364,6 +416,7 @@ impl Engine {
             explanation.candidates = ranked;
             explanation.semantic = true;
         }
+        explanation.emergency_by_meaning = emergency_by_meaning.into_inner().map(|r| r.probability);
         // Explain the message as it was read: as an answer, if it answered a question.
         if let Some(modifiers) = answered {
             explanation.modifiers = modifiers;
@@ -428,9 +481,33 @@ impl Engine {
     }
 
     /// Runs triage on `facts` and replies with advice, a question, or the FAQ.
-    fn decide(&self, conversation: &mut Conversation, facts: Facts, message: &Message) -> Reply {
+    fn decide(
+        &self,
+        conversation: &mut Conversation,
+        mut facts: Facts,
+        message: &Message,
+        reading: Reading,
+    ) -> Reply {
         conversation.episode.messages.push(message.text.to_string());
         let mut decision = self.triage.decide(&self.knowledge, &facts);
+        // A new message about a health problem now that no rule calls an
+        // emergency, in words the emergency net reads as one: a yes to the
+        // red-flag screen's life-threatening question, in place of lower advice
+        // or the screen's own question (an answer to a question is too short
+        // to read).
+        // A topic rule's own follow-up question stands: its clinicians wrote
+        // it to tell these cases apart, and it names the emergency number.
+        let rule_asks =
+            matches!(decision, Decision::Ask { rule, .. } if !self.knowledge.rules[rule].screen);
+        if reading == Reading::Fresh && !self.is_emergency_advice(&decision) && !rule_asks {
+            if let Some(meant) = self.emergency_by_meaning(&facts, message) {
+                let screened = self.triage.screen(&self.knowledge, &meant);
+                if self.is_emergency_advice(&screened) {
+                    decision = screened;
+                    facts = meant;
+                }
+            }
+        }
         // Emergencies always win: when the patient's own words already answer
         // the screen's life-threatening question ("not responding when I shake
         // him"), no other rule's lower advice or question may stand in front of
@@ -544,6 +621,63 @@ impl Engine {
 
     fn is_emergency_advice(&self, decision: &Decision) -> bool {
         matches!(decision, Decision::Advise { rule } if self.knowledge.rules[*rule].level == Level::Emergency)
+    }
+
+    /// `facts` with the red-flag screen's life-threatening question answered
+    /// yes, when the emergency net reads the message as an emergency: only a
+    /// message that reports a health problem now and denies no sign an
+    /// emergency rule looks for ("stung, but breathing totally fine" has
+    /// answered the question itself).
+    fn emergency_by_meaning(&self, facts: &Facts, message: &Message) -> Option<Facts> {
+        if self.screen.life_threatening.is_empty() || !self.health_problem(facts) {
+            return None;
+        }
+        let denied = self
+            .screen
+            .emergency_signs
+            .iter()
+            .any(|&concept| facts.concepts[concept] == Status::Absent);
+        if denied {
+            return None;
+        }
+        let net = self.emergency_net()?;
+        let reading = *message
+            .emergency_by_meaning
+            .get_or_init(|| net.read(message.text));
+        if !reading.is_emergency() {
+            return None;
+        }
+        let mut meant = facts.clone();
+        for &concept in &self.screen.life_threatening {
+            meant.concepts[concept] = Status::Present;
+        }
+        self.matcher.resolve_includes(&mut meant.concepts);
+        Some(meant)
+    }
+
+    /// The emergency net, trained the first time a message needs it (on a
+    /// thread of its own when that means embedding thousands of texts);
+    /// `None` when this engine is lexical only, the knowledge base has nothing
+    /// to train it on, or it is still being trained in the background.
+    fn emergency_net(&self) -> Option<&EmergencyByMeaning> {
+        let slot = self.semantic.as_ref()?;
+        if let Some(net) = slot.emergency.get() {
+            return net.as_ref();
+        }
+        if slot.emergency_in_background.load(Ordering::Acquire) {
+            return None;
+        }
+        let texts = triage_semantic::training_texts(&self.knowledge);
+        if faq_semantic::missing(texts.iter().map(|(t, _)| t.as_str())) <= self.background_above {
+            return slot
+                .emergency
+                .get_or_init(|| EmergencyByMeaning::new(&texts))
+                .as_ref();
+        }
+        if !slot.emergency_in_background.swap(true, Ordering::AcqRel) {
+            in_background("emergency-net", self.emergency_net_job(slot));
+        }
+        None
     }
 
     /// Asks rule number `rule`'s follow-up question number `ask`.
@@ -887,7 +1021,7 @@ impl Engine {
         facts.modifiers.merge(answered_modifiers);
         facts.asked.insert(about);
 
-        let reply = self.decide(conversation, facts, message);
+        let reply = self.decide(conversation, facts, message, Reading::Answer);
         if reply.kind == ReplyKind::Answer
             || reply.kind == ReplyKind::Choices
             || reply.kind == ReplyKind::Fallback
@@ -947,6 +1081,12 @@ struct Screen {
     signs: Vec<(usize, Level)>,
     /// What the screen's questions ask about.
     asks: Vec<AskAbout>,
+    /// The concepts the screen's emergency-level questions ask about (its
+    /// life-threatening question): what the emergency net answers.
+    life_threatening: Vec<usize>,
+    /// Every concept an emergency-level rule names: a message that denies one
+    /// ("breathing fine") has answered the life-threatening question itself.
+    emergency_signs: Vec<usize>,
 }
 
 impl Screen {
@@ -962,8 +1102,23 @@ impl Screen {
                 })
                 .collect(),
             asks: rules
+                .clone()
                 .flat_map(|rule| &rule.asks)
                 .map(|ask| ask.about.clone())
+                .collect(),
+            life_threatening: rules
+                .filter(|rule| rule.level == Level::Emergency)
+                .flat_map(|rule| &rule.asks)
+                .filter_map(|ask| match &ask.about {
+                    AskAbout::Concept(id) => matcher.index(id),
+                    _ => None,
+                })
+                .collect(),
+            emergency_signs: knowledge
+                .rules
+                .iter()
+                .filter(|rule| rule.level == Level::Emergency)
+                .flat_map(|rule| named_concepts(rule, matcher))
                 .collect(),
         }
     }
@@ -1023,6 +1178,23 @@ fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
 }
 
 /// A message as the stages see it.
+/// Runs `job` on a thread named `name`; if no thread can be started, the
+/// engine keeps reading by words alone (the job's flag stays set).
+fn in_background(name: &str, job: impl FnOnce() + Send + 'static) {
+    if let Err(error) = std::thread::Builder::new().name(name.into()).spawn(job) {
+        tracing::warn!(%error, thread = name, "cannot start a background thread; reading by words alone");
+    }
+}
+
+/// How `decide` reads the message it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// A message that starts a new episode.
+    Fresh,
+    /// An answer to the bot's question.
+    Answer,
+}
+
 struct Message<'a> {
     text: &'a str,
     tokens: &'a [Token],
@@ -1031,6 +1203,8 @@ struct Message<'a> {
     candidates: &'a [Candidate],
     /// The hybrid FAQ ranking, once the FAQ stage has asked for it.
     reranked: &'a OnceCell<Vec<Candidate>>,
+    /// The emergency net's probability, once triage has asked for it.
+    emergency_by_meaning: &'a OnceCell<triage_semantic::Reading>,
     /// The knowledge base's findings, where they stand.
     mentions: &'a [(u32, Mention)],
     /// The built-in problem words the message affirms.

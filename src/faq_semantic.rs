@@ -173,7 +173,7 @@ fn write_disk_cache_at(
 
 /// The vectors of `texts`, from the cache or embedded now; the disk cache is
 /// rewritten when anything new was embedded.
-fn embed_all(encoder: &Encoder, texts: &[&str]) -> Vec<Arc<[f32]>> {
+pub(crate) fn embed_all(encoder: &Encoder, texts: &[&str]) -> Vec<Arc<[f32]>> {
     let keys: Vec<Digest> = texts.iter().map(|t| digest(t)).collect();
     let missing: Vec<usize> = {
         let cache = cache().lock().expect("cache lock");
@@ -221,9 +221,14 @@ fn entry_texts(entries: &[FaqEntry]) -> (Vec<String>, Vec<u32>) {
 /// layer would have to embed).
 pub fn missing_embeddings(entries: &[FaqEntry]) -> usize {
     let (texts, _) = entry_texts(entries);
+    missing(texts.iter().map(String::as_str))
+}
+
+/// How many of `texts` are in no cache yet.
+pub(crate) fn missing<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
     let cache = cache().lock().expect("cache lock");
     texts
-        .iter()
+        .into_iter()
         .filter(|t| !cache.contains_key(&digest(t)))
         .count()
 }

@@ -21,6 +21,7 @@
 //! | decide whether the message reports a health problem now (the fail-safe) | [`health`] |
 //! | evaluate triage rules (concepts, scored signs, bounds on age, temperature, duration), then the red-flag screen; pick advice or a follow-up question | [`triage`] |
 //! | rank FAQ entries (inverted index, BM25) | [`faq`] |
+//! | recognise by meaning a message that describes an emergency in words no concept lists (a classifier trained on the rules' examples; the red-flag screen's emergency advice) | [`triage_semantic`] |
 //! | re-rank FAQ entries by meaning when the words are not sure (hybrid score, precision before coverage, embeddings cached on disk) | [`faq_semantic`] |
 //! | the sentence encoder (all-MiniLM-L6-v2 in pure Rust, 8-bit weights) and a static embedding table: the `carebot-semantic` crate | [`semantic`] |
 //! | put it together, with follow-up and choice state | [`engine`], [`conversation`] |
@@ -91,6 +92,7 @@ pub mod service;
 pub mod store;
 pub mod text;
 pub mod triage;
+pub mod triage_semantic;
 pub mod upkeep;
 
 pub use carebot_chat::{

@@ -4,21 +4,9 @@
 //! triage, `[faq] semantic = false` ranks by words alone, and `--explain`
 //! says which ranking it shows.
 
-use std::sync::Arc;
-
 use carebot::{Conversation, Engine, Reply, ReplyKind};
 
-use crate::support::{carebot, shipped_dir, shipped_engine};
-
-fn lexical_engine() -> Arc<Engine> {
-    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let knowledge = carebot::load_dir(&shipped_dir()).expect("shipped knowledge loads");
-            Arc::new(Engine::new(knowledge).lexical_only())
-        })
-        .clone()
-}
+use crate::support::{carebot, shipped_engine, shipped_lexical_engine};
 
 fn reply(engine: &Engine, text: &str) -> Reply {
     engine.reply(&mut Conversation::default(), text)
@@ -27,8 +15,8 @@ fn reply(engine: &Engine, text: &str) -> Reply {
 #[test]
 fn the_shipped_engine_has_the_semantic_layer_and_can_do_without() {
     assert!(shipped_engine().has_semantic_layer());
-    assert!(!lexical_engine().has_semantic_layer());
-    assert!(lexical_engine()
+    assert!(!shipped_lexical_engine().has_semantic_layer());
+    assert!(shipped_lexical_engine()
         .rank_faq_by_meaning("opening hours")
         .is_none());
 }
@@ -37,7 +25,10 @@ fn the_shipped_engine_has_the_semantic_layer_and_can_do_without() {
 fn a_question_sharing_no_word_with_the_entries_is_offered_them() {
     let text = "what do I owe and how can I settle it";
     // Words alone find nothing to offer.
-    assert_eq!(reply(&lexical_engine(), text).kind, ReplyKind::Fallback);
+    assert_eq!(
+        reply(&shipped_lexical_engine(), text).kind,
+        ReplyKind::Fallback
+    );
     let semantic = reply(&shipped_engine(), text);
     assert_eq!(semantic.kind, ReplyKind::Choices, "{semantic:?}");
     assert!(semantic.choices.contains(&"payment-options".to_string()));
@@ -47,7 +38,7 @@ fn a_question_sharing_no_word_with_the_entries_is_offered_them() {
 #[test]
 fn a_confident_wrong_answer_from_the_words_becomes_a_choice_with_the_right_entry() {
     let text = "my online account page won't let me in, it just spins forever";
-    let words = reply(&lexical_engine(), text);
+    let words = reply(&shipped_lexical_engine(), text);
     assert_eq!(words.entry.as_deref(), Some("portal-signup"), "{words:?}");
     let semantic = reply(&shipped_engine(), text);
     assert_ne!(semantic.kind, ReplyKind::Answer, "{semantic:?}");
@@ -60,7 +51,7 @@ fn a_confident_wrong_answer_from_the_words_becomes_a_choice_with_the_right_entry
 #[test]
 fn a_clear_question_is_answered_the_same_either_way() {
     for text in ["what time do you open on saturday", "where can I park"] {
-        let words = reply(&lexical_engine(), text);
+        let words = reply(&shipped_lexical_engine(), text);
         let semantic = reply(&shipped_engine(), text);
         assert_eq!(words.kind, ReplyKind::Answer, "{text}");
         assert_eq!(semantic.entry, words.entry, "{text}");

@@ -14,6 +14,7 @@ mod crash;
 mod discord;
 #[cfg(target_os = "linux")]
 mod disk_full;
+mod emergency_by_meaning;
 mod engine;
 mod fail_safe;
 mod handoff;

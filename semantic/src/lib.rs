@@ -10,15 +10,19 @@
 //! - [`StaticEmbedder`] (`static_table.rs`) averages per-token vectors distilled
 //!   from the model: microseconds, but blind to word order.
 //!
-//! Both tokenise with BERT's uncased WordPiece (`wordpiece.rs`).
+//! Both tokenise with BERT's uncased WordPiece (`wordpiece.rs`). [`Logistic`]
+//! (`logistic.rs`) is a classifier over the encoder's embeddings, trained when a
+//! knowledge base is loaded.
 
 mod encoder;
 mod kernels;
+mod logistic;
 mod static_table;
 mod wordpiece;
 
 pub use encoder::{Encoder, MAX_TOKENS};
 pub use kernels::dot;
+pub use logistic::Logistic;
 pub use static_table::StaticEmbedder;
 
 /// Why an embedding file could not be read.

@@ -37,6 +37,8 @@ pub fn run(dir: &Path, data: &DataArgs, args: &ChatArgs) -> Result<ExitCode, Cli
     // A chat session is a good moment to apply the retention period.
     service.purge(Actor::System)?;
     let engine = service.engine();
+    // Ready by the time the first message is typed (words alone until then).
+    engine.prepare_in_background();
     let practice = &engine.knowledge().practice;
     println!(
         "carebot for {} — knowledge from {} ({} FAQ entries, {} triage rules).",

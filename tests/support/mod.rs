@@ -58,6 +58,18 @@ pub fn shipped_engine() -> Arc<Engine> {
         .clone()
 }
 
+/// The shipped knowledge in an engine that reads by words alone (no semantic
+/// layer, no emergency net): what the semantic tests compare with.
+pub fn shipped_lexical_engine() -> Arc<Engine> {
+    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let knowledge = carebot::load_dir(&shipped_dir()).expect("shipped knowledge loads");
+            Arc::new(Engine::new(knowledge).lexical_only())
+        })
+        .clone()
+}
+
 /// Sends `turns` through one conversation and returns every reply.
 pub fn converse(engine: &Engine, turns: &[&str]) -> Vec<Reply> {
     let mut conversation = Conversation::default();

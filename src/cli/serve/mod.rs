@@ -120,6 +120,9 @@ pub fn run(
         );
         return Ok(ExitCode::SUCCESS);
     }
+    // The emergency net and the FAQ's embeddings are made ready on a thread
+    // of their own: no patient waits on them (words alone meanwhile).
+    engine.prepare_in_background();
     let store = open_store(data, WithoutData::UserFolder)?;
     let listener = std::net::TcpListener::bind(config.metrics_listen)
         .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))

@@ -158,9 +158,14 @@ impl Watcher {
     async fn reload(&mut self) {
         let dir = self.dir.clone();
         let current = self.service.engine();
-        let Some(loaded) =
-            blocking(move || carebot::load_dir(&dir).map(|knowledge| current.reloaded(knowledge)))
-                .await
+        let Some(loaded) = blocking(move || {
+            carebot::load_dir(&dir).map(|knowledge| {
+                let engine = current.reloaded(knowledge);
+                engine.prepare_in_background();
+                engine
+            })
+        })
+        .await
         else {
             return;
         };
