@@ -128,6 +128,9 @@ pub struct Engine {
     screen: Screen,
     triage: Triage,
     faq: FaqIndex,
+    /// The health notices, ranked like FAQ entries; only those in force
+    /// when a message arrives may answer it.
+    notices: FaqIndex,
     /// The FAQ's semantic layer, embedded the first time a message needs it
     /// (on a thread of its own for a large bank); `None` when this engine
     /// ranks lexically only.
@@ -171,6 +174,9 @@ impl Engine {
         let matcher = ConceptMatcher::new(&knowledge.concepts, &analyzer);
         let triage = Triage::new(&knowledge, &matcher);
         let faq = FaqIndex::new(&knowledge.faqs, &analyzer);
+        let notice_entries: Vec<FaqEntry> =
+            knowledge.notices.iter().map(|n| n.as_faq_entry()).collect();
+        let notices = FaqIndex::new(&notice_entries, &analyzer);
         let health = HealthDetector::new(&analyzer);
         let screen = Screen::new(&knowledge, &matcher);
         Engine {
@@ -181,6 +187,7 @@ impl Engine {
             screen,
             triage,
             faq,
+            notices,
             semantic: cfg!(feature = "semantic").then(Arc::default),
             background_above: faq_semantic::BACKGROUND_ABOVE,
             limits,
@@ -344,6 +351,40 @@ impl Engine {
 
     /// Replies to `text` and explains why.
     pub fn respond(&self, conversation: &mut Conversation, text: &str) -> Outcome {
+        self.respond_at(conversation, text, jiff::Timestamp::now())
+    }
+
+    /// Replies to `text` arriving at `now` (which health notices are in
+    /// force), and explains why.
+    pub fn respond_at(
+        &self,
+        conversation: &mut Conversation,
+        text: &str,
+        now: jiff::Timestamp,
+    ) -> Outcome {
+        self.respond_with(conversation, text, now, true)
+    }
+
+    /// A look at `text` alone by its words, without the sentence encoder
+    /// (microseconds, where a reading by meaning costs milliseconds): for
+    /// checks that run on every message, however many arrive, such as
+    /// letting an emergency through a rate limit.
+    pub fn glance(&self, text: &str) -> Outcome {
+        self.respond_with(
+            &mut Conversation::default(),
+            text,
+            jiff::Timestamp::now(),
+            false,
+        )
+    }
+
+    fn respond_with(
+        &self,
+        conversation: &mut Conversation,
+        text: &str,
+        now: jiff::Timestamp,
+        by_meaning: bool,
+    ) -> Outcome {
         if text.trim().is_empty() {
             return self.notice(&self.knowledge.practice.messages.empty);
         }
@@ -379,6 +420,8 @@ impl Engine {
             candidates: &explanation.candidates,
             reranked: &reranked,
             emergency_by_meaning: &emergency_by_meaning,
+            now,
+            by_meaning,
             mentions: &mentions,
             problems: &problems,
         };
@@ -572,6 +615,12 @@ impl Engine {
             }
             Decision::NoRule => {
                 conversation.episode = Episode::default();
+                if let Some(notice) = self.notice_in_force(message) {
+                    return Reply {
+                        entry: Some(notice.id.clone()),
+                        ..Reply::plain(ReplyKind::Answer, notice.text.clone())
+                    };
+                }
                 let outcome = self.faq_outcome(message);
                 self.faq_reply(conversation, outcome)
             }
@@ -638,6 +687,9 @@ impl Engine {
             .iter()
             .any(|&concept| facts.concepts[concept] == Status::Absent);
         if denied {
+            return None;
+        }
+        if !message.by_meaning {
             return None;
         }
         let net = self.emergency_net()?;
@@ -874,9 +926,32 @@ impl Engine {
     /// the engine has no semantic layer), else the hybrid ranking's (which is
     /// kept for the explanation), with the lexical conclusion as a second
     /// opinion.
+    /// The health notice in force that answers the message outright, if
+    /// any: it comes before the FAQ ("is there a flu clinic this week?" is
+    /// about this autumn's clinics, not flu vaccines in general).
+    fn notice_in_force(&self, message: &Message) -> Option<&crate::knowledge::Notice> {
+        if self.knowledge.notices.is_empty() {
+            return None;
+        }
+        let in_force: Vec<Candidate> = self
+            .notices
+            .rank(message.tokens, &self.analyzer, EXPLAIN_CANDIDATES)
+            .into_iter()
+            .filter(|candidate| {
+                self.knowledge
+                    .notice(&candidate.entry)
+                    .is_some_and(|notice| notice.is_active(message.now))
+            })
+            .collect();
+        match faq::decide(&in_force, self.thresholds) {
+            FaqOutcome::Answer(id) => self.knowledge.notice(&id),
+            _ => None,
+        }
+    }
+
     fn faq_outcome(&self, message: &Message) -> FaqOutcome {
         let lexical = faq::decide(message.candidates, self.thresholds);
-        if faq_semantic::lexically_sure(message.candidates) {
+        if faq_semantic::lexically_sure(message.candidates) || !message.by_meaning {
             return lexical;
         }
         let Some(layer) = self.semantic_layer() else {
@@ -1205,6 +1280,11 @@ struct Message<'a> {
     reranked: &'a OnceCell<Vec<Candidate>>,
     /// The emergency net's probability, once triage has asked for it.
     emergency_by_meaning: &'a OnceCell<triage_semantic::Reading>,
+    /// When the message arrived: which health notices are in force.
+    now: jiff::Timestamp,
+    /// Whether the sentence encoder may read it (the emergency net, the
+    /// FAQ's semantic layer), or its words alone.
+    by_meaning: bool,
     /// The knowledge base's findings, where they stand.
     mentions: &'a [(u32, Mention)],
     /// The built-in problem words the message affirms.

@@ -182,9 +182,10 @@ pub(crate) fn embed_all(encoder: &Encoder, texts: &[&str]) -> Vec<Arc<[f32]>> {
             .collect()
     };
     // Embedded without the lock held: another engine may embed meanwhile.
-    let fresh: Vec<(Digest, Arc<[f32]>)> = missing
-        .iter()
-        .map(|&i| (keys[i], encoder.embed(texts[i]).into()))
+    let fresh: Vec<(Digest, Arc<[f32]>)> = embed_on_every_core(encoder, texts, &missing)
+        .into_iter()
+        .zip(&missing)
+        .map(|(vector, &i)| (keys[i], vector))
         .collect();
     let mut cache = cache().lock().expect("cache lock");
     let added = !fresh.is_empty();
@@ -193,6 +194,39 @@ pub(crate) fn embed_all(encoder: &Encoder, texts: &[&str]) -> Vec<Arc<[f32]>> {
         write_disk_cache(&keys, &cache);
     }
     keys.iter().map(|k| cache[k].clone()).collect()
+}
+
+/// The vectors of `texts[i]` for each `i` of `which`, in that order, embedded
+/// on every core: each text is independent of the others, and a knowledge
+/// base's thousands are embedded once, the first time (a fresh machine's
+/// first question, a large bank's import), when waiting matters most.
+fn embed_on_every_core(encoder: &Encoder, texts: &[&str], which: &[usize]) -> Vec<Arc<[f32]>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Below a few dozen texts a thread costs more than it saves.
+    let threads = cores.min(which.len() / 32).max(1);
+    if threads == 1 {
+        return which
+            .iter()
+            .map(|&i| encoder.embed(texts[i]).into())
+            .collect();
+    }
+    let chunk = which.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = which
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&i| Arc::<[f32]>::from(encoder.embed(texts[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("embedding never panics"))
+            .collect()
+    })
 }
 
 /// Above this many texts still to embed (about 30 s of one core), a knowledge
@@ -353,6 +387,22 @@ pub fn decide(ranked: &[Candidate], lexical: &FaqOutcome) -> FaqOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_embedded_on_every_core_come_back_in_order_and_unchanged() {
+        let encoder = Encoder::builtin();
+        let texts: Vec<String> = (0..140)
+            .map(|n| format!("question number {n} about opening hours"))
+            .collect();
+        let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // Every other text, so that the indices are not just 0..n.
+        let which: Vec<usize> = (0..texts.len()).step_by(2).collect();
+        let parallel = embed_on_every_core(encoder, &borrowed, &which);
+        assert_eq!(parallel.len(), which.len());
+        for (vector, &i) in parallel.iter().zip(&which) {
+            assert_eq!(&vector[..], &encoder.embed(&texts[i])[..], "text {i}");
+        }
+    }
 
     fn candidate(entry: &str, score: f32, confidence: f32) -> Candidate {
         Candidate {

@@ -1,6 +1,7 @@
 //! Warnings about a knowledge base that loads but deserves attention: review
 //! dates that are stale (or in the future), entries without sources or without
-//! counter-examples, FAQ questions that would reach another entry, and
+//! counter-examples, FAQ questions that would reach another entry, health
+//! notices that have expired, and
 //! concepts that no rule reads (what a deleted rules file leaves behind). These
 //! do not stop the bot; `carebot kb check --strict` makes them fail a CI run.
 
@@ -108,6 +109,28 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
             !rule.tests.counter_examples.is_empty(),
             &mut out,
         );
+    }
+    for notice in &knowledge.notices {
+        review_warnings(
+            "notice",
+            &notice.id,
+            &notice.review,
+            &notice.origin,
+            settings,
+            true,
+            &mut out,
+        );
+        let zone = &knowledge.practice.time_zone;
+        let expired_on = notice.expires_at.to_zoned(zone.clone()).date();
+        if expired_on < settings.today {
+            out.push(warn(
+                &notice.origin,
+                format!(
+                    "notice `{}` expired on {expired_on}: patients no longer see it; delete it or move its `expires_at`",
+                    notice.id
+                ),
+            ));
+        }
     }
     unread_concepts(knowledge, &mut out);
     out

@@ -226,3 +226,28 @@ fn a_folder_without_practice_settings_or_that_does_not_exist_is_reported() {
         .message
         .contains("cannot read the knowledge folder"));
 }
+
+#[test]
+fn a_misspelt_practice_key_is_the_one_error_not_buried_under_every_placeholder() {
+    // Without readable practice settings every `{phone}` in every answer is
+    // unknown; the report names the misspelt key and nothing else.
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::support::copy_dir(&crate::support::shipped_dir(), dir.path());
+    let practice_path = dir.path().join("practice.toml");
+    let practice = std::fs::read_to_string(&practice_path).expect("practice.toml");
+    std::fs::write(
+        &practice_path,
+        practice.replacen("timezone = ", "time_zone = ", 1),
+    )
+    .expect("write practice.toml");
+    let problems = carebot::load_dir(dir.path()).expect_err("the practice is invalid");
+    let found: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(found.len() <= 2, "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("practice.toml") && p.contains("time_zone")),
+        "{found:#?}"
+    );
+    assert!(!found.iter().any(|p| p.contains("unknown placeholder")));
+}

@@ -24,6 +24,7 @@ mod heldout;
 mod instances;
 mod knowledge_errors;
 mod metamorphic;
+mod notices;
 mod properties;
 mod public;
 mod rate_limit;

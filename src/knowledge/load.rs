@@ -13,11 +13,13 @@ use toml::Spanned;
 use super::practice::{Messages, OpeningHours, Practice, BUILTIN_PLACEHOLDERS, WEEKDAY_NAMES};
 use super::problem::{LineIndex, Problem, Severity};
 use super::quantity::{parse_duration_days, parse_temperature_celsius};
-use super::raw::{RawAsk, RawConcept, RawFaq, RawFile, RawPair, RawPractice, RawRule, RawWhen};
+use super::raw::{
+    RawAsk, RawConcept, RawFaq, RawFile, RawNotice, RawPair, RawPractice, RawRule, RawWhen,
+};
 use super::template::{self, TemplateError};
 use super::{
     Ask, AskAbout, Bound, Comparison, Concept, Conditions, EntryTests, FaqEntry, Knowledge, Level,
-    Origin, Quantity, Review, TriageRule,
+    Notice, Origin, Quantity, Review, TriageRule,
 };
 use crate::text::Analyzer;
 
@@ -184,6 +186,7 @@ impl Validator {
         let mut concepts = Vec::new();
         let mut faqs = Vec::new();
         let mut rules = Vec::new();
+        let mut notices = Vec::new();
         let line_indexes: Vec<LineIndex> = parsed
             .iter()
             .map(|(file, _)| LineIndex::new(&file.source))
@@ -200,6 +203,7 @@ impl Validator {
             concepts.extend(raw.concept.into_iter().map(|c| (source, c)));
             faqs.extend(raw.faq.into_iter().map(|f| (source, f)));
             rules.extend(raw.rule.into_iter().map(|r| (source, r)));
+            notices.extend(raw.notice.into_iter().map(|n| (source, n)));
         }
 
         let practice = self.practice(dir, practices);
@@ -233,11 +237,21 @@ impl Validator {
                 )
             })
             .collect();
+        let notices: Vec<Notice> = match &practice {
+            Some(practice) => notices
+                .into_iter()
+                .filter_map(|(source, raw)| {
+                    self.notice(source, raw, practice, &placeholders, &mut entry_ids)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         Some(Knowledge {
             practice: practice?,
             concepts,
             faqs,
             rules,
+            notices,
             source: dir.to_path_buf(),
         })
     }
@@ -358,7 +372,28 @@ impl Validator {
             hours,
             extra,
             messages: Messages::from_rendered(BTreeMap::new()),
+            notice_topics: Vec::new(),
         };
+        for topic in &raw.notice_topics {
+            if !is_valid_id(topic.get_ref()) {
+                self.error(
+                    source,
+                    topic,
+                    format!(
+                        "`{}` is not a valid notice topic (lower-case letters, digits, _ and -)",
+                        topic.get_ref()
+                    ),
+                );
+            } else if practice.notice_topics.contains(topic.get_ref()) {
+                self.error(
+                    source,
+                    topic,
+                    format!("notice topic `{}` is listed twice", topic.get_ref()),
+                );
+            } else {
+                practice.notice_topics.push(topic.get_ref().clone());
+            }
+        }
 
         let placeholders = practice.placeholders();
         let defaults = Messages::default_templates();
@@ -406,6 +441,10 @@ impl Validator {
             Ok(rendered) => Some(rendered),
             Err(error) => {
                 let (offset, message) = match error {
+                    // No practice settings could be read (that error is
+                    // reported where it stands): every placeholder is then
+                    // unknown, and hundreds of such errors would only hide it.
+                    TemplateError::Unknown(_) if placeholders.is_empty() => return None,
                     TemplateError::Unknown(unknown) => {
                         // A BTreeMap's keys come sorted.
                         let known: Vec<&str> = placeholders.keys().map(String::as_str).collect();
@@ -692,6 +731,135 @@ impl Validator {
             tests,
             origin,
         })
+    }
+
+    fn notice(
+        &mut self,
+        source: Source,
+        spanned: Spanned<RawNotice>,
+        practice: &Practice,
+        placeholders: &BTreeMap<String, String>,
+        ids: &mut HashMap<String, Origin>,
+    ) -> Option<Notice> {
+        let origin = Self::origin(source, &spanned);
+        let raw = spanned.into_inner();
+        let id_ok = self.claim_entry_id(source, &raw.id, ids);
+        let id = raw.id.get_ref().clone();
+        if raw.title.get_ref().trim().is_empty() {
+            self.error(
+                source,
+                &raw.title,
+                format!("notice `{id}` has an empty title"),
+            );
+        }
+        if raw.text.get_ref().trim().is_empty() {
+            self.error(
+                source,
+                &raw.text,
+                format!("notice `{id}` has an empty text"),
+            );
+        }
+        if raw.topics.get_ref().is_empty() {
+            self.error(
+                source,
+                &raw.topics,
+                format!("notice `{id}` has no topics: name at least one of the practice's `notice_topics`"),
+            );
+        }
+        for topic in raw.topics.get_ref() {
+            if !practice.notice_topics.contains(topic.get_ref()) {
+                let known = if practice.notice_topics.is_empty() {
+                    "the practice lists none: add `notice_topics = [...]` to [practice] in practice.toml".to_string()
+                } else {
+                    format!(
+                        "the practice's topics are: {}",
+                        practice.notice_topics.join(", ")
+                    )
+                };
+                self.error(
+                    source,
+                    topic,
+                    format!(
+                        "notice `{id}`: `{}` is not a notice topic; {known}",
+                        topic.get_ref()
+                    ),
+                );
+            }
+        }
+        let publish_at = self.instant(source, &raw.publish_at, "publish_at", &practice.time_zone);
+        let expires_at = self.instant(source, &raw.expires_at, "expires_at", &practice.time_zone);
+        if let (Some(publish), Some(expires)) = (publish_at, expires_at) {
+            if expires <= publish {
+                self.error(
+                    source,
+                    &raw.expires_at,
+                    format!("notice `{id}` expires before it is published: `expires_at` must come after `publish_at`"),
+                );
+            }
+        }
+        let text = self.render(source, &raw.text, placeholders);
+        let review = self.review(source, &raw.sources, &raw.reviewed, &raw.owner);
+        if !id_ok {
+            return None;
+        }
+        Some(Notice {
+            id,
+            title: raw.title.get_ref().trim().to_string(),
+            text: text?.trim().to_string(),
+            text_template: raw.text.into_inner(),
+            topics: raw
+                .topics
+                .into_inner()
+                .into_iter()
+                .map(|t| t.into_inner())
+                .collect(),
+            publish_at: publish_at?,
+            expires_at: expires_at?,
+            questions: raw.questions.into_iter().map(|q| q.into_inner()).collect(),
+            keywords: raw.keywords.into_iter().map(|k| k.into_inner()).collect(),
+            review: review?,
+            origin,
+        })
+    }
+
+    /// A moment written as a TOML date or date-time, or a string of one: an
+    /// offset says where it is; without one it is the practice's local time,
+    /// and a date alone is its midnight.
+    fn instant(
+        &mut self,
+        source: Source,
+        value: &Spanned<toml::Value>,
+        key: &str,
+        zone: &jiff::tz::TimeZone,
+    ) -> Option<jiff::Timestamp> {
+        let text = match value.get_ref() {
+            toml::Value::Datetime(datetime) => datetime.to_string(),
+            toml::Value::String(text) => text.trim().to_string(),
+            _ => String::new(),
+        };
+        let local = |civil: jiff::civil::DateTime| {
+            civil
+                .to_zoned(zone.clone())
+                .ok()
+                .map(|zoned| zoned.timestamp())
+        };
+        let instant = text
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .or_else(|| text.parse::<jiff::civil::DateTime>().ok().and_then(local))
+            .or_else(|| {
+                text.parse::<jiff::civil::Date>()
+                    .ok()
+                    .and_then(|date| local(date.to_datetime(jiff::civil::Time::midnight())))
+            });
+        if instant.is_none() {
+            self.error(
+                source,
+                value,
+                format!("`{key}` must be a date like 2026-12-24 or a date and time like 2026-12-24T17:00:00 (the practice's time zone) or 2026-12-24T22:00:00Z"),
+            );
+        }
+        instant
     }
 
     fn rule(

@@ -271,6 +271,51 @@ pub struct TriageRule {
     pub origin: Origin,
 }
 
+/// A health notice the practice publishes for a time (a flu clinic, a
+/// closure, an outbreak in the area): while it is in force it answers the
+/// questions it is about before the FAQ does; before `publish_at` and from
+/// `expires_at` on it is as if it were not there.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub id: String,
+    pub title: String,
+    /// The text in Markdown, placeholders filled in.
+    pub text: String,
+    /// The text as written: what the index reads (see `FaqEntry::answer_template`).
+    pub text_template: String,
+    /// Topics from the practice's `notice_topics`.
+    pub topics: Vec<String>,
+    pub publish_at: jiff::Timestamp,
+    pub expires_at: jiff::Timestamp,
+    /// Ways patients ask about it.
+    pub questions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub review: Review,
+    pub origin: Origin,
+}
+
+impl Notice {
+    /// Whether the notice is in force at `now`.
+    pub fn is_active(&self, now: jiff::Timestamp) -> bool {
+        self.publish_at <= now && now < self.expires_at
+    }
+
+    /// The notice as an FAQ entry, for ranking with the FAQ's index.
+    pub fn as_faq_entry(&self) -> FaqEntry {
+        FaqEntry {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            questions: self.questions.clone(),
+            keywords: self.keywords.clone(),
+            answer: self.text.clone(),
+            answer_template: self.text_template.clone(),
+            review: self.review.clone(),
+            tests: EntryTests::default(),
+            origin: self.origin.clone(),
+        }
+    }
+}
+
 /// A whole validated knowledge base.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
@@ -278,6 +323,8 @@ pub struct Knowledge {
     pub concepts: Vec<Concept>,
     pub faqs: Vec<FaqEntry>,
     pub rules: Vec<TriageRule>,
+    /// Health notices, published and expiring by themselves.
+    pub notices: Vec<Notice>,
     /// The folder it was loaded from.
     pub source: PathBuf,
 }
@@ -285,6 +332,10 @@ pub struct Knowledge {
 impl Knowledge {
     pub fn faq(&self, id: &str) -> Option<&FaqEntry> {
         self.faqs.iter().find(|entry| entry.id == id)
+    }
+
+    pub fn notice(&self, id: &str) -> Option<&Notice> {
+        self.notices.iter().find(|notice| notice.id == id)
     }
 
     pub fn rule(&self, id: &str) -> Option<&TriageRule> {

@@ -41,6 +41,8 @@ pub struct Practice {
     /// The bot's built-in sentences, with the practice's overrides applied and
     /// placeholders filled in.
     pub messages: Messages,
+    /// The topics the practice publishes notices on (`notice_topics`).
+    pub notice_topics: Vec<String>,
 }
 
 impl Practice {

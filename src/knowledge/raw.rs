@@ -23,6 +23,8 @@ pub struct RawFile {
     pub faq: Vec<Spanned<RawFaq>>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub notice: Vec<Spanned<RawNotice>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +45,9 @@ pub struct RawPractice {
     pub extra: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     pub messages: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The topics the practice publishes notices on.
+    #[serde(default)]
+    pub notice_topics: Vec<Spanned<String>>,
 }
 
 fn default_emergency_number() -> Spanned<String> {
@@ -154,4 +159,24 @@ pub struct RawAsk {
     pub about: Spanned<String>,
     pub question: Spanned<String>,
     pub yes: Option<Spanned<String>>,
+}
+
+/// `[[notice]]`: a health notice the practice publishes for a time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotice {
+    pub id: Spanned<String>,
+    pub title: Spanned<String>,
+    pub text: Spanned<String>,
+    pub topics: Spanned<Vec<Spanned<String>>>,
+    pub publish_at: Spanned<toml::Value>,
+    pub expires_at: Spanned<toml::Value>,
+    #[serde(default)]
+    pub questions: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub keywords: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    pub reviewed: Spanned<toml::Value>,
+    pub owner: Spanned<String>,
 }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use carebot_chat::{Address, Level, Reply, ReplyKind};
 
 use super::Service;
-use crate::conversation::{Conversation, Pending};
+use crate::conversation::Pending;
 use crate::ratelimit::{RateDecision, RateLimit, RateLimiter};
 
 /// What happens to a patient's message at the door.
@@ -51,10 +51,11 @@ impl Service {
             return Admission::Handle;
         }
         // Someone sending message after message may be the one in trouble. A
-        // look at this message alone (a few microseconds, nothing stored)
-        // lets an emergency through whatever the rate.
+        // look at this message alone (its words only: a few microseconds,
+        // however many arrive; nothing stored) lets an emergency through
+        // whatever the rate.
         let engine = self.engine();
-        let outcome = engine.respond(&mut Conversation::default(), text);
+        let outcome = engine.glance(text);
         if outcome.reply.level == Some(Level::Emergency) {
             return Admission::Handle;
         }

@@ -145,7 +145,7 @@ impl Service {
     fn converse(&self, engine: &Engine, from: &Address, text: &str, now: Timestamp) -> Response {
         let mut record = self.conversation_or_new(from, now);
         let answering = record.asked.take();
-        let outcome = engine.respond(&mut record.state, text);
+        let outcome = engine.respond_at(&mut record.state, text, now);
         // The engine keeps the episode's messages for a clinician's
         // transcript; nothing is stored with identifiers in it.
         for message in &mut record.state.episode.messages {
