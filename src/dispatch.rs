@@ -13,7 +13,8 @@
 //!
 //! One exception to "retried until delivered": a patient whose chat refuses
 //! the bot (blocked, account deleted) will never get the message, so it is
-//! dropped and the clinicians are told to reach the patient another way.
+//! dropped, the clinicians are told to reach the patient another way, and
+//! the patient is unsubscribed from health notices.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -243,7 +244,10 @@ fn record(
 fn to_patient(purpose: Purpose) -> bool {
     matches!(
         purpose,
-        Purpose::ClinicianReply { .. } | Purpose::CaseNews { .. } | Purpose::Reply
+        Purpose::ClinicianReply { .. }
+            | Purpose::CaseNews { .. }
+            | Purpose::Reply
+            | Purpose::HealthNotice
     )
 }
 
@@ -261,6 +265,13 @@ fn give_up(
 ) -> Result<(), StoreError> {
     tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, reason = %error, "the patient's chat refuses the bot; message dropped and clinicians told");
     service.store().delivered(message.id)?;
+    // Someone who has blocked the bot gets no more health notices.
+    if service.store().subscription(&message.to)?.is_some() {
+        service
+            .store()
+            .set_subscription(&message.to, Default::default(), service.now())?;
+        tracing::info!("a patient who refuses the bot was unsubscribed from health notices");
+    }
     let Some(case) = message.purpose.case() else {
         return Ok(());
     };

@@ -1,5 +1,6 @@
 //! The timer behind time-driven work: every `check_every` it reminds
-//! clinicians of unclaimed cases, every `purge_every` it deletes data past
+//! clinicians of unclaimed cases and queues the health notices in force for
+//! their subscribers, every `purge_every` it deletes data past
 //! the retention period, and every `store_retry`, while the disk fails under
 //! the store, it tries to open the store again. The work itself is in the
 //! service and the store ([`Service::remind_unclaimed`], [`Service::purge`],
@@ -72,6 +73,9 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
             _ = checks.tick(), if holding => {
                 if let Err(error) = service.remind_unclaimed() {
                     tracing::error!(%error, "cannot remind clinicians of unclaimed cases");
+                }
+                if let Err(error) = service.send_notices() {
+                    tracing::error!(%error, "cannot queue health notices for subscribers");
                 }
             }
             _ = purges.tick(), if holding => {

@@ -135,7 +135,10 @@ async fn a_direct_message_is_answered_in_the_dm() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["ask", "agent", "forget", "mydata", "help"]);
+    assert_eq!(
+        names,
+        ["ask", "agent", "forget", "mydata", "notices", "help"]
+    );
     assert!(app.discord.is_connected());
 
     let mark = fake.mark();

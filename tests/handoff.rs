@@ -601,11 +601,13 @@ async fn dispatch_for<D: dispatch::Deliver + 'static>(
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_patient_who_blocked_the_bot_is_given_up_on_and_clinicians_are_told() {
+async fn a_patient_who_blocked_the_bot_is_given_up_on_clinicians_are_told_and_notices_stop() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
     let service = service_in(dir.path(), settings(), clock);
     let blocked = patient(11);
+    service.patient_message(&blocked, "/subscribe").unwrap();
+    assert!(service.store().subscription(&blocked).unwrap().is_some());
     let case = service
         .patient_message(&blocked, "agent")
         .unwrap()
@@ -663,6 +665,8 @@ async fn a_patient_who_blocked_the_bot_is_given_up_on_and_clinicians_are_told() 
         !text.contains("please call us back"),
         "no message text: {text}"
     );
+    // Nor do they get health notices any more.
+    assert_eq!(service.store().subscription(&blocked).unwrap(), None);
 }
 
 #[tokio::test(start_paused = true)]

@@ -175,3 +175,222 @@ fn kb_check_warns_about_an_expired_notice() {
         "{all}"
     );
 }
+
+/// A service on `knowledge` and `store`, its clock set to `at`.
+fn service_with(
+    knowledge: &std::path::Path,
+    store: carebot::Store,
+    at: &str,
+) -> std::sync::Arc<carebot::Service> {
+    let engine = Engine::new(carebot::load_dir(knowledge).expect("knowledge loads")).lexical_only();
+    let clock = carebot::clock::ManualClock::new(at.parse().expect("a timestamp"));
+    std::sync::Arc::new(carebot::Service::new(
+        std::sync::Arc::new(engine),
+        store,
+        crate::support::handoff::settings(),
+        std::sync::Arc::new(clock),
+    ))
+}
+
+/// A service on `knowledge` with a store of its own, its clock set to `at`.
+fn service_on(
+    knowledge: &std::path::Path,
+    at: &str,
+) -> (tempfile::TempDir, std::sync::Arc<carebot::Service>) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = carebot::Store::open(data.path()).expect("store opens");
+    let service = service_with(knowledge, store, at);
+    (data, service)
+}
+
+#[test]
+fn a_patient_asking_for_notices_gets_those_in_force_or_hears_there_are_none() {
+    let knowledge = knowledge_with(FLU_CLINICS, TOPICS);
+    let patient = carebot::Address::new("telegram", "notices-1");
+    let (_data, service) = service_on(knowledge.path(), "2026-10-15T14:00:00Z");
+    let reply = service
+        .patient_message(&patient, "/notices")
+        .expect("replies")
+        .reply;
+    assert!(
+        reply.text.contains("Walk-in flu clinics on Saturdays"),
+        "{}",
+        reply.text
+    );
+    // The last day, in the practice's calendar: it ends at midnight on the 29th.
+    assert!(
+        reply.text.contains("until Sat 28 Nov 2026"),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("12 River Road"), "{}", reply.text);
+
+    let (_data, service) = service_on(knowledge.path(), "2027-01-10T14:00:00Z");
+    let reply = service
+        .patient_message(&patient, "any health alerts?")
+        .expect("replies")
+        .reply;
+    assert!(reply.text.contains("no notices"), "{}", reply.text);
+    assert!(!reply.text.contains("flu clinics"), "{}", reply.text);
+}
+
+fn say(service: &carebot::Service, patient: &carebot::Address, text: &str) -> carebot::Reply {
+    service
+        .patient_message(patient, text)
+        .expect("replies")
+        .reply
+}
+
+#[test]
+fn a_patient_subscribes_by_topic_sees_it_in_their_data_and_stops() {
+    let knowledge = knowledge_with(FLU_CLINICS, TOPICS);
+    let (_data, service) = service_on(knowledge.path(), "2026-10-15T14:00:00Z");
+    let patient = carebot::Address::new("telegram", "subscriber-1");
+    let list = say(&service, &patient, "/notices");
+    assert!(
+        list.buttons.iter().any(|b| b.reply == "/subscribe"),
+        "{list:?}"
+    );
+    assert!(list
+        .buttons
+        .iter()
+        .any(|b| b.reply == "/subscribe outbreaks"));
+    // Nobody is subscribed without asking.
+    assert_eq!(service.store().subscription(&patient).unwrap(), None);
+
+    let done = say(&service, &patient, "/subscribe vaccination clinics");
+    assert!(done.text.contains("vaccination-clinics"), "{}", done.text);
+    let topics = service
+        .store()
+        .subscription(&patient)
+        .unwrap()
+        .expect("subscribed")
+        .topics;
+    assert_eq!(
+        topics.into_iter().collect::<Vec<_>>(),
+        ["vaccination-clinics"]
+    );
+
+    let refused = say(&service, &patient, "/subscribe flu");
+    assert!(
+        refused
+            .text
+            .contains("The topics are: outbreaks, vaccination-clinics, closures"),
+        "{}",
+        refused.text
+    );
+
+    let data = say(&service, &patient, "/mydata");
+    assert!(
+        data.text
+            .contains("You get health notices about: vaccination-clinics"),
+        "{}",
+        data.text
+    );
+
+    let stopped = say(&service, &patient, "stop alerts");
+    assert!(
+        stopped.text.contains("won't get any more notices"),
+        "{}",
+        stopped.text
+    );
+    assert_eq!(service.store().subscription(&patient).unwrap(), None);
+}
+
+#[test]
+fn forget_me_deletes_the_subscription() {
+    let knowledge = knowledge_with(FLU_CLINICS, TOPICS);
+    let (_data, service) = service_on(knowledge.path(), "2026-10-15T14:00:00Z");
+    let patient = carebot::Address::new("discord", "subscriber-2");
+    say(&service, &patient, "subscribe to health alerts");
+    assert!(service.store().subscription(&patient).unwrap().is_some());
+    let forgotten = say(&service, &patient, "forget me");
+    assert!(
+        forgotten
+            .text
+            .contains("your subscription to health notices"),
+        "{}",
+        forgotten.text
+    );
+    assert_eq!(service.store().subscription(&patient).unwrap(), None);
+}
+
+#[test]
+fn a_notice_in_force_is_queued_once_for_each_subscriber_of_its_topics_across_restarts() {
+    let knowledge = knowledge_with(FLU_CLINICS, TOPICS);
+    for place in crate::support::handoff::every_store() {
+        let backend = place.backend();
+        let service = service_with(knowledge.path(), place.open(), "2026-10-15T14:00:00Z");
+        let flu = carebot::Address::new("telegram", "flu-subscriber");
+        let outbreaks = carebot::Address::new("telegram", "outbreak-subscriber");
+        let nobody = carebot::Address::new("telegram", "not-subscribed");
+        say(&service, &flu, "/subscribe vaccination-clinics");
+        say(&service, &outbreaks, "/subscribe outbreaks");
+        say(&service, &nobody, "hello");
+
+        assert_eq!(service.send_notices().unwrap(), 1, "{backend}");
+        let queued = service.store().outbox_for(&flu).unwrap();
+        let notices: Vec<_> = queued
+            .iter()
+            .filter(|item| item.message.purpose == carebot_chat::Purpose::HealthNotice)
+            .collect();
+        assert_eq!(notices.len(), 1, "{backend}: {queued:?}");
+        assert!(notices[0]
+            .message
+            .reply
+            .text
+            .contains("Walk-in flu clinics on Saturdays"));
+        assert!(notices[0].message.reply.text.contains("/unsubscribe"));
+        for other in [&outbreaks, &nobody] {
+            assert!(service
+                .store()
+                .outbox_for(other)
+                .unwrap()
+                .iter()
+                .all(|item| item.message.purpose != carebot_chat::Purpose::HealthNotice));
+        }
+        // Again, and after a restart: nothing more.
+        assert_eq!(service.send_notices().unwrap(), 0, "{backend}");
+        drop(service);
+        let restarted = service_with(knowledge.path(), place.open(), "2026-10-16T14:00:00Z");
+        assert_eq!(restarted.send_notices().unwrap(), 0, "{backend}");
+        assert_eq!(
+            restarted.store().verify().unwrap().subscriptions,
+            2,
+            "{backend}"
+        );
+        drop(restarted);
+        // Once expired, a notice is sent to nobody, not even a new subscriber.
+        let late = service_with(knowledge.path(), place.open(), "2026-12-01T14:00:00Z");
+        let newcomer = carebot::Address::new("telegram", "late-subscriber");
+        say(&late, &newcomer, "/subscribe");
+        assert_eq!(late.send_notices().unwrap(), 0, "{backend}");
+    }
+}
+
+#[test]
+fn a_notice_waits_behind_an_emergency_queued_after_it() {
+    let knowledge = knowledge_with(FLU_CLINICS, TOPICS);
+    let (_data, service) = service_on(knowledge.path(), "2026-10-15T14:00:00Z");
+    let patient = carebot::Address::new("telegram", "busy-subscriber");
+    say(&service, &patient, "/subscribe");
+    assert_eq!(service.send_notices().unwrap(), 1);
+    let emergency = say(
+        &service,
+        &patient,
+        "crushing chest pain and my left arm is numb",
+    );
+    assert_eq!(
+        emergency.level,
+        Some(carebot::Level::Emergency),
+        "{emergency:?}"
+    );
+    let now: jiff::Timestamp = "2026-10-15T14:00:00Z".parse().unwrap();
+    let due = service.store().due(now, 10).unwrap();
+    assert!(due.len() >= 2, "{due:?}");
+    assert_eq!(due[0].message.priority(), carebot_chat::Priority::Emergency);
+    assert_eq!(
+        due.last().unwrap().message.purpose,
+        carebot_chat::Purpose::HealthNotice
+    );
+}

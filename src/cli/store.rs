@@ -68,14 +68,15 @@ pub fn run(data: &DataArgs, command: StoreCommand) -> Result<ExitCode, CliError>
             let store = open_store(data, WithoutData::UserFolder)?;
             let counts = store.verify()?;
             println!(
-                "{}: every record reads. {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s).",
+                "{}: every record reads. {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s), {} notice subscription(s).",
                 store.location(),
                 counts.conversations,
                 counts.cases,
                 counts.outbox,
                 counts.audit,
                 counts.unanswered,
-                counts.notices
+                counts.notices,
+                counts.subscriptions
             );
         }
         StoreCommand::Copy(args) => copy(&args)?,
@@ -105,7 +106,7 @@ fn copy(args: &CopyArgs) -> Result<(), CliError> {
     let copied = source.copy_into(&target)?;
     let counts = copied.counts;
     println!(
-        "Copied {} records and {} patients' keys from {} to {}. Both read back the same: {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s).",
+        "Copied {} records and {} patients' keys from {} to {}. Both read back the same: {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s), {} notice subscription(s).",
         copied.records,
         copied.keys,
         source.location(),
@@ -115,7 +116,8 @@ fn copy(args: &CopyArgs) -> Result<(), CliError> {
         counts.outbox,
         counts.audit,
         counts.unanswered,
-        counts.notices
+        counts.notices,
+        counts.subscriptions
     );
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The patient's own commands: ask for a person, see what is stored, delete it.
+//! The patient's own commands: ask for a person, see what is stored, delete it,
+//! read the practice's health notices.
 //!
 //! "my data" and "forget me" count only as short, explicit phrasings. A request
 //! for a person counts wherever it stands in a message, with greetings,
@@ -19,20 +20,24 @@ pub enum PatientIntent {
     MyData,
     /// Delete everything stored about them.
     Forget,
+    /// Show the practice's health notices in force.
+    Notices,
 }
 
 /// Slash commands, as typed or sent by a platform's command menu.
-const SLASH: [(&str, PatientIntent); 6] = [
+const SLASH: [(&str, PatientIntent); 8] = [
     ("/agent", PatientIntent::Agent),
     ("/human", PatientIntent::Agent),
     ("/nurse", PatientIntent::Agent),
     ("/mydata", PatientIntent::MyData),
     ("/forget", PatientIntent::Forget),
     ("/forgetme", PatientIntent::Forget),
+    ("/notices", PatientIntent::Notices),
+    ("/alerts", PatientIntent::Notices),
 ];
 
 /// Whole messages (as words, after text-speak is expanded) that are commands.
-const PHRASES: [(&str, PatientIntent); 20] = [
+const PHRASES: [(&str, PatientIntent); 25] = [
     ("agent", PatientIntent::Agent),
     ("an agent", PatientIntent::Agent),
     ("talk to an agent", PatientIntent::Agent),
@@ -53,6 +58,11 @@ const PHRASES: [(&str, PatientIntent); 20] = [
     ("my data", PatientIntent::MyData),
     ("forget me", PatientIntent::Forget),
     ("delete my data", PatientIntent::Forget),
+    ("notices", PatientIntent::Notices),
+    ("health notices", PatientIntent::Notices),
+    ("any notices", PatientIntent::Notices),
+    ("health alerts", PatientIntent::Notices),
+    ("any health alerts", PatientIntent::Notices),
 ];
 
 /// Words that may frame a command without changing it ("agent please").
@@ -318,6 +328,11 @@ mod tests {
         assert_eq!(patient_intent("/mydata"), Some(PatientIntent::MyData));
         assert_eq!(patient_intent("Forget me"), Some(PatientIntent::Forget));
         assert_eq!(patient_intent("/forget"), Some(PatientIntent::Forget));
+        assert_eq!(patient_intent("/notices"), Some(PatientIntent::Notices));
+        assert_eq!(
+            patient_intent("any health alerts?"),
+            Some(PatientIntent::Notices)
+        );
         assert_eq!(
             patient_intent("i want to speak to a human"),
             Some(PatientIntent::Agent)

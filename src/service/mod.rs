@@ -23,6 +23,7 @@ mod alerts;
 mod clinician;
 mod later;
 mod limits;
+mod notices;
 mod patient;
 mod public;
 mod recording;

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use carebot_chat::{Address, Level, Purpose, Reply, ReplyKind};
 
+use super::notices;
 use super::recording::Record;
 use super::wording;
 use super::{Response, Service, ServiceError};
@@ -75,10 +76,15 @@ impl Service {
         let notice = self
             .first_contact(from, now)
             .then(|| wording::first_contact(practice, &self.settings));
+        if let Some(command) = notices::notice_command(text) {
+            let response = self.change_subscription(&engine, from, command, now)?;
+            return Ok(Response { notice, ..response });
+        }
         let response = match patient_intent(text) {
             Some(PatientIntent::Agent) => self.agent(&engine, from, text, now),
             Some(PatientIntent::MyData) => self.my_data(&engine, from, now)?,
             Some(PatientIntent::Forget) => self.forget(from, now)?,
+            Some(PatientIntent::Notices) => self.notices_list(&engine, from, now)?,
             None => self.converse(&engine, from, text, now),
         };
         Ok(Response { notice, ..response })

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use carebot_chat::{Button, Level, Reply, ReplyKind, USAGE};
 
 use crate::handoff::{CaseStatus, HandoffCase, HandoffSettings, Trigger};
-use crate::knowledge::Practice;
+use crate::knowledge::{Knowledge, Practice};
 use crate::store::{Forgotten, PatientData};
 
 /// How many of the patient's messages a notification quotes.
@@ -18,6 +18,40 @@ const QUOTE_CHARS: usize = 400;
 /// update stays the same size however long the patient keeps writing (the
 /// clinicians' chat may take only 20 messages a minute; `/case` shows all).
 const NOTIFIED_THREAD_MESSAGES: usize = 6;
+
+/// The practice's health notices in force at `now`, newest first, each with
+/// the day it runs to; or that there are none.
+pub fn notices_in_force(knowledge: &Knowledge, now: Timestamp) -> Reply {
+    let practice = &knowledge.practice;
+    let mut notices: Vec<_> = knowledge
+        .notices
+        .iter()
+        .filter(|notice| notice.is_active(now))
+        .collect();
+    if notices.is_empty() {
+        return Reply::plain(
+            ReplyKind::Answer,
+            format!(
+                "There are no notices from {} right now. For anything else, just ask, or call us on {}.",
+                practice.name, practice.phone
+            ),
+        );
+    }
+    notices.sort_by_key(|notice| std::cmp::Reverse(notice.publish_at));
+    let mut text = format!("Notices from {}:", practice.name);
+    for notice in notices {
+        // The last day it is in force, as the practice's calendar says.
+        let last =
+            notice.expires_at.to_zoned(practice.time_zone.clone()) - jiff::Span::new().seconds(1);
+        text.push_str(&format!(
+            "\n\n**{}** (until {})\n{}",
+            notice.title,
+            last.strftime("%a %-d %b %Y"),
+            notice.text
+        ));
+    }
+    Reply::plain(ReplyKind::Answer, text)
+}
 
 /// A time as people at the practice read it.
 pub fn local_time(practice: &Practice, at: Timestamp) -> String {
@@ -398,11 +432,20 @@ pub fn patient_data(practice: &Practice, data: &PatientData) -> Reply {
     let nothing = data.notice.is_none()
         && data.conversation.is_none()
         && data.cases.is_empty()
-        && data.outbox.is_empty();
+        && data.outbox.is_empty()
+        && data.subscription.is_none();
     if let Some(notice) = &data.notice {
         lines.push(format!(
             "- You first wrote on {}.",
             local_time(practice, notice.at)
+        ));
+    }
+    if let Some(subscription) = &data.subscription {
+        let topics: Vec<&str> = subscription.topics.iter().map(String::as_str).collect();
+        lines.push(format!(
+            "- You get health notices about: {} (since {}; type /unsubscribe to stop).",
+            topics.join(", "),
+            local_time(practice, subscription.since)
         ));
     }
     if let Some(record) = &data.conversation {
@@ -460,6 +503,9 @@ pub fn forgotten(forgotten: &Forgotten) -> Reply {
         0 => {}
         1 => what.push(format!("case {}", forgotten.cases[0])),
         n => what.push(format!("{n} cases")),
+    }
+    if forgotten.subscription {
+        what.push("your subscription to health notices".to_string());
     }
     Reply::plain(
         ReplyKind::Notice,

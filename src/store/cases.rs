@@ -66,14 +66,14 @@ impl<T> CaseChange<T> {
 }
 
 /// A case transaction's writes.
-struct Writer<'a> {
-    store: &'a Store,
+pub(super) struct Writer<'a> {
+    pub(super) store: &'a Store,
     /// The case being written, if any: its patient's key seals the
     /// notifications about it.
-    case: Option<&'a HandoffCase>,
+    pub(super) case: Option<&'a HandoffCase>,
     /// Read through the transaction: sled deadlocks on a plain read of a
     /// tree while a transaction is under way.
-    tx: &'a TxTrees<'a>,
+    pub(super) tx: &'a TxTrees<'a>,
 }
 
 impl Writer<'_> {
@@ -111,7 +111,7 @@ impl Writer<'_> {
         })
     }
 
-    fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), TxFail> {
+    pub(super) fn apply(&self, effects: &Effects, now: Timestamp) -> Result<(), TxFail> {
         for id in &effects.superseded {
             self.tx.outbox.remove(&id_key(id.0))?;
         }

@@ -46,6 +46,7 @@ mod privacy;
 pub mod records;
 mod recovery;
 mod sealing;
+mod subscriptions;
 mod tree;
 mod verify;
 
@@ -65,6 +66,7 @@ pub use records::{NewOutbound, NoticeShown, OutboxItem, PatientRecord, Turn, Una
 pub use recovery::{Recovery, StoreHealth};
 pub use sealing::KEYS_FILE;
 use sealing::{Owner, PatientKeys};
+pub use subscriptions::Subscription;
 use tree::{Tree, Trees};
 pub use verify::Counts;
 

@@ -11,7 +11,7 @@ use carebot_chat::{Address, CaseId};
 use super::tree::Tree;
 use super::{
     address_key, all, encode, id_key, NoticeShown, OutboxItem, Owner, PatientRecord, Store,
-    StoreError, Trees, UnansweredQuestion,
+    StoreError, Subscription, Trees, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -24,6 +24,8 @@ pub struct PatientData {
     pub cases: Vec<HandoffCase>,
     /// Messages to them (or about their cases) not yet delivered.
     pub outbox: Vec<OutboxItem>,
+    /// The health-notice topics they subscribed to.
+    pub subscription: Option<Subscription>,
 }
 
 /// What "forget me" deleted.
@@ -34,6 +36,8 @@ pub struct Forgotten {
     pub notice: bool,
     pub outbox: usize,
     pub audit: usize,
+    /// Their subscription to health notices.
+    pub subscription: bool,
 }
 
 /// What a retention purge deleted.
@@ -48,6 +52,9 @@ pub struct Purged {
     pub unanswered: usize,
     /// Audit entries older than the audit log's own retention period.
     pub audit: usize,
+    /// Records that a health notice was sent to a subscriber (they name the
+    /// patient), older than the retention period.
+    pub sent_notices: usize,
 }
 
 impl Store {
@@ -69,6 +76,7 @@ impl Store {
             conversation: self.conversation(patient)?,
             cases,
             outbox,
+            subscription: self.subscription(patient)?,
         })
     }
 
@@ -116,12 +124,14 @@ impl Store {
             .into_iter()
             .map(|(key, _)| key)
             .collect();
+        let subscription_keys = self.subscription_keys(t, patient)?;
         let mut forgotten = Forgotten {
             cases: cases.iter().map(|(_, case)| case.id).collect(),
             conversation: t.conversations.contains_key(&patient_key)?,
             notice: t.notices.contains_key(&patient_key)?,
             outbox: outbox_keys.len(),
             audit: audit_keys.len(),
+            subscription: subscription_keys.subscribed,
         };
         let entry = deletion(&forgotten);
         t.transaction(|tx| {
@@ -138,6 +148,9 @@ impl Store {
             }
             for key in &audit_keys {
                 tx.audit.remove(key)?;
+            }
+            for key in &subscription_keys.keys {
+                tx.subscriptions.remove(key)?;
             }
             let id = tx.audit.generate_id()?;
             tx.audit.insert(&id_key(id), encode("audit", &entry)?)?;
@@ -220,6 +233,7 @@ impl Store {
                 purged.notices += 1;
             }
         }
+        purged.sent_notices = self.purge_sent_notices(t, before)?;
         self.purge_leases()?;
         self.flush()?;
         Ok(purged)

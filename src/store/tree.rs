@@ -27,7 +27,7 @@ use super::StoreError;
 pub(super) type Record = (Vec<u8>, Vec<u8>);
 
 /// The kinds of records, one tree each (the table in `mod.rs`).
-pub(super) const TREE_NAMES: [&str; 9] = [
+pub(super) const TREE_NAMES: [&str; 10] = [
     "conversations",
     "cases",
     "outbox",
@@ -37,6 +37,7 @@ pub(super) const TREE_NAMES: [&str; 9] = [
     "stats",
     "meta",
     "leases",
+    "subscriptions",
 ];
 
 /// One tree of records.
@@ -146,6 +147,7 @@ pub(super) struct Trees {
     pub stats: Tree,
     pub meta: Tree,
     pub leases: Tree,
+    pub subscriptions: Tree,
 }
 
 /// Where the trees live.
@@ -159,7 +161,7 @@ pub(super) enum Database {
 
 impl Trees {
     pub fn in_sled(db: sled::Db) -> Result<Trees, StoreError> {
-        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases] =
+        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases, subscriptions] =
             TREE_NAMES.map(|name| db.open_tree(name).map(Tree::Sled));
         Ok(Trees {
             conversations: conversations?,
@@ -171,12 +173,13 @@ impl Trees {
             stats: stats?,
             meta: meta?,
             leases: leases?,
+            subscriptions: subscriptions?,
             database: Database::Sled(db),
         })
     }
 
     pub fn in_postgres(db: Arc<Postgres>) -> Trees {
-        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases] =
+        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases, subscriptions] =
             TREE_NAMES.map(|name| Tree::Postgres {
                 db: db.clone(),
                 name,
@@ -191,6 +194,7 @@ impl Trees {
             stats,
             meta,
             leases,
+            subscriptions,
             database: Database::Postgres(db),
         }
     }
@@ -207,6 +211,7 @@ impl Trees {
             "stats" => &self.stats,
             "meta" => &self.meta,
             "leases" => &self.leases,
+            "subscriptions" => &self.subscriptions,
             other => unreachable!("no tree is called {other}"),
         }
     }
@@ -282,6 +287,7 @@ impl Trees {
             &self.stats,
             &self.meta,
             &self.leases,
+            &self.subscriptions,
         ]
         .into_iter()
         .map(|tree| match tree {
@@ -326,6 +332,7 @@ pub(super) struct TxTrees<'a> {
     pub unanswered: TxTree<'a>,
     pub notices: TxTree<'a>,
     pub meta: TxTree<'a>,
+    pub subscriptions: TxTree<'a>,
 }
 
 impl TxTrees<'_> {
@@ -341,8 +348,8 @@ impl TxTrees<'_> {
 impl<'a> TxTrees<'a> {
     /// From the trees in [`TREE_NAMES`] order.
     fn of(trees: Vec<TxTree<'a>>) -> TxTrees<'a> {
-        let [conversations, cases, outbox, audit, unanswered, notices, _stats, meta, _leases]: [TxTree<'a>;
-            9] = trees
+        let [conversations, cases, outbox, audit, unanswered, notices, _stats, meta, _leases, subscriptions]: [TxTree<'a>;
+            10] = trees
             .try_into()
             .unwrap_or_else(|_| unreachable!("one view per tree"));
         TxTrees {
@@ -353,6 +360,7 @@ impl<'a> TxTrees<'a> {
             unanswered,
             notices,
             meta,
+            subscriptions,
         }
     }
 }

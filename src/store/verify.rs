@@ -20,6 +20,8 @@ pub struct Counts {
     pub audit: usize,
     pub unanswered: usize,
     pub notices: usize,
+    /// Patients' subscriptions to health notices.
+    pub subscriptions: usize,
 }
 
 impl Store {
@@ -68,6 +70,7 @@ impl Store {
                 .all_sealed::<UnansweredQuestion>("unanswered", &t.unanswered)?
                 .len(),
             notices: all::<NoticeShown>("notices", &t.notices)?.len(),
+            subscriptions: self.verify_subscriptions(t)?,
         })
     }
 

@@ -43,6 +43,9 @@ pub enum Purpose {
     /// A direct reply the platform would not take at once (an outage, a long
     /// rate limit), to whoever wrote: kept so it still arrives.
     Reply,
+    /// A health notice, to a patient who subscribed to its topic: after
+    /// everything else.
+    HealthNotice,
 }
 
 impl Purpose {
@@ -55,7 +58,7 @@ impl Purpose {
             | Purpose::CaseReminder { case }
             | Purpose::ClinicianReply { case }
             | Purpose::CaseNews { case } => Some(case),
-            Purpose::Alert | Purpose::Reply => None,
+            Purpose::Alert | Purpose::Reply | Purpose::HealthNotice => None,
         }
     }
 
@@ -78,6 +81,7 @@ impl Purpose {
                 Priority::Reply
             }
             Purpose::CaseUpdated { .. } => Priority::Update,
+            Purpose::HealthNotice => Priority::Notice,
         }
     }
 
@@ -92,6 +96,7 @@ impl Purpose {
             Purpose::CaseNews { .. } => "case_news",
             Purpose::Alert => "alert",
             Purpose::Reply => "reply",
+            Purpose::HealthNotice => "health_notice",
         }
     }
 }
@@ -100,11 +105,13 @@ impl Purpose {
 /// once: an emergency reply or a new emergency case ahead of everything (a
 /// patient must read "call 911" in seconds, not behind a burst), then other
 /// new cases (someone is waiting for a clinician), then replies, then
-/// updates on cases clinicians already know about. The order of the
-/// variants is the order of urgency, so `max()` picks the most urgent.
+/// updates on cases clinicians already know about, and health notices sent
+/// to subscribers last. The order of the variants is the order of urgency,
+/// so `max()` picks the most urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
+    Notice,
     Update,
     Reply,
     NewCase,

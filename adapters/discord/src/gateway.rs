@@ -160,6 +160,7 @@ fn slash_commands() -> Vec<CreateCommand> {
         CreateCommand::new("forget")
             .description("Delete everything the assistant has stored about you"),
         CreateCommand::new("mydata").description("See what the assistant has stored about you"),
+        CreateCommand::new("notices").description("Health notices from the practice"),
         CreateCommand::new("help").description("What the assistant can do"),
     ]
 }
@@ -200,6 +201,7 @@ fn slash_text(command: &CommandInteraction, in_clinician_channel: bool) -> Optio
         "agent" => Some("/agent".to_string()),
         "forget" => Some("/forget".to_string()),
         "mydata" => Some("/mydata".to_string()),
+        "notices" => Some("/notices".to_string()),
         "help" if in_clinician_channel => Some("/help".to_string()),
         // The practice's own "about the assistant" answer.
         "help" => Some(PATIENT_HELP.to_string()),

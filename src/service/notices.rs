@@ -1,0 +1,303 @@
+//! Health notices for patients: the list of those in force (`/notices`),
+//! subscribing to the practice's topics and stopping (`/subscribe`,
+//! `/unsubscribe`, "stop alerts"), and sending each notice in force once to
+//! every subscriber of one of its topics (from upkeep, every minute).
+//!
+//! Nobody is subscribed without asking. A notice goes through the outbox as
+//! the least urgent of messages, after emergencies, cases and replies, and
+//! the record that it was queued for a subscriber is written with it, so a
+//! restart never sends it twice.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use carebot_chat::{Address, Button, Reply, ReplyKind};
+
+use super::{wording, Response, Service, ServiceError};
+use crate::engine::{Engine, Explanation};
+use crate::knowledge::{Knowledge, Notice};
+use crate::text::normalize::normalize;
+
+/// A patient's command about notices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum NoticeCommand {
+    /// Subscribe to these topics; none named means all of them.
+    Subscribe(Vec<String>),
+    /// Stop these topics; none named means all of them.
+    Unsubscribe(Vec<String>),
+}
+
+/// Whole messages that subscribe to every topic.
+const SUBSCRIBE_PHRASES: &[&str] = &[
+    "subscribe",
+    "subscribe to alerts",
+    "subscribe to health alerts",
+    "subscribe to notices",
+    "subscribe to health notices",
+    "sign me up for alerts",
+    "sign me up for health alerts",
+];
+
+/// Whole messages that stop every topic.
+const UNSUBSCRIBE_PHRASES: &[&str] = &[
+    "unsubscribe",
+    "stop alerts",
+    "stop health alerts",
+    "stop notices",
+    "stop health notices",
+    "no more alerts",
+    "no more notices",
+];
+
+/// The notices command `text` is, if it is one.
+pub(super) fn notice_command(text: &str) -> Option<NoticeCommand> {
+    let normalized = normalize(text);
+    let trimmed = normalized.trim().trim_end_matches(['.', '!', '?']);
+    let (first, rest) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
+    let first = first.split('@').next().unwrap_or(first);
+    let topics = || -> Vec<String> {
+        rest.split(',')
+            .map(|part| part.trim().replace(' ', "-"))
+            .filter(|topic| !topic.is_empty() && topic != "all")
+            .collect()
+    };
+    match first {
+        "/subscribe" => return Some(NoticeCommand::Subscribe(topics())),
+        "/unsubscribe" | "/stop" => return Some(NoticeCommand::Unsubscribe(topics())),
+        _ => {}
+    }
+    let phrase = trimmed.trim_end_matches(" please");
+    if SUBSCRIBE_PHRASES.contains(&phrase) {
+        return Some(NoticeCommand::Subscribe(Vec::new()));
+    }
+    if UNSUBSCRIBE_PHRASES.contains(&phrase) {
+        return Some(NoticeCommand::Unsubscribe(Vec::new()));
+    }
+    None
+}
+
+/// The notice as a subscriber receives it.
+fn notice_message(knowledge: &Knowledge, notice: &Notice) -> Reply {
+    Reply::plain(
+        ReplyKind::Notice,
+        format!(
+            "**Notice from {}: {}**\n\n{}\n\n(You get these because you asked for health notices. Type /unsubscribe to stop.)",
+            knowledge.practice.name, notice.title, notice.text
+        ),
+    )
+}
+
+fn response(reply: Reply) -> Response {
+    Response {
+        notice: None,
+        reply,
+        handoff: None,
+        case: None,
+        explanation: Explanation::default(),
+    }
+}
+
+impl Service {
+    /// The notices in force, what the patient is subscribed to, and buttons
+    /// to change it.
+    pub(super) fn notices_list(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        now: Timestamp,
+    ) -> Result<Response, ServiceError> {
+        let knowledge = engine.knowledge();
+        let mut reply = wording::notices_in_force(knowledge, now);
+        let topics = &knowledge.practice.notice_topics;
+        if topics.is_empty() {
+            return Ok(response(reply));
+        }
+        let subscribed = self
+            .store()
+            .subscription(from)?
+            .map(|s| s.topics)
+            .unwrap_or_default();
+        if subscribed.is_empty() {
+            reply.text.push_str(&format!(
+                "\n\nI can send you the practice's notices as they come out, on: {}. Type /subscribe (all of them) or /subscribe and a topic.",
+                topics.join(", ")
+            ));
+            reply.buttons.push(Button {
+                label: "Subscribe to all".into(),
+                reply: "/subscribe".into(),
+            });
+        } else {
+            let names: Vec<&str> = subscribed.iter().map(String::as_str).collect();
+            reply.text.push_str(&format!(
+                "\n\nYou get notices about: {}. Type /unsubscribe to stop.",
+                names.join(", ")
+            ));
+            reply.buttons.push(Button {
+                label: "Stop notices".into(),
+                reply: "/unsubscribe".into(),
+            });
+        }
+        for topic in topics.iter().filter(|topic| !subscribed.contains(*topic)) {
+            reply.buttons.push(Button {
+                label: format!("Subscribe: {topic}"),
+                reply: format!("/subscribe {topic}"),
+            });
+        }
+        Ok(response(reply))
+    }
+
+    /// Subscribes `from` to `topics` (all when empty) or stops them.
+    pub(super) fn change_subscription(
+        &self,
+        engine: &Engine,
+        from: &Address,
+        command: NoticeCommand,
+        now: Timestamp,
+    ) -> Result<Response, ServiceError> {
+        let practice = &engine.knowledge().practice;
+        let offered = &practice.notice_topics;
+        if offered.is_empty() {
+            return Ok(response(Reply::plain(
+                ReplyKind::Notice,
+                format!("{} does not send notices in this chat.", practice.name),
+            )));
+        }
+        let (named, subscribing) = match &command {
+            NoticeCommand::Subscribe(topics) => (topics, true),
+            NoticeCommand::Unsubscribe(topics) => (topics, false),
+        };
+        let unknown: Vec<&String> = named.iter().filter(|t| !offered.contains(t)).collect();
+        if !unknown.is_empty() {
+            return Ok(response(Reply::plain(
+                ReplyKind::Notice,
+                format!(
+                    "I don't have notices about {}. The topics are: {}.",
+                    unknown
+                        .iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    offered.join(", ")
+                ),
+            )));
+        }
+        let chosen: BTreeSet<String> = if named.is_empty() {
+            offered.iter().cloned().collect()
+        } else {
+            named.iter().cloned().collect()
+        };
+        let mut topics = self
+            .store()
+            .subscription(from)?
+            .map(|s| s.topics)
+            .unwrap_or_default();
+        if subscribing {
+            topics.extend(chosen);
+        } else {
+            topics.retain(|topic| !chosen.contains(topic));
+        }
+        self.store().set_subscription(from, topics.clone(), now)?;
+        tracing::info!(
+            topics = topics.len(),
+            "a patient changed their notice subscription"
+        );
+        let text = if topics.is_empty() {
+            "Done: you won't get any more notices from us. Type /subscribe to start again."
+                .to_string()
+        } else {
+            let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+            format!(
+                "Done: you'll get {}'s notices about {} in this chat. Type /unsubscribe to stop at any time.",
+                practice.name,
+                names.join(", ")
+            )
+        };
+        Ok(response(Reply::plain(ReplyKind::Notice, text)))
+    }
+
+    /// Queues every notice in force for each subscriber of one of its
+    /// topics who has not had it yet; how many messages were queued.
+    pub fn send_notices(&self) -> Result<usize, ServiceError> {
+        let now = self.now();
+        let engine = self.engine();
+        let knowledge = engine.knowledge();
+        let in_force: Vec<&Notice> = knowledge
+            .notices
+            .iter()
+            .filter(|notice| notice.is_active(now))
+            .collect();
+        if in_force.is_empty() {
+            return Ok(0);
+        }
+        let subscriptions = self.store().subscriptions()?;
+        let mut queued = 0;
+        for notice in in_force {
+            let message = notice_message(knowledge, notice);
+            let mut for_this = 0;
+            for subscription in &subscriptions {
+                if !notice
+                    .topics
+                    .iter()
+                    .any(|t| subscription.topics.contains(t))
+                {
+                    continue;
+                }
+                if self
+                    .store()
+                    .queue_notice(&notice.id, &subscription.patient, &message, now)?
+                {
+                    for_this += 1;
+                }
+            }
+            if for_this > 0 {
+                tracing::info!(notice = %notice.id, queued = for_this, "health notice queued for subscribers");
+                self.queued();
+            }
+            queued += for_this;
+        }
+        Ok(queued)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscribe_and_stop_commands_name_topics_or_mean_all() {
+        assert_eq!(
+            notice_command("/subscribe"),
+            Some(NoticeCommand::Subscribe(vec![]))
+        );
+        assert_eq!(
+            notice_command("/subscribe all"),
+            Some(NoticeCommand::Subscribe(vec![]))
+        );
+        assert_eq!(
+            notice_command("/subscribe outbreaks, vaccination clinics"),
+            Some(NoticeCommand::Subscribe(vec![
+                "outbreaks".into(),
+                "vaccination-clinics".into()
+            ]))
+        );
+        assert_eq!(
+            notice_command("Subscribe to health alerts please"),
+            Some(NoticeCommand::Subscribe(vec![]))
+        );
+        assert_eq!(
+            notice_command("STOP ALERTS"),
+            Some(NoticeCommand::Unsubscribe(vec![]))
+        );
+        assert_eq!(
+            notice_command("/unsubscribe closures"),
+            Some(NoticeCommand::Unsubscribe(vec!["closures".into()]))
+        );
+        // Not commands: left to the FAQ and triage.
+        assert_eq!(
+            notice_command("how do I stop my alerts on the portal"),
+            None
+        );
+        assert_eq!(notice_command("I can't stop coughing"), None);
+    }
+}
