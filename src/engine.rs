@@ -152,7 +152,11 @@ fn vocabulary(knowledge: &Knowledge) -> std::collections::HashMap<String, u32> {
         .faqs
         .iter()
         .flat_map(|f| f.questions.iter().chain(&f.keywords).chain([&f.title]));
-    for text in concept_texts.chain(faq_texts) {
+    let notice_texts = knowledge
+        .notices
+        .iter()
+        .flat_map(|n| n.questions.iter().chain(&n.keywords).chain([&n.title]));
+    for text in concept_texts.chain(faq_texts).chain(notice_texts) {
         // The words `analyze_exact` would give, without stemming them: only the
         // words count here.
         for word in crate::text::normalize::words(&crate::text::normalize(text)) {

@@ -41,7 +41,7 @@
 //! | cases, settings, the patient's own commands (the case model, below the store) | [`handoff`] |
 //! | one sled database, one tree per kind of record; opened again by itself after a full disk | [`store`] |
 //! | deliver queued messages, most urgent first, each chat on its own, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
-//! | remind clinicians of unclaimed cases, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
+//! | remind clinicians of unclaimed cases, send health notices to subscribers, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
 //! | who did what, without message text | [`audit`] |
 //! | unanswered questions, top FAQ entries, escalations, time to claim | [`report`] |
 //! | where "now" comes from (tests pause it) | [`clock`] |

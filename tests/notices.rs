@@ -394,3 +394,27 @@ fn a_notice_waits_behind_an_emergency_queued_after_it() {
         carebot_chat::Purpose::HealthNotice
     );
 }
+
+#[test]
+fn a_notice_answers_only_what_it_is_about() {
+    let (_dir, engine) = engine();
+    // A general question about flu vaccines is still the FAQ's...
+    let general = at(
+        &engine,
+        "2026-10-15T14:00:00Z",
+        "how much does a flu shot cost",
+    )
+    .reply;
+    assert_eq!(general.entry.as_deref(), Some("flu-vaccine"), "{general:?}");
+    // ...one about the clinics is the notice's while it is in force, and the
+    // FAQ's again afterwards.
+    let text = "do I need an appointment for the flu clinic";
+    let during = at(&engine, "2026-10-15T14:00:00Z", text).reply;
+    assert_eq!(
+        during.entry.as_deref(),
+        Some("flu-clinics-autumn"),
+        "{during:?}"
+    );
+    let after = at(&engine, "2027-03-01T14:00:00Z", text).reply;
+    assert_eq!(after.entry.as_deref(), Some("flu-vaccine"), "{after:?}");
+}

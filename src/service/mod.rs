@@ -10,6 +10,7 @@
 //! | `clinician.rs` | clinician commands: list, show, claim, reply, resolve |
 //! | `scheduled.rs` | time-driven work that [`crate::upkeep`] runs: reminders for unclaimed cases, retention |
 //! | `alerts.rs` | alerts about carebot itself for the clinicians |
+//! | `notices.rs` | health notices: `/notices`, subscribing and stopping, sending each notice in force to its subscribers once |
 //! | `later.rs` | direct replies an adapter could not send at once, kept in the outbox |
 //! | `wording.rs` | what patients and clinicians are told about cases |
 //! | `recording.rs` | answer first, record when possible: a failed write never costs a patient the reply |
