@@ -44,18 +44,41 @@ impl Default for Limits {
     }
 }
 
-/// Where an engine's semantic layer is kept: shared with the thread that
-/// embeds a large bank in the background.
+/// Something the sentence encoder builds from the knowledge base, once:
+/// when a message first needs it, or on a thread of its own (see
+/// `Engine::prepared`).
+#[derive(Debug)]
+struct Prepared<T> {
+    value: OnceLock<T>,
+    /// Whether a background thread has been started to fill `value`.
+    in_background: AtomicBool,
+}
+
+impl<T> Default for Prepared<T> {
+    fn default() -> Self {
+        Prepared {
+            value: OnceLock::new(),
+            in_background: AtomicBool::new(false),
+        }
+    }
+}
+
+impl<T> Prepared<T> {
+    /// Claims the building of `value` for a background thread: true once,
+    /// unless it is built already.
+    fn claim_for_background(&self) -> bool {
+        self.value.get().is_none() && !self.in_background.swap(true, Ordering::AcqRel)
+    }
+}
+
+/// Where an engine's semantic parts are kept: shared with the thread that
+/// builds them in the background.
 #[derive(Debug, Default)]
 struct SemanticSlot {
-    layer: OnceLock<SemanticFaq>,
-    /// Whether a background thread has been started to fill `layer`.
-    in_background: AtomicBool,
+    layer: Prepared<SemanticFaq>,
     /// The emergency net, trained on the rules' examples; `None` inside when
     /// the knowledge base has nothing to train it on.
-    emergency: OnceLock<Option<EmergencyByMeaning>>,
-    /// Whether a background thread has been started to fill `emergency`.
-    emergency_in_background: AtomicBool,
+    emergency: Prepared<Option<EmergencyByMeaning>>,
 }
 
 /// A finding as shown in `--explain` output.
@@ -276,24 +299,42 @@ impl Engine {
         if self.knowledge.faqs.is_empty() {
             return None;
         }
-        if let Some(layer) = slot.layer.get() {
-            return Some(layer);
+        self.prepared(
+            &slot.layer,
+            || faq_semantic::missing_embeddings(&self.knowledge.faqs),
+            || SemanticFaq::new(&self.knowledge.faqs),
+            || {
+                tracing::info!(
+                    faq_entries = self.knowledge.faqs.len(),
+                    "embedding the FAQ in the background; ranking by words until it is done"
+                );
+                in_background("faq-embeddings", self.faq_layer_job(slot));
+            },
+        )
+    }
+
+    /// `prepared`'s value: built now when at most `background_above` texts
+    /// are still to embed (`missing`), so replies do not depend on timing;
+    /// else started on a thread of its own (`start`, once) and `None` until
+    /// it is done, the words alone answering meanwhile.
+    fn prepared<'a, T>(
+        &self,
+        prepared: &'a Prepared<T>,
+        missing: impl FnOnce() -> usize,
+        build: impl FnOnce() -> T,
+        start: impl FnOnce(),
+    ) -> Option<&'a T> {
+        if let Some(value) = prepared.value.get() {
+            return Some(value);
         }
-        if slot.in_background.load(Ordering::Acquire) {
+        if prepared.in_background.load(Ordering::Acquire) {
             return None;
         }
-        if faq_semantic::missing_embeddings(&self.knowledge.faqs) <= self.background_above {
-            return Some(
-                slot.layer
-                    .get_or_init(|| SemanticFaq::new(&self.knowledge.faqs)),
-            );
+        if missing() <= self.background_above {
+            return Some(prepared.value.get_or_init(build));
         }
-        if !slot.in_background.swap(true, Ordering::AcqRel) {
-            tracing::info!(
-                faq_entries = self.knowledge.faqs.len(),
-                "embedding the FAQ in the background; ranking by words until it is done"
-            );
-            in_background("faq-embeddings", self.faq_layer_job(slot));
+        if !prepared.in_background.swap(true, Ordering::AcqRel) {
+            start();
         }
         None
     }
@@ -303,7 +344,7 @@ impl Engine {
         let entries = self.knowledge.faqs.clone();
         let slot = Arc::clone(slot);
         move || {
-            let _ = slot.layer.set(SemanticFaq::new(&entries));
+            let _ = slot.layer.value.set(SemanticFaq::new(&entries));
             tracing::info!("the FAQ's semantic layer is ready");
         }
     }
@@ -313,7 +354,7 @@ impl Engine {
         let texts = triage_semantic::training_texts(&self.knowledge);
         let slot = Arc::clone(slot);
         move || {
-            let _ = slot.emergency.set(EmergencyByMeaning::new(&texts));
+            let _ = slot.emergency.value.set(EmergencyByMeaning::new(&texts));
             tracing::info!("the emergency net is trained");
         }
     }
@@ -327,13 +368,12 @@ impl Engine {
         let Some(slot) = &self.semantic else {
             return;
         };
-        let net = (slot.emergency.get().is_none()
-            && !slot.emergency_in_background.swap(true, Ordering::AcqRel))
-        .then(|| self.emergency_net_job(slot));
-        let faq = (!self.knowledge.faqs.is_empty()
-            && slot.layer.get().is_none()
-            && !slot.in_background.swap(true, Ordering::AcqRel))
-        .then(|| self.faq_layer_job(slot));
+        let net = slot
+            .emergency
+            .claim_for_background()
+            .then(|| self.emergency_net_job(slot));
+        let faq = (!self.knowledge.faqs.is_empty() && slot.layer.claim_for_background())
+            .then(|| self.faq_layer_job(slot));
         if net.is_some() || faq.is_some() {
             // One thread, the emergency net first: the other core keeps
             // answering patients meanwhile.
@@ -682,7 +722,10 @@ impl Engine {
     /// emergency rule looks for ("stung, but breathing totally fine" has
     /// answered the question itself).
     fn emergency_by_meaning(&self, facts: &Facts, message: &Message) -> Option<Facts> {
-        if self.screen.life_threatening.is_empty() || !self.health_problem(facts) {
+        if !message.by_meaning
+            || self.screen.life_threatening.is_empty()
+            || !self.health_problem(facts)
+        {
             return None;
         }
         let denied = self
@@ -691,9 +734,6 @@ impl Engine {
             .iter()
             .any(|&concept| facts.concepts[concept] == Status::Absent);
         if denied {
-            return None;
-        }
-        if !message.by_meaning {
             return None;
         }
         let net = self.emergency_net()?;
@@ -717,23 +757,15 @@ impl Engine {
     /// to train it on, or it is still being trained in the background.
     fn emergency_net(&self) -> Option<&EmergencyByMeaning> {
         let slot = self.semantic.as_ref()?;
-        if let Some(net) = slot.emergency.get() {
-            return net.as_ref();
-        }
-        if slot.emergency_in_background.load(Ordering::Acquire) {
-            return None;
-        }
-        let texts = triage_semantic::training_texts(&self.knowledge);
-        if faq_semantic::missing(texts.iter().map(|(t, _)| t.as_str())) <= self.background_above {
-            return slot
-                .emergency
-                .get_or_init(|| EmergencyByMeaning::new(&texts))
-                .as_ref();
-        }
-        if !slot.emergency_in_background.swap(true, Ordering::AcqRel) {
-            in_background("emergency-net", self.emergency_net_job(slot));
-        }
-        None
+        let texts = OnceCell::new();
+        let texts = || texts.get_or_init(|| triage_semantic::training_texts(&self.knowledge));
+        self.prepared(
+            &slot.emergency,
+            || faq_semantic::missing(texts().iter().map(|(t, _)| t.as_str())),
+            || EmergencyByMeaning::new(texts()),
+            || in_background("emergency-net", self.emergency_net_job(slot)),
+        )?
+        .as_ref()
     }
 
     /// Asks rule number `rule`'s follow-up question number `ask`.
@@ -926,10 +958,6 @@ impl Engine {
             })
     }
 
-    /// The FAQ stage's conclusion: the lexical ranking's when it is sure (or
-    /// the engine has no semantic layer), else the hybrid ranking's (which is
-    /// kept for the explanation), with the lexical conclusion as a second
-    /// opinion.
     /// The health notice in force that answers the message outright, if
     /// any: it comes before the FAQ ("is there a flu clinic this week?" is
     /// about this autumn's clinics, not flu vaccines in general).
@@ -953,6 +981,10 @@ impl Engine {
         }
     }
 
+    /// The FAQ stage's conclusion: the lexical ranking's when it is sure (or
+    /// the engine has no semantic layer), else the hybrid ranking's (which is
+    /// kept for the explanation), with the lexical conclusion as a second
+    /// opinion.
     fn faq_outcome(&self, message: &Message) -> FaqOutcome {
         let lexical = faq::decide(message.candidates, self.thresholds);
         if faq_semantic::lexically_sure(message.candidates) || !message.by_meaning {
@@ -1256,7 +1288,6 @@ fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
 
-/// A message as the stages see it.
 /// Runs `job` on a thread named `name`; if no thread can be started, the
 /// engine keeps reading by words alone (the job's flag stays set).
 fn in_background(name: &str, job: impl FnOnce() + Send + 'static) {
@@ -1274,6 +1305,7 @@ enum Reading {
     Answer,
 }
 
+/// A message as the stages see it.
 struct Message<'a> {
     text: &'a str,
     tokens: &'a [Token],
