@@ -1,7 +1,8 @@
 //! The audit log's entries: every case event, every refused clinician command,
-//! and every read or deletion of a patient's data. Entries name who did what
-//! to which case or patient, never what anybody wrote, so the log can be kept
-//! and shown without itself becoming a copy of patients' messages.
+//! every read or deletion of a patient's data, and every health notice
+//! published. Entries name who did what to which case or patient, never
+//! what anybody wrote, so the log can be kept and shown without itself
+//! becoming a copy of patients' messages.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,18 @@ pub enum Action {
         conversation: bool,
         outbox: usize,
     },
+    /// A health notice was published to the subscribers of its topics (by
+    /// a clinician in chat, or by staff with `carebot notice send`): its id,
+    /// title and topics, which are the practice's words, never a patient's.
+    NoticePublished {
+        notice: String,
+        title: String,
+        topics: Vec<String>,
+    },
+    /// A clinician's draft notice was dropped unsent.
+    NoticeCancelled {
+        notice: String,
+    },
     /// The retention purge ran.
     Purged {
         conversations: usize,
@@ -76,6 +89,17 @@ pub enum Action {
         unanswered: usize,
         #[serde(default)]
         audit: usize,
+    },
+    /// A clinician linked a case's patient to their record at the practice
+    /// (the record number itself is not in the log).
+    RecordLinked,
+    /// A clinician removed that link.
+    RecordUnlinked,
+    /// Correspondence was exported for patients' records
+    /// (`carebot export fhir`): how many patients and messages.
+    RecordExported {
+        patients: usize,
+        messages: usize,
     },
 }
 
@@ -94,7 +118,12 @@ impl Action {
             Action::CasesListed { .. } => "cases_listed",
             Action::PatientDataRead => "patient_data_read",
             Action::PatientDataDeleted { .. } => "patient_data_deleted",
+            Action::NoticePublished { .. } => "notice_published",
+            Action::NoticeCancelled { .. } => "notice_cancelled",
             Action::Purged { .. } => "purged",
+            Action::RecordLinked => "record_linked",
+            Action::RecordUnlinked => "record_unlinked",
+            Action::RecordExported { .. } => "record_exported",
         }
     }
 }

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 
 /// How long to wait before retrying a failed delivery. Defined in
 /// carebot-chat so the adapters' retry loops share its formula; re-exported
@@ -74,7 +75,8 @@ const SHARED_POLL: Duration = Duration::from_secs(1);
 
 /// Delivers the outbox through `deliver` until `shutdown` completes, then
 /// flushes the store. A delivery under way when shutdown comes is abandoned
-/// unconfirmed, so it is sent again next time.
+/// unconfirmed, so it is sent again next time; one the platform has already
+/// answered is recorded first, so a restart does not send it twice.
 ///
 /// Each recipient has at most one message under way, its most urgent (see
 /// the store's outbox notes on order), and recipients do not wait for each
@@ -99,13 +101,24 @@ pub async fn run<D: Deliver>(
     // messages given up together.
     let mut alerted: HashSet<CaseId> = HashSet::new();
     let mut paused_until: Option<tokio::time::Instant> = None;
+    // The outbox is read again when something is queued, a retry falls
+    // due, or a delivery to a recipient with more waiting (the `backlog`
+    // at the last reading) is done or fails; not after each message of a
+    // broadcast, which would decode thousands of sealed messages for each
+    // one sent (a core kept busy at Telegram's 30 a second).
+    let mut look = true;
+    let mut look_at = tokio::time::Instant::now();
+    let mut backlog: HashSet<Address> = HashSet::new();
     loop {
         let paused = paused_until.is_some_and(|until| tokio::time::Instant::now() < until);
-        let wait = if paused {
+        let wait = if !look {
+            look_at.saturating_duration_since(tokio::time::Instant::now())
+        } else if paused {
             STORE_RETRY
         } else {
-            match store.next_per_recipient() {
-                Ok(next) => {
+            match store.next_per_recipient_and_backlog() {
+                Ok((next, waiting)) => {
+                    backlog = waiting;
                     let now = service.now();
                     let mut soonest: Option<jiff::Timestamp> = None;
                     let mut started = 0;
@@ -154,24 +167,34 @@ pub async fn run<D: Deliver>(
         } else {
             wait
         };
+        look_at = tokio::time::Instant::now() + wait;
         tokio::select! {
             _ = &mut shutdown => break,
             Some((item, result)) = under_way.next(), if !under_way.is_empty() => {
                 busy.remove(&item.message.to);
-                let recorded = record(&service, &item, result, backoff, &mut alerted);
-                if store.is_shared() {
-                    // Whether or not that was recorded: if not, the message
-                    // is still queued and due, for any process to send.
-                    let _ = store.release_lease(&leases::delivery_lease(item.message.id.0));
-                }
-                if let Err(error) = recorded {
+                look = result.is_err() || backlog.contains(&item.message.to);
+                if let Err(error) = settle(&service, &item, result, backoff, &mut alerted) {
                     // Not recorded: the message would go again at once.
                     tracing::error!(%error, "cannot update the outbox");
                     paused_until = Some(tokio::time::Instant::now() + STORE_RETRY);
+                    look = true;
+                }
+                if !look && under_way.is_empty() {
+                    // Idle, as the reading skipped would have found.
+                    alerted.clear();
                 }
             }
-            _ = ready.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
+            _ = ready.notified() => look = true,
+            _ = tokio::time::sleep(wait) => look = true,
+        }
+    }
+    // The answers already in are recorded, not abandoned: `select!` picks
+    // the shutdown or a delivery's answer at random when both are ready,
+    // and a health notice abandoned so went to its subscriber twice over a
+    // restart.
+    while let Some(Some((item, result))) = under_way.next().now_or_never() {
+        if let Err(error) = settle(&service, &item, result, backoff, &mut alerted) {
+            tracing::error!(%error, "cannot update the outbox at shutdown");
         }
     }
     drop(under_way);
@@ -202,6 +225,25 @@ async fn attempt<D: Deliver>(
 ) -> (OutboxItem, Result<(), DeliveryError>) {
     let result = deliver.deliver(&item.message).await;
     (item, result)
+}
+
+/// Records what became of one delivery (see [`record`]) and lets go of its
+/// delivery lease.
+fn settle(
+    service: &Service,
+    item: &OutboxItem,
+    result: Result<(), DeliveryError>,
+    backoff: Backoff,
+    alerted: &mut HashSet<CaseId>,
+) -> Result<(), StoreError> {
+    let recorded = record(service, item, result, backoff, alerted);
+    let store = service.store();
+    if store.is_shared() {
+        // Whether or not that was recorded: if not, the message is still
+        // queued and due, for any process to send.
+        let _ = store.release_lease(&leases::delivery_lease(item.message.id.0));
+    }
+    recorded
 }
 
 /// Stores what became of one delivery: forgotten once delivered, kept with
@@ -265,6 +307,12 @@ fn give_up(
 ) -> Result<(), StoreError> {
     tracing::warn!(id = %message.id, purpose = message.purpose.name(), platform = %message.to.platform, reason = %error, "the patient's chat refuses the bot; message dropped and clinicians told");
     service.store().delivered(message.id)?;
+    if let (Purpose::HealthNotice, Some(notice)) = (message.purpose, &message.reply.entry) {
+        // Counted as failed in the notice's progress.
+        service
+            .store()
+            .notice_failed(notice, &message.to, service.now())?;
+    }
     // Someone who has blocked the bot gets no more health notices.
     if service.store().subscription(&message.to)?.is_some() {
         service
@@ -303,6 +351,7 @@ fn platform_name(platform: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::sync::Notify;
 
     #[test]
     fn backoff_doubles_up_to_the_limit() {
@@ -313,5 +362,99 @@ mod tests {
         let waits: Vec<u64> = (1..=7).map(|n| backoff.wait(n).as_secs()).collect();
         assert_eq!(waits, [2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(backoff.wait(u32::MAX), Duration::from_secs(60));
+    }
+
+    /// A service on a temporary store with the fixture knowledge.
+    fn service() -> Arc<Service> {
+        let knowledge =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/knowledge");
+        let engine = crate::Engine::new(crate::load_dir(&knowledge).unwrap());
+        Arc::new(Service::new(
+            Arc::new(engine),
+            Store::temporary().unwrap(),
+            crate::HandoffSettings::default(),
+            Arc::new(clock::SystemClock),
+        ))
+    }
+
+    /// A health notice to the Telegram chat `chat`.
+    fn notice(chat: usize) -> crate::store::NewOutbound {
+        crate::store::NewOutbound {
+            to: Address::new("telegram", chat.to_string()),
+            purpose: Purpose::HealthNotice,
+            reply: Reply::plain(ReplyKind::Notice, "Flu clinics on Saturdays"),
+        }
+    }
+
+    const BACKOFF: Backoff = Backoff {
+        first: Duration::from_secs(1),
+        max: Duration::from_secs(1),
+    };
+
+    #[tokio::test]
+    async fn a_delivery_answered_as_shutdown_comes_is_recorded_not_sent_again() {
+        let service = service();
+        let now = service.now();
+        service.store().enqueue(vec![notice(42)], now).unwrap();
+        // The platform's answer comes in with the shutdown: both are ready
+        // when the dispatcher next looks.
+        let (stop, answered) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let deliver = {
+            let (stop, answered) = (stop.clone(), answered.clone());
+            move |_: Outbound| {
+                let (stop, answered) = (stop.clone(), answered.clone());
+                async move {
+                    stop.notify_one();
+                    answered.notified().await;
+                    Ok(())
+                }
+            }
+        };
+        let shutdown = async move {
+            stop.notified().await;
+            answered.notify_one();
+        };
+        run(service.clone(), deliver, BACKOFF, shutdown).await;
+        let left = service.store().outbox().unwrap();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_is_read_from_the_outbox_once_not_once_per_message() {
+        const SUBSCRIBERS: usize = 1000;
+        let service = service();
+        let now = service.now();
+        let notices = (0..SUBSCRIBERS).map(notice).collect();
+        service.store().enqueue(notices, now).unwrap();
+        let started = std::time::Instant::now();
+        service.store().next_per_recipient().unwrap();
+        let one_reading = started.elapsed();
+        let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let all_sent = Arc::new(Notify::new());
+        let deliver = {
+            let (sent, all_sent) = (sent.clone(), all_sent.clone());
+            move |_: Outbound| {
+                let (sent, all_sent) = (sent.clone(), all_sent.clone());
+                async move {
+                    if sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == SUBSCRIBERS {
+                        all_sent.notify_one();
+                    }
+                    Ok(())
+                }
+            }
+        };
+        let started = std::time::Instant::now();
+        run(service.clone(), deliver, BACKOFF, async move {
+            all_sent.notified().await
+        })
+        .await;
+        let took = started.elapsed();
+        assert!(service.store().outbox().unwrap().is_empty());
+        // Reading the outbox again after each message read half of it
+        // on average: some 500 readings' worth.
+        assert!(
+            took < one_reading * 50,
+            "{SUBSCRIBERS} messages took {took:?}; one reading takes {one_reading:?}"
+        );
     }
 }

@@ -27,7 +27,7 @@ use crate::knowledge::{Ask, AskAbout, FaqEntry, Knowledge, TriageRule};
 use crate::modifiers::{self, Modifiers};
 use crate::text::{lexicon, Analyzer, Token};
 use crate::triage::{Answer, Decision, Facts, Triage};
-use crate::triage_semantic::{self, EmergencyByMeaning};
+use crate::triage_semantic::{self, ByMeaning, Nets};
 
 /// Input limits, so that no message can make the engine slow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +76,8 @@ impl<T> Prepared<T> {
 #[derive(Debug, Default)]
 struct SemanticSlot {
     layer: Prepared<SemanticFaq>,
-    /// The emergency net, trained on the rules' examples; `None` inside when
-    /// the knowledge base has nothing to train it on.
-    emergency: Prepared<Option<EmergencyByMeaning>>,
+    /// The emergency and health nets, trained on the rules' examples.
+    nets: Prepared<Nets>,
 }
 
 /// A finding as shown in `--explain` output.
@@ -125,6 +124,10 @@ pub struct Explanation {
     /// emergency, when triage consulted it (`triage_semantic`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_by_meaning: Option<f32>,
+    /// The health net's probability that a message nothing answered reports
+    /// a health problem, when the engine consulted it (`triage_semantic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_by_meaning: Option<f32>,
 }
 
 /// A reply and its explanation.
@@ -349,13 +352,13 @@ impl Engine {
         }
     }
 
-    /// Trains the emergency net into `slot`.
-    fn emergency_net_job(&self, slot: &Arc<SemanticSlot>) -> impl FnOnce() + Send + 'static {
-        let texts = triage_semantic::training_texts(&self.knowledge);
+    /// Trains the emergency and health nets into `slot`.
+    fn nets_job(&self, slot: &Arc<SemanticSlot>) -> impl FnOnce() + Send + 'static {
+        let (emergency, health) = self.nets_texts();
         let slot = Arc::clone(slot);
         move || {
-            let _ = slot.emergency.value.set(EmergencyByMeaning::new(&texts));
-            tracing::info!("the emergency net is trained");
+            let _ = slot.nets.value.set(Nets::from_texts(&emergency, &health));
+            tracing::info!("the emergency and health nets are trained");
         }
     }
 
@@ -369,9 +372,9 @@ impl Engine {
             return;
         };
         let net = slot
-            .emergency
+            .nets
             .claim_for_background()
-            .then(|| self.emergency_net_job(slot));
+            .then(|| self.nets_job(slot));
         let faq = (!self.knowledge.faqs.is_empty() && slot.layer.claim_for_background())
             .then(|| self.faq_layer_job(slot));
         if net.is_some() || faq.is_some() {
@@ -454,9 +457,11 @@ impl Engine {
             semantic: false,
             problem_words: problems.iter().map(|p| p.mention.words.clone()).collect(),
             emergency_by_meaning: None,
+            health_by_meaning: None,
         };
         let reranked = OnceCell::new();
         let emergency_by_meaning = OnceCell::new();
+        let health_by_meaning = OnceCell::new();
         let message = Message {
             text,
             tokens: &tokens,
@@ -464,6 +469,7 @@ impl Engine {
             candidates: &explanation.candidates,
             reranked: &reranked,
             emergency_by_meaning: &emergency_by_meaning,
+            health_by_meaning: &health_by_meaning,
             now,
             by_meaning,
             mentions: &mentions,
@@ -504,6 +510,7 @@ impl Engine {
             explanation.semantic = true;
         }
         explanation.emergency_by_meaning = emergency_by_meaning.into_inner().map(|r| r.probability);
+        explanation.health_by_meaning = health_by_meaning.into_inner().map(|r| r.probability);
         // Explain the message as it was read: as an answer, if it answered a question.
         if let Some(modifiers) = answered {
             explanation.modifiers = modifiers;
@@ -658,14 +665,35 @@ impl Engine {
                 )
             }
             Decision::NoRule => {
-                conversation.episode = Episode::default();
                 if let Some(notice) = self.notice_in_force(message) {
+                    conversation.episode = Episode::default();
                     return Reply {
                         entry: Some(notice.id.clone()),
                         ..Reply::plain(ReplyKind::Answer, notice.text.clone())
                     };
                 }
                 let outcome = self.faq_outcome(message);
+                // Fail safe: nothing answers the message and the health net
+                // reads a health problem in it: the red-flag screen, not the
+                // bare fallback.
+                if outcome == FaqOutcome::NoMatch && reading == Reading::Fresh {
+                    if let Some(meant) = self.health_by_meaning(&facts, message) {
+                        // A health problem now, read by meaning: the
+                        // emergency net reads it as for any other.
+                        let meant = self.emergency_by_meaning(&meant, message).unwrap_or(meant);
+                        match self.triage.screen(&self.knowledge, &meant) {
+                            Decision::Ask { rule, ask } => {
+                                return self.ask(conversation, &meant, rule, ask)
+                            }
+                            Decision::Advise { rule } => {
+                                self.store_facts(conversation, &meant);
+                                return self.advice(&self.knowledge.rules[rule], message);
+                            }
+                            Decision::NoRule => {}
+                        }
+                    }
+                }
+                conversation.episode = Episode::default();
                 self.faq_reply(conversation, outcome)
             }
         }
@@ -751,21 +779,81 @@ impl Engine {
         Some(meant)
     }
 
-    /// The emergency net, trained the first time a message needs it (on a
-    /// thread of its own when that means embedding thousands of texts);
-    /// `None` when this engine is lexical only, the knowledge base has nothing
-    /// to train it on, or it is still being trained in the background.
-    fn emergency_net(&self) -> Option<&EmergencyByMeaning> {
+    /// `facts` with a health problem now, when the health net reads one in a
+    /// message whose words found none: only a new message that names a body
+    /// part ("this queue is killing me" is a figure of speech) and in which
+    /// no finding was denied, put in the past or asked about ("no chest pain
+    /// now, thanks" has said what it means).
+    fn health_by_meaning(&self, facts: &Facts, message: &Message) -> Option<Facts> {
+        let index = self.matcher.index(HEALTH_PROBLEM)?;
+        if !message.by_meaning
+            || message.mentions.iter().any(|(_, m)| !m.affirmed())
+            || !self.health.names_body_part(message.tokens)
+        {
+            return None;
+        }
+        let net = self.nets()?.health.as_ref()?;
+        let reading = *message
+            .health_by_meaning
+            .get_or_init(|| net.read(message.text));
+        if !reading.reads_as(triage_semantic::HEALTH_PROBABILITY) {
+            return None;
+        }
+        let mut meant = facts.clone();
+        meant.concepts[index] = Status::Present;
+        self.matcher.resolve_includes(&mut meant.concepts);
+        Some(meant)
+    }
+
+    /// The emergency net (see [`Engine::nets`]).
+    fn emergency_net(&self) -> Option<&ByMeaning> {
+        self.nets()?.emergency.as_ref()
+    }
+
+    /// The emergency and health nets, trained the first time a message needs
+    /// them (on a thread of their own when that means embedding thousands of
+    /// texts); `None` when this engine is lexical only or they are still
+    /// being trained in the background.
+    fn nets(&self) -> Option<&Nets> {
         let slot = self.semantic.as_ref()?;
         let texts = OnceCell::new();
-        let texts = || texts.get_or_init(|| triage_semantic::training_texts(&self.knowledge));
+        let texts = || texts.get_or_init(|| self.nets_texts());
         self.prepared(
-            &slot.emergency,
-            || faq_semantic::missing(texts().iter().map(|(t, _)| t.as_str())),
-            || EmergencyByMeaning::new(texts()),
-            || in_background("emergency-net", self.emergency_net_job(slot)),
-        )?
-        .as_ref()
+            &slot.nets,
+            || {
+                let (emergency, health) = texts();
+                faq_semantic::missing(emergency.iter().chain(health).map(|(t, _)| t.as_str()))
+            },
+            || {
+                let (emergency, health) = texts();
+                Nets::from_texts(emergency, health)
+            },
+            || in_background("meaning-nets", self.nets_job(slot)),
+        )
+    }
+
+    /// What the emergency and health nets are trained on.
+    #[allow(clippy::type_complexity)]
+    fn nets_texts(&self) -> (Vec<(String, bool)>, Vec<(String, bool)>) {
+        (
+            triage_semantic::training_texts(&self.knowledge),
+            triage_semantic::health_training_texts(&self.knowledge, |text| {
+                !self.reports_problem_by_words(text)
+            }),
+        )
+    }
+
+    /// Whether the words of `text` report a health problem now, as a new
+    /// message's would.
+    fn reports_problem_by_words(&self, text: &str) -> bool {
+        let tokens = self.analyzer.analyze(text);
+        let mentions = self.matcher.mentions(&tokens);
+        let mut statuses = self.matcher.statuses(&mentions);
+        let problems = self.everyday_senses_removed(self.health.problems(&tokens), &mentions);
+        self.mark_health_problem(&problems, &mut statuses);
+        self.matcher
+            .index(HEALTH_PROBLEM)
+            .is_some_and(|index| statuses[index] == Status::Present)
     }
 
     /// Asks rule number `rule`'s follow-up question number `ask`.
@@ -1316,6 +1404,8 @@ struct Message<'a> {
     reranked: &'a OnceCell<Vec<Candidate>>,
     /// The emergency net's probability, once triage has asked for it.
     emergency_by_meaning: &'a OnceCell<triage_semantic::Reading>,
+    /// The health net's, once a message nothing answered has asked for it.
+    health_by_meaning: &'a OnceCell<triage_semantic::Reading>,
     /// When the message arrived: which health notices are in force.
     now: jiff::Timestamp,
     /// Whether the sentence encoder may read it (the emergency net, the

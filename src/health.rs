@@ -945,6 +945,16 @@ impl HealthDetector {
         }
     }
 
+    /// Whether the message names a body part, not denied ("my finger", "the
+    /// tip of his thumb"): what tells a health problem in words nothing knows
+    /// from a figure of speech ("this queue is killing me").
+    pub fn names_body_part(&self, tokens: &[Token]) -> bool {
+        self.body_parts
+            .mentions(tokens)
+            .iter()
+            .any(|(_, mention)| mention.affirmed())
+    }
+
     /// The built-in problem words the message affirms, where they stand.
     pub fn problems(&self, tokens: &[Token]) -> Vec<Problem> {
         let words = self

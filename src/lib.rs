@@ -37,12 +37,13 @@
 //!
 //! | part | module |
 //! |---|---|
-//! | a patient's message or a clinician's command in, replies out; what people are told | [`service`] |
+//! | a patient's message or a clinician's command in, replies out; what people are told; health notices published from chat (`/notice`) or `carebot notice send` | [`service`] |
 //! | cases, settings, the patient's own commands (the case model, below the store) | [`handoff`] |
 //! | one sled database, one tree per kind of record; opened again by itself after a full disk | [`store`] |
 //! | deliver queued messages, most urgent first, each chat on its own, retrying with back-off: `run(service, deliver, backoff, shutdown)` | [`dispatch`] |
 //! | remind clinicians of unclaimed cases, send health notices to subscribers, purge old data: `run(service, schedule, shutdown)` | [`upkeep`] |
 //! | who did what, without message text | [`audit`] |
+//! | the correspondence copied to the patient's record at the practice, as FHIR R4 (`carebot export fhir`, the push to a FHIR server) | [`record`] |
 //! | unanswered questions, top FAQ entries, escalations, time to claim | [`report`] |
 //! | where "now" comes from (tests pause it) | [`clock`] |
 //!
@@ -86,6 +87,7 @@ pub mod kbtest;
 pub mod knowledge;
 pub mod modifiers;
 pub mod ratelimit;
+pub mod record;
 pub mod report;
 pub use carebot_semantic as semantic;
 pub mod service;

@@ -1,6 +1,9 @@
-//! Emergencies recognised by meaning: a safety net under the concept rules for
-//! a message that describes an emergency in words no concept lists ("fell off
-//! the bunk bed onto his head, been sick twice and keeps wanting to sleep").
+//! Emergencies and health problems recognised by meaning: safety nets under
+//! the concept rules for a message that describes an emergency in words no
+//! concept lists ("fell off the bunk bed onto his head, been sick twice and
+//! keeps wanting to sleep"), or a health problem in words nothing in carebot
+//! knows (a clinician's shorthand, a trade's accident), which would otherwise
+//! get the bare "I can't help with that".
 //!
 //! A logistic-regression classifier ([`crate::semantic::Logistic`]) over the
 //! sentence encoder's embeddings, trained when the knowledge base is first
@@ -19,10 +22,17 @@
 //! development blind sets this turned 11 of 26 missed emergencies of the one
 //! set never tuned on into emergency advice, at the cost of 9 more
 //! over-triaged messages of 240 (README, "Triage figures").
+//!
+//! The second net ([`health_training_texts`]) reads whether a message reports
+//! a health problem at all: every rule's examples are positives, the FAQ's
+//! questions negatives. The engine asks it only about a new message that
+//! nothing answered, where the words found no problem and no finding was
+//! denied, put in the past or asked about: when it reads a health problem,
+//! the red-flag screen runs instead of the fallback.
 
 use std::sync::Arc;
 
-use crate::knowledge::{Knowledge, Level};
+use crate::knowledge::{Knowledge, Level, TriageRule};
 use crate::semantic::{Encoder, Logistic};
 
 /// The probability from which a message is read as describing an emergency:
@@ -37,14 +47,26 @@ const MAX_FAQ_NEGATIVES: usize = 1_000;
 
 /// The labelled texts the net is trained on: (text, is it an emergency?).
 pub fn training_texts(knowledge: &Knowledge) -> Vec<(String, bool)> {
+    labelled_texts(knowledge, |rule| rule.level == Level::Emergency, |_| true)
+}
+
+/// Every rule's examples and one-message dialogues, labelled `positive` for
+/// their rule; the counter-examples `keep_counter` keeps and the FAQ's
+/// questions, as negatives.
+fn labelled_texts(
+    knowledge: &Knowledge,
+    positive: impl Fn(&TriageRule) -> bool,
+    keep_counter: impl Fn(&str) -> bool,
+) -> Vec<(String, bool)> {
     let mut texts = Vec::new();
     for rule in &knowledge.rules {
-        let emergency = rule.level == Level::Emergency;
-        texts.extend(rule.tests.examples.iter().map(|t| (t.clone(), emergency)));
+        let label = positive(rule);
+        texts.extend(rule.tests.examples.iter().map(|t| (t.clone(), label)));
         texts.extend(
             rule.tests
                 .counter_examples
                 .iter()
+                .filter(|t| keep_counter(t))
                 .map(|t| (t.clone(), false)),
         );
         // A one-message dialogue is an example too.
@@ -53,18 +75,10 @@ pub fn training_texts(knowledge: &Knowledge) -> Vec<(String, bool)> {
                 .dialogues
                 .iter()
                 .filter(|turns| turns.len() == 1)
-                .map(|turns| (turns[0].clone(), emergency)),
+                .map(|turns| (turns[0].clone(), label)),
         );
     }
-    let questions: Vec<&String> = knowledge.faqs.iter().flat_map(|f| &f.questions).collect();
-    // An even sample across the bank, the same on every load.
-    let stride = questions.len().div_ceil(MAX_FAQ_NEGATIVES).max(1);
-    texts.extend(
-        questions
-            .into_iter()
-            .step_by(stride)
-            .map(|q| (q.clone(), false)),
-    );
+    texts.extend(faq_negatives(knowledge));
     texts
 }
 
@@ -74,8 +88,57 @@ pub fn training_texts(knowledge: &Knowledge) -> Vec<(String, bool)> {
 /// the classifier's probability.
 const CLOSER_TO_LOWER: f32 = 0.05;
 
-/// The trained net.
-pub struct EmergencyByMeaning {
+/// The probability from which a message that nothing answered is read as
+/// reporting a health problem (the red-flag screen runs instead of the
+/// fallback): chosen on the development blind sets.
+pub const HEALTH_PROBABILITY: f32 = 0.8;
+
+/// The labelled texts the health net is trained on: (text, does it report a
+/// health problem?). Every rule's examples and one-message dialogues are
+/// health problems; the FAQ's questions are not, nor are the counter-examples
+/// that `no_problem_now` says report none (denied, past, asked about: "my
+/// ankle isn't swollen anymore", "what are the signs of a stroke?"). The
+/// other counter-examples are problems of another rule's, left out.
+pub fn health_training_texts(
+    knowledge: &Knowledge,
+    no_problem_now: impl Fn(&str) -> bool,
+) -> Vec<(String, bool)> {
+    labelled_texts(knowledge, |_| true, no_problem_now)
+}
+
+/// Up to [`MAX_FAQ_NEGATIVES`] of the FAQ's questions, as negatives: an even
+/// sample across the bank, the same on every load.
+fn faq_negatives(knowledge: &Knowledge) -> impl Iterator<Item = (String, bool)> + '_ {
+    let questions: Vec<&String> = knowledge.faqs.iter().flat_map(|f| &f.questions).collect();
+    let stride = questions.len().div_ceil(MAX_FAQ_NEGATIVES).max(1);
+    questions
+        .into_iter()
+        .step_by(stride)
+        .map(|q| (q.clone(), false))
+}
+
+/// Both nets, trained together (they share most texts, embedded once).
+#[derive(Debug)]
+pub struct Nets {
+    /// `None` when the knowledge base has no emergency examples.
+    pub emergency: Option<ByMeaning>,
+    /// `None` when it has no rule examples or no FAQ.
+    pub health: Option<ByMeaning>,
+}
+
+impl Nets {
+    /// Trained on the texts of [`training_texts`] and
+    /// [`health_training_texts`].
+    pub fn from_texts(emergency: &[(String, bool)], health: &[(String, bool)]) -> Nets {
+        Nets {
+            emergency: ByMeaning::new(emergency),
+            health: ByMeaning::new(health),
+        }
+    }
+}
+
+/// A trained net: how much a text is like its positive examples.
+pub struct ByMeaning {
     encoder: &'static Encoder,
     model: Logistic,
     /// The training texts' vectors and labels, for the nearest-example check.
@@ -83,23 +146,23 @@ pub struct EmergencyByMeaning {
     labels: Vec<bool>,
 }
 
-impl std::fmt::Debug for EmergencyByMeaning {
+impl std::fmt::Debug for ByMeaning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmergencyByMeaning").finish_non_exhaustive()
+        f.debug_struct("ByMeaning").finish_non_exhaustive()
     }
 }
 
-impl EmergencyByMeaning {
+impl ByMeaning {
     /// Embeds `texts` (cached by text, like the FAQ's) and trains on them;
-    /// `None` when the knowledge base has no emergency examples or nothing else.
-    pub fn new(texts: &[(String, bool)]) -> Option<EmergencyByMeaning> {
+    /// `None` without both positives and negatives.
+    pub fn new(texts: &[(String, bool)]) -> Option<ByMeaning> {
         let encoder = Encoder::builtin();
         let borrowed: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
         let vectors: Vec<Arc<[f32]>> = crate::faq_semantic::embed_all(encoder, &borrowed);
         let rows: Vec<&[f32]> = vectors.iter().map(|v| &v[..]).collect();
         let labels: Vec<bool> = texts.iter().map(|(_, emergency)| *emergency).collect();
         let model = Logistic::fit(&rows, &labels)?;
-        Some(EmergencyByMeaning {
+        Some(ByMeaning {
             encoder,
             model,
             vectors,
@@ -107,9 +170,10 @@ impl EmergencyByMeaning {
         })
     }
 
-    /// How the net reads `text`: the probability that it describes an
-    /// emergency, and whether an example of a lower level is clearly closer
-    /// to it than every emergency example (then the rules' reading stands).
+    /// How the net reads `text`: the probability that it is like the
+    /// positives (an emergency; a health problem), and whether a negative
+    /// example (a lower level; an FAQ question) is clearly closer to it than
+    /// every positive one (then the rules' reading stands).
     pub fn read(&self, text: &str) -> Reading {
         let query = self.encoder.embed(text);
         let (mut emergency, mut lower) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
@@ -136,9 +200,14 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// Whether the message is read as an emergency.
+    /// Whether the emergency net reads the message as an emergency.
     pub fn is_emergency(&self) -> bool {
-        self.probability >= EMERGENCY_PROBABILITY && !self.nearer_a_lower_example
+        self.reads_as(EMERGENCY_PROBABILITY)
+    }
+
+    /// Whether the net reads the message as a positive from `probability`.
+    pub fn reads_as(&self, probability: f32) -> bool {
+        self.probability >= probability && !self.nearer_a_lower_example
     }
 }
 
@@ -148,6 +217,31 @@ mod tests {
 
     fn knowledge() -> Knowledge {
         crate::load_dir(std::path::Path::new("knowledge")).expect("shipped knowledge")
+    }
+
+    #[test]
+    fn the_health_net_learns_no_problem_only_from_counter_examples_that_report_none() {
+        let knowledge = knowledge();
+        let rule = knowledge
+            .rules
+            .iter()
+            .find(|rule| rule.tests.counter_examples.len() >= 2)
+            .expect("a rule with counter-examples");
+        let (none, other) = (
+            &rule.tests.counter_examples[0],
+            &rule.tests.counter_examples[1],
+        );
+        let texts = health_training_texts(&knowledge, |text| text == none);
+        for example in &rule.tests.examples {
+            assert!(texts.contains(&(example.clone(), true)));
+        }
+        assert!(texts.contains(&(none.clone(), false)));
+        assert!(
+            !texts.contains(&(other.clone(), false)),
+            "another rule's problem is not taught as no problem"
+        );
+        let question = &knowledge.faqs[0].questions[0];
+        assert!(texts.contains(&(question.clone(), false)));
     }
 
     #[test]

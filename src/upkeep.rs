@@ -1,8 +1,9 @@
 //! The timer behind time-driven work: every `check_every` it reminds
-//! clinicians of unclaimed cases and queues the health notices in force for
-//! their subscribers, every `purge_every` it deletes data past
-//! the retention period, and every `store_retry`, while the disk fails under
-//! the store, it tries to open the store again. The work itself is in the
+//! clinicians of unclaimed cases, queues the health notices in force for
+//! their subscribers and logs how far each has gone out, every
+//! `purge_every` it deletes data past the retention period, and every
+//! `store_retry`, while the disk fails under the store, it tries to open the
+//! store again. The work itself is in the
 //! service and the store ([`Service::remind_unclaimed`], [`Service::purge`],
 //! [`Store::recover`](crate::store::Store::recover)).
 //!
@@ -59,6 +60,8 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
     renewals.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let store = service.store().clone();
     let mut holding = !store.is_shared();
+    // Each notice's progress as last logged (see `Service::log_notice_progress`).
+    let mut progress_logged = std::collections::HashMap::new();
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -76,6 +79,9 @@ pub async fn run(service: Arc<Service>, schedule: Schedule, shutdown: impl Futur
                 }
                 if let Err(error) = service.send_notices() {
                     tracing::error!(%error, "cannot queue health notices for subscribers");
+                }
+                if let Err(error) = service.log_notice_progress(&mut progress_logged) {
+                    tracing::error!(%error, "cannot read how far health notices have gone out");
                 }
             }
             _ = purges.tick(), if holding => {

@@ -2,7 +2,8 @@
 //! gateway) against the fake Discord of `support/fake_discord.rs`, driving a real
 //! carebot `Service` (shipped knowledge, a sled store in a temporary folder),
 //! with the outbox drained by `carebot::dispatch::run` through
-//! `Discord::deliver`.
+//! `Discord::deliver`. The health notice test runs upkeep too, and restarts
+//! the whole on the same data folder.
 
 use carebot_chat::ChatAdapter;
 use std::fmt::Write as _;
@@ -11,12 +12,17 @@ use std::time::Duration;
 
 use carebot::clock::TokioClock;
 use carebot::dispatch::{self, Backoff};
-use carebot::{Bot, CaseId, HandoffSettings, Outbound, Service};
+use carebot::upkeep::{self, Schedule};
+use carebot::{Bot, CaseId, Engine, HandoffSettings, Outbound, Service};
 use carebot_discord::{channel_address, user_address, Discord, DiscordError, Token};
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::support::fake_discord::*;
-use crate::support::handoff::{monday_afternoon, service_in};
+use crate::support::handoff::{monday_afternoon, service_in, shipped_engine};
+use crate::support::{
+    engine_with_notices, november_notice, outbox_drained, unsubscribed, PUSHED_NOTICE,
+};
 
 const EMERGENCY: &str = "crushing chest pain and my left arm is numb";
 
@@ -43,7 +49,21 @@ struct App {
     discord: Discord,
     service: Arc<Service>,
     stop: watch::Sender<bool>,
-    _dir: tempfile::TempDir,
+    running: JoinHandle<Result<(), DiscordError>>,
+    dispatcher: JoinHandle<()>,
+    /// Only when the test asks for it ([`App::with_upkeep`]).
+    upkeep: Option<JoinHandle<()>>,
+    /// The data folder, kept for a restart ([`Stopped::restart`]).
+    dir: tempfile::TempDir,
+}
+
+/// What outlives an [`App`] shut down: the fake, with every request it
+/// answered, and the data folder.
+struct Stopped {
+    fake: FakeDiscord,
+    dir: tempfile::TempDir,
+    /// Gone once nothing holds the service (and its store) any more.
+    service: std::sync::Weak<Service>,
 }
 
 async fn stopped(mut stop: watch::Receiver<bool>) {
@@ -51,19 +71,38 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 }
 
 async fn spawn_app() -> App {
+    spawn_app_with(shipped_engine()).await
+}
+
+/// [`spawn_app`] with `engine` instead of the shipped knowledge's.
+async fn spawn_app_with(engine: Arc<Engine>) -> App {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
+    let service = service_with(&dir, engine);
+    start_app(fake, service, dir).await
+}
+
+/// A service on the store in `dir` (a new one, or the one a stopped app
+/// left), its clock starting at [`monday_afternoon`].
+fn service_with(dir: &tempfile::TempDir, engine: Arc<Engine>) -> Arc<Service> {
     let settings = HandoffSettings {
         clinicians: vec![user_address(LISTED)],
         clinician_channel: Some(channel_address(CLINICIANS)),
         ..HandoffSettings::default()
     };
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
-    let service = service_in(dir.path(), settings, clock);
+    let store = carebot::Store::open(dir.path()).expect("store opens");
+    Arc::new(Service::new(engine, store, settings, clock))
+}
+
+/// The adapter and the outbox dispatcher on `service`, whose store is in
+/// `dir`, once the gateway session is ready.
+async fn start_app(fake: FakeDiscord, service: Arc<Service>, dir: tempfile::TempDir) -> App {
+    let sessions = fake.identifies().len() + fake.resumes();
     let discord = Discord::connect(fake.settings()).await.expect("connects");
     let (stop, stop_rx) = watch::channel(false);
     let bot: Arc<dyn Bot> = service.clone();
-    tokio::spawn({
+    let running = tokio::spawn({
         let discord = discord.clone();
         let shutdown = stopped(stop_rx.clone());
         async move { discord.run(bot, shutdown).await }
@@ -79,30 +118,59 @@ async fn spawn_app() -> App {
         first: Duration::from_millis(100),
         max: Duration::from_millis(400),
     };
-    tokio::spawn(dispatch::run(
+    let dispatcher = tokio::spawn(dispatch::run(
         service.clone(),
         deliver,
         backoff,
         stopped(stop_rx),
     ));
-    fake.wait_sessions(1).await;
+    fake.wait_sessions(sessions + 1).await;
     App {
         fake,
         discord,
         service,
         stop,
-        _dir: dir,
+        running,
+        dispatcher,
+        upkeep: None,
+        dir,
     }
 }
 
 impl App {
-    async fn shut_down(self) {
+    /// Runs upkeep as `carebot serve` does, every `every` instead of every
+    /// minute: it queues the health notices in force for their subscribers.
+    fn with_upkeep(mut self, every: Duration) -> App {
+        let schedule = Schedule {
+            check_every: every,
+            ..Schedule::default()
+        };
+        let shutdown = stopped(self.stop.subscribe());
+        self.upkeep = Some(tokio::spawn(upkeep::run(
+            self.service.clone(),
+            schedule,
+            shutdown,
+        )));
+        self
+    }
+
+    async fn shut_down(self) -> Stopped {
         self.stop.send(true).unwrap();
         let deadline = tokio::time::Instant::now() + WAIT;
         while self.discord.is_connected() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(!self.discord.is_connected(), "shut down");
+        let _ = self.running.await.unwrap();
+        self.dispatcher.await.unwrap();
+        if let Some(upkeep) = self.upkeep {
+            upkeep.await.unwrap();
+        }
+        Stopped {
+            fake: self.fake,
+            dir: self.dir,
+            service: Arc::downgrade(&self.service),
+        }
     }
 
     /// Opens case C-0001 for the patient ("agent") and returns its notification.
@@ -113,6 +181,25 @@ impl App {
         self.fake
             .message_in(mark, CLINICIANS, "New case C-0001")
             .await
+    }
+}
+
+impl Stopped {
+    /// The adapter, the service and the dispatcher started again on the
+    /// same data folder and fake, with `engine`: a restart of `carebot serve`.
+    async fn restart(self, engine: Arc<Engine>) -> App {
+        // The old store must be closed before it is opened again: the last
+        // handler threads may still be letting go of the service.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.service.strong_count() > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the old service is still held"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let service = service_with(&self.dir, engine);
+        start_app(self.fake, service, self.dir).await
     }
 }
 
@@ -712,6 +799,154 @@ async fn a_wrong_token_is_refused_without_showing_it() {
     let error = Discord::connect(settings).await.unwrap_err();
     assert_eq!(error, DiscordError::TokenRejected);
     assert!(!format!("{error} {error:?}").contains(secret));
+}
+
+/// How often upkeep looks for notices to send (a minute in `carebot serve`).
+const UPKEEP_EVERY: Duration = Duration::from_millis(100);
+
+/// How many messages Discord took in `channel` that contain `text`.
+fn count_in(fake: &FakeDiscord, channel: u64, text: &str) -> usize {
+    fake.messages_in(0, channel)
+        .iter()
+        .filter(|message| message.content().contains(text))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_notices_reach_subscribers_once_and_stop_when_asked() {
+    const FLU: &str = "Walk-in flu clinics on Saturdays";
+    const CLOSED: &str = "Closed on Thanksgiving Day";
+    const MEASLES: &str = "Measles cases in the county";
+    let flu = november_notice("flu-clinics", FLU, "vaccination-clinics");
+    let closed = november_notice("thanksgiving", CLOSED, "closures");
+    let measles = november_notice("measles", MEASLES, "outbreaks");
+    let app = spawn_app_with(engine_with_notices(""))
+        .await
+        .with_upkeep(UPKEEP_EVERY);
+    let [ann, bob, carol, dave, eve] = [
+        (5301, "Ann"),
+        (5302, "Bob"),
+        (5303, "Carol"),
+        (5304, "Dave"),
+        (5305, "Eve"),
+    ]
+    .map(|(id, name)| Person::new(id, name, &[]));
+    let fake = &app.fake;
+
+    // Ann subscribes by command; Bob with the /notices slash command and
+    // the button under its answer; Dave to one topic, then he blocks the
+    // bot; Eve to outbreaks only. Carol only asks a question.
+    let mark = fake.mark();
+    fake.dm(&ann, "/subscribe");
+    fake.message_in(mark, ann.dm(), "Done: you'll get").await;
+    let mark = fake.mark();
+    let token = fake.slash(&bob, bob.dm(), "notices", None);
+    // (Its answer: the first-contact notice, then the list in a follow-up.)
+    let list = fake
+        .wait_for(mark, "the notices in force", |r| {
+            r.path.contains(&token) && r.content().contains("Type /subscribe")
+        })
+        .await;
+    assert!(list.content().contains("no notices"), "{}", list.content());
+    fake.click_in(&bob, bob.dm(), &list, &list.button("Subscribe to all"));
+    fake.message_in(mark, bob.dm(), "Done: you'll get").await;
+    let mark = fake.mark();
+    fake.dm(&dave, "/subscribe vaccination clinics");
+    fake.message_in(mark, dave.dm(), "Done: you'll get").await;
+    fake.fail_next(&format!("/channels/{}/messages", dave.dm()), &[403]);
+    let mark = fake.mark();
+    fake.dm(&eve, "/subscribe outbreaks");
+    fake.message_in(mark, eve.dm(), "Done: you'll get").await;
+    let mark = fake.mark();
+    fake.dm(&carol, "what are your opening hours?");
+    fake.message_in(mark, carol.dm(), "Our opening hours are")
+        .await;
+
+    // The practice publishes a notice on flu clinics: Ann and Bob get it.
+    let mark = fake.mark();
+    app.service.set_engine(engine_with_notices(&flu));
+    for patient in [&ann, &bob] {
+        let notice = fake.message_in(mark, patient.dm(), FLU).await;
+        assert!(
+            notice.content().contains(PUSHED_NOTICE),
+            "{}",
+            notice.content()
+        );
+        assert!(notice.content().contains("/unsubscribe"));
+    }
+    // Dave's DM refuses it (403): he is unsubscribed.
+    fake.wait_for(mark, "the notice refused by Dave's DM", |r| {
+        r.status == 403 && channel_of(&r.path) == dave.dm() && r.content().contains(FLU)
+    })
+    .await;
+    unsubscribed(&app.service, &user_address(dave.id), WAIT).await;
+    // Delivered and confirmed: a restart now must not send it again (one
+    // under way when the process stops is sent again, see dispatch.rs).
+    outbox_drained(&app.service, WAIT).await;
+
+    // A restart on the same store, with a second notice published: the
+    // first is not queued again (it would come before the second, queued
+    // in the same round and delivered oldest first).
+    let app = app
+        .shut_down()
+        .await
+        .restart(engine_with_notices(&format!("{flu}{closed}")))
+        .await
+        .with_upkeep(UPKEEP_EVERY);
+    let fake = &app.fake;
+    for patient in [&ann, &bob] {
+        fake.message_in(0, patient.dm(), CLOSED).await;
+    }
+    outbox_drained(&app.service, WAIT).await;
+    for patient in [&ann, &bob] {
+        let sent: Vec<String> = fake
+            .messages_in(0, patient.dm())
+            .iter()
+            .map(|message| message.content().chars().take(60).collect())
+            .collect();
+        assert_eq!(count_in(fake, patient.dm(), FLU), 1, "{sent:#?}");
+        assert_eq!(count_in(fake, patient.dm(), CLOSED), 1, "{sent:#?}");
+    }
+
+    // Ann and Bob stop; a notice published afterwards reaches only Eve.
+    let mark = fake.mark();
+    fake.dm(&ann, "stop alerts");
+    fake.message_in(mark, ann.dm(), "won't get any more notices")
+        .await;
+    fake.dm(&bob, "/unsubscribe");
+    fake.message_in(mark, bob.dm(), "won't get any more notices")
+        .await;
+    app.service
+        .set_engine(engine_with_notices(&format!("{flu}{closed}{measles}")));
+    let notice = fake.message_in(mark, eve.dm(), MEASLES).await;
+    assert!(
+        notice.content().contains(PUSHED_NOTICE),
+        "{}",
+        notice.content()
+    );
+    outbox_drained(&app.service, WAIT).await;
+    for patient in [&ann, &bob] {
+        assert_eq!(count_in(fake, patient.dm(), MEASLES), 0);
+        assert_eq!(count_in(fake, patient.dm(), PUSHED_NOTICE), 2);
+    }
+    // Each got only the notices on their topics; Carol, who never
+    // subscribed, none.
+    assert_eq!(count_in(fake, eve.dm(), PUSHED_NOTICE), 1);
+    assert_eq!(count_in(fake, carol.dm(), PUSHED_NOTICE), 0);
+
+    // Dave is back: he got no notice and is no longer subscribed.
+    let mark = fake.mark();
+    fake.dm(&dave, "/notices");
+    let list = fake.message_in(mark, dave.dm(), "Notices from").await;
+    assert!(list.content().contains(MEASLES), "{}", list.content());
+    assert!(
+        list.content()
+            .contains("I can send you the practice's notices"),
+        "{}",
+        list.content()
+    );
+    assert_eq!(count_in(fake, dave.dm(), PUSHED_NOTICE), 0);
+    app.shut_down().await;
 }
 
 /// Everything serenity and the adapter log, with every field, at every level.

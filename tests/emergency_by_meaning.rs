@@ -2,7 +2,9 @@
 //! emergency in words no concept lists gets the red-flag screen's emergency
 //! advice, with the emergency number and a case, where words alone only ask;
 //! a message that denies a life-threatening sign, a minor complaint and a
-//! practical question are left as the words read them.
+//! practical question are left as the words read them. The health net: an
+//! injury in words nothing knows gets the red-flag screen, not the bare
+//! fallback; a body mentioned in passing does not.
 
 use carebot::{Conversation, Engine, Level, Outcome, ReplyKind};
 
@@ -75,4 +77,38 @@ fn an_answer_to_the_screens_question_is_read_as_an_answer() {
     let answer = engine.respond(&mut conversation, "No");
     assert_eq!(answer.explanation.emergency_by_meaning, None, "{answer:?}");
     assert_ne!(answer.reply.level, Some(Level::Emergency), "{answer:?}");
+}
+
+#[test]
+fn an_injury_in_words_nothing_knows_gets_the_screen_not_the_bare_fallback() {
+    let text = "sliced the top of my finger on the mandoline, flap of skin loose";
+    let words = respond(&shipped_lexical_engine(), text);
+    assert_eq!(words.reply.kind, ReplyKind::Fallback, "{words:?}");
+
+    let meaning = respond(&shipped_engine(), text);
+    assert_eq!(meaning.reply.kind, ReplyKind::Question, "{meaning:?}");
+    assert!(meaning.reply.text.contains("911"), "{}", meaning.reply.text);
+    let probability = meaning.explanation.health_by_meaning.expect("consulted");
+    assert!(probability >= carebot::triage_semantic::HEALTH_PROBABILITY);
+}
+
+#[test]
+fn a_body_mentioned_in_passing_still_gets_the_fallback() {
+    for text in [
+        "my arm is fine thanks, the physio was great",
+        "had a great massage, my shoulders feel amazing",
+    ] {
+        let meaning = respond(&shipped_engine(), text);
+        assert_eq!(
+            meaning.reply.kind,
+            ReplyKind::Fallback,
+            "{text}: {meaning:?}"
+        );
+    }
+    // No body part at all: a figure of speech is not read for a problem.
+    let meaning = respond(
+        &shipped_engine(),
+        "we totally killed it at the quiz tonight",
+    );
+    assert_eq!(meaning.explanation.health_by_meaning, None, "{meaning:?}");
 }

@@ -6,7 +6,7 @@
 
 use carebot::{Conversation, Engine, Outcome, ReplyKind};
 
-use crate::support::{copy_dir, run, shipped_dir};
+use crate::support::{knowledge_with_notices as knowledge_with, run};
 
 const FLU_CLINICS: &str = r#"
 [[notice]]
@@ -24,30 +24,6 @@ sources = ["CDC: Who needs a flu vaccine"]
 reviewed = 2026-09-20
 owner = "Practice manager"
 "#;
-
-/// The shipped knowledge with notice topics and `notices` (a file's text).
-fn knowledge_with(notices: &str, topics: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy_dir(&shipped_dir(), dir.path());
-    let practice_path = dir.path().join("practice.toml");
-    let practice = std::fs::read_to_string(&practice_path).expect("practice.toml");
-    // The shipped practice.toml lists topics; these tests choose their own.
-    let practice: String = practice
-        .lines()
-        .map(|line| {
-            if line.starts_with("notice_topics = ") {
-                format!("notice_topics = {topics}\n")
-            } else {
-                format!("{line}\n")
-            }
-        })
-        .collect();
-    assert!(practice.contains(&format!("notice_topics = {topics}")));
-    std::fs::write(&practice_path, practice).expect("write practice.toml");
-    std::fs::create_dir_all(dir.path().join("notices")).expect("mkdir");
-    std::fs::write(dir.path().join("notices/autumn.toml"), notices).expect("write notice");
-    dir
-}
 
 const TOPICS: &str = r#"["outbreaks", "vaccination-clinics", "closures"]"#;
 

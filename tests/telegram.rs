@@ -2,7 +2,9 @@
 //! the fake Bot API server in `support/fake_telegram.rs`, with a real carebot
 //! [`Service`] (shipped knowledge, sled store in a temporary folder, a
 //! clinician group) and the real outbox dispatcher delivering through
-//! [`Telegram::deliver`].
+//! [`Telegram::deliver`]. The health notice tests run upkeep too, and
+//! restart the whole on the same data folder; one of them, ignored, measures
+//! a notice to thousands of subscribers at Telegram's real rate limits.
 
 use carebot_chat::ChatAdapter;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -11,7 +13,8 @@ use std::time::{Duration, Instant};
 use carebot::clock::TokioClock;
 use carebot::dispatch::{self, Backoff};
 use carebot::ratelimit::RateLimit;
-use carebot::{Outbound, Reply, ReplyKind, Service};
+use carebot::upkeep::{self, Schedule};
+use carebot::{Engine, Outbound, Reply, ReplyKind, Service};
 use carebot_chat::{Button, CaseId, OutboundId, Purpose};
 use carebot_telegram::{
     Limits, Rate, Retry, Telegram, TelegramError, TelegramSettings, Token, Tuning, Webhook,
@@ -23,6 +26,9 @@ use crate::support::fake_telegram::{
     private_update, FakeTelegram, Fault, Person, Sent, BOT_USERNAME, TOKEN,
 };
 use crate::support::handoff::{self, monday_afternoon};
+use crate::support::{
+    engine_with_notices, november_notice, outbox_drained, unsubscribed, PUSHED_NOTICE,
+};
 
 /// Long enough for a debug build on a busy machine; waits end as soon as
 /// what they wait for happens.
@@ -78,7 +84,19 @@ struct App {
     stop: watch::Sender<bool>,
     running: JoinHandle<Result<(), TelegramError>>,
     dispatcher: JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    /// Only when the test asks for it ([`App::with_upkeep`]).
+    upkeep: Option<JoinHandle<()>>,
+    /// The data folder, kept for a restart ([`Stopped::restart`]).
+    dir: tempfile::TempDir,
+}
+
+/// What outlives an [`App`] shut down: the fake, with everything it was
+/// sent, and the data folder.
+struct Stopped {
+    fake: FakeTelegram,
+    dir: tempfile::TempDir,
+    /// Gone once nothing holds the service (and its store) any more.
+    service: std::sync::Weak<Service>,
 }
 
 async fn spawn_app() -> App {
@@ -108,23 +126,41 @@ async fn spawn_app_limited(
     rate: RateLimit,
 ) -> App {
     let dir = tempfile::tempdir().unwrap();
+    let service = service_in(&dir, crate::support::shipped_engine(), rate);
+    start_app(fake, settings, tuning, service, dir).await
+}
+
+/// A service on the store in `dir` (a new one, or the one a stopped app
+/// left), its clock starting at [`monday_afternoon`].
+fn service_in(dir: &tempfile::TempDir, engine: Arc<Engine>, rate: RateLimit) -> Arc<Service> {
     let clock = Arc::new(TokioClock::starting_at(monday_afternoon()));
-    let service = Arc::new(
+    Arc::new(
         Service::new(
-            crate::support::shipped_engine(),
+            engine,
             carebot::Store::open(dir.path()).expect("store opens"),
             handoff::settings(),
             clock,
         )
         .with_rate_limit(rate),
-    );
+    )
+}
+
+async fn until_stopped(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// The adapter and the outbox dispatcher on `service`, whose store is in `dir`.
+async fn start_app(
+    fake: FakeTelegram,
+    settings: TelegramSettings,
+    tuning: Tuning,
+    service: Arc<Service>,
+    dir: tempfile::TempDir,
+) -> App {
     let telegram = Telegram::connect_with(settings, tuning)
         .await
         .expect("connects to the fake Bot API");
     let (stop, stopped) = watch::channel(false);
-    let until_stopped = |mut stopped: watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
     let running = tokio::spawn({
         let telegram = telegram.clone();
         let bot: Arc<dyn carebot::Bot> = service.clone();
@@ -155,18 +191,60 @@ async fn spawn_app_limited(
         stop,
         running,
         dispatcher,
-        _dir: dir,
+        upkeep: None,
+        dir,
     }
 }
 
 impl App {
-    async fn shut_down(self) {
+    /// Runs upkeep as `carebot serve` does, every `every` instead of every
+    /// minute: it queues the health notices in force for their subscribers.
+    fn with_upkeep(mut self, every: Duration) -> App {
+        let schedule = Schedule {
+            check_every: every,
+            ..Schedule::default()
+        };
+        let shutdown = until_stopped(self.stop.subscribe());
+        self.upkeep = Some(tokio::spawn(upkeep::run(
+            self.service.clone(),
+            schedule,
+            shutdown,
+        )));
+        self
+    }
+
+    async fn shut_down(self) -> Stopped {
         self.stop.send(true).unwrap();
         self.running
             .await
             .unwrap()
             .expect("the adapter runs until shutdown");
         self.dispatcher.await.unwrap();
+        if let Some(upkeep) = self.upkeep {
+            upkeep.await.unwrap();
+        }
+        Stopped {
+            fake: self.fake,
+            dir: self.dir,
+            service: Arc::downgrade(&self.service),
+        }
+    }
+}
+
+impl Stopped {
+    /// `carebot serve` started again on the same data folder and fake, with
+    /// `engine` (the test's settings and tuning).
+    async fn restart(self, engine: Arc<Engine>) -> App {
+        // The old store must be closed before it is opened again: the last
+        // handler threads may still be letting go of the service.
+        let deadline = Instant::now() + WAIT;
+        while self.service.strong_count() > 0 {
+            assert!(Instant::now() < deadline, "the old service is still held");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let service = service_in(&self.dir, engine, RateLimit::default());
+        let settings = settings(&self.fake);
+        start_app(self.fake, settings, tuning(), service, self.dir).await
     }
 }
 
@@ -240,7 +318,7 @@ async fn the_command_menus_are_registered() {
     assert!(calls[0].body.get("scope").is_none_or(|s| s.is_null()));
     assert_eq!(
         names(&calls[1].body),
-        ["cases", "case", "claim", "reply", "resolve", "help"]
+        ["cases", "case", "claim", "reply", "resolve", "help", "notice"]
     );
     assert_eq!(calls[1].body["scope"]["type"], "chat");
     assert_eq!(calls[1].body["scope"]["chat_id"], CLINICIAN_GROUP);
@@ -1210,6 +1288,318 @@ async fn a_retried_split_message_sends_only_the_parts_not_yet_sent() {
         .map(|p| p.trim_end().to_string())
         .collect();
     assert_eq!(received, expected);
+    app.shut_down().await;
+}
+
+/// How often upkeep looks for notices to send in the notice tests (a
+/// minute in `carebot serve`).
+const UPKEEP_EVERY: Duration = Duration::from_millis(100);
+
+/// The first message to `chat` containing `text`, waiting for it.
+async fn text_to(fake: &FakeTelegram, chat: i64, text: &str) -> Sent {
+    fake.wait_for(&format!("{text:?} in chat {chat}"), WAIT, |fake| {
+        fake.sent_to(chat)
+            .into_iter()
+            .find(|sent| sent.text.contains(text))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_notices_reach_subscribers_once_and_stop_when_asked() {
+    const FLU: &str = "Walk-in flu clinics on Saturdays";
+    const CLOSED: &str = "Closed on Thanksgiving Day";
+    const MEASLES: &str = "Measles cases in the county";
+    let flu = november_notice("flu-clinics", FLU, "vaccination-clinics");
+    let closed = november_notice("thanksgiving", CLOSED, "closures");
+    let measles = november_notice("measles", MEASLES, "outbreaks");
+    let fake = FakeTelegram::start().await;
+    let settings = settings(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let service = service_in(&dir, engine_with_notices(""), RateLimit::default());
+    let app = start_app(fake, settings, tuning(), service, dir)
+        .await
+        .with_upkeep(UPKEEP_EVERY);
+    let [ann, bob, carol, dave, eve] = [
+        (9301, "Ann"),
+        (9302, "Bob"),
+        (9303, "Carol"),
+        (9304, "Dave"),
+        (9305, "Eve"),
+    ]
+    .map(|(id, name)| Person::new(id, name));
+    let fake = &app.fake;
+
+    // Ann subscribes by command; Bob from the /notices menu command and
+    // its button; Dave to one topic, then blocks the bot; Eve to outbreaks
+    // only. Carol only asks a question.
+    fake.private_text(&ann, "/subscribe");
+    text_to(fake, ann.id, "Done: you'll get").await;
+    fake.private_text(&bob, "/notices");
+    let list = text_to(fake, bob.id, "Type /subscribe").await;
+    assert!(list.text.contains("no notices"), "{}", list.text);
+    assert!(
+        list.button_data().contains(&"/subscribe".to_string()),
+        "{list:#?}"
+    );
+    fake.press(&bob, &list, "/subscribe");
+    text_to(fake, bob.id, "Done: you'll get").await;
+    fake.private_text(&dave, "/subscribe vaccination clinics");
+    text_to(fake, dave.id, "Done: you'll get").await;
+    fake.never_started(dave.id);
+    fake.private_text(&eve, "/subscribe outbreaks");
+    text_to(fake, eve.id, "Done: you'll get").await;
+    fake.private_text(&carol, "what are your opening hours?");
+    text_to(fake, carol.id, "Our opening hours are").await;
+
+    // The practice publishes a notice on flu clinics: Ann and Bob get it.
+    app.service.set_engine(engine_with_notices(&flu));
+    for patient in [&ann, &bob] {
+        let notice = text_to(fake, patient.id, FLU).await;
+        assert!(notice.text.starts_with("Notice from"), "{}", notice.text);
+        assert!(notice.text.contains(PUSHED_NOTICE), "{}", notice.text);
+        assert!(notice.text.contains("/unsubscribe"), "{}", notice.text);
+    }
+    // Dave's chat refuses it (403): he is unsubscribed.
+    fake.wait_for("the notice refused by Dave's chat", WAIT, |fake| {
+        fake.calls("sendMessage")
+            .iter()
+            .any(|call| {
+                call.body["chat_id"] == dave.id
+                    && call.body["text"].as_str().is_some_and(|t| t.contains(FLU))
+            })
+            .then_some(())
+    })
+    .await;
+    unsubscribed(&app.service, &carebot_telegram::chat_address(dave.id), WAIT).await;
+    // Delivered and confirmed: a restart now must not send it again (one
+    // under way when the process stops is sent again, see dispatch.rs).
+    outbox_drained(&app.service, WAIT).await;
+
+    // A restart on the same store, with a second notice published: the
+    // first is not queued again (it would come before the second, queued
+    // in the same round and delivered oldest first).
+    let app = app
+        .shut_down()
+        .await
+        .restart(engine_with_notices(&format!("{flu}{closed}")))
+        .await
+        .with_upkeep(UPKEEP_EVERY);
+    let fake = &app.fake;
+    for patient in [&ann, &bob] {
+        text_to(fake, patient.id, CLOSED).await;
+    }
+    outbox_drained(&app.service, WAIT).await;
+    for patient in [&ann, &bob] {
+        let sent: Vec<String> = fake
+            .sent_to(patient.id)
+            .iter()
+            .map(|sent| sent.text.chars().take(60).collect())
+            .collect();
+        assert_eq!(count_to(fake, patient.id, FLU), 1, "{sent:#?}");
+        assert_eq!(count_to(fake, patient.id, CLOSED), 1, "{sent:#?}");
+    }
+
+    // Ann and Bob stop; a notice published afterwards reaches only Eve.
+    fake.private_text(&ann, "stop alerts");
+    text_to(fake, ann.id, "won't get any more notices").await;
+    fake.private_text(&bob, "/unsubscribe");
+    text_to(fake, bob.id, "won't get any more notices").await;
+    app.service
+        .set_engine(engine_with_notices(&format!("{flu}{closed}{measles}")));
+    let notice = text_to(fake, eve.id, MEASLES).await;
+    assert!(notice.text.contains(PUSHED_NOTICE), "{}", notice.text);
+    outbox_drained(&app.service, WAIT).await;
+    for patient in [&ann, &bob] {
+        assert_eq!(count_to(fake, patient.id, MEASLES), 0);
+        assert_eq!(count_to(fake, patient.id, PUSHED_NOTICE), 2);
+    }
+    // Each got only the notices on their topics; Carol, who never
+    // subscribed, none.
+    assert_eq!(count_to(fake, eve.id, PUSHED_NOTICE), 1);
+    assert_eq!(count_to(fake, carol.id, PUSHED_NOTICE), 0);
+
+    // Dave unblocks the bot: he got no notice and is no longer subscribed.
+    fake.starts(dave.id);
+    fake.private_text(&dave, "/notices");
+    let list = text_to(fake, dave.id, "Notices from").await;
+    assert!(list.text.contains(MEASLES), "{}", list.text);
+    assert!(
+        list.text.contains("I can send you the practice's notices"),
+        "{}",
+        list.text
+    );
+    assert_eq!(count_to(fake, dave.id, PUSHED_NOTICE), 0);
+    app.shut_down().await;
+}
+
+/// The first message to `chat` containing `text`, waiting (at most
+/// `within` for each message) without scanning every chat's messages.
+async fn first_to(fake: &FakeTelegram, chat: i64, text: &str, within: Duration) -> Sent {
+    let mut count = 1;
+    loop {
+        let sent = fake.wait_for_messages(chat, count, within).await;
+        if let Some(found) = sent.iter().find(|sent| sent.text.contains(text)) {
+            return found.clone();
+        }
+        count = sent.len() + 1;
+    }
+}
+
+/// One health notice to many subscribers through the fake Bot API, at
+/// Telegram's real limits (30 messages a second overall, one a second per
+/// chat after a burst of three), while patients write emergencies: every
+/// subscriber gets exactly one copy, and each emergency's advice arrives
+/// within a second. A measurement, run by hand:
+/// `cargo test --release --test tests notice_to_many -- --ignored --nocapture`
+/// (`CAREBOT_NOTICE_SUBSCRIBERS=10000` for the full figure; 1,000 by default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: a minute or more at Telegram's real rate"]
+async fn a_notice_to_many_subscribers_keeps_to_the_rate_and_emergencies_go_first() {
+    const FLU: &str = "Walk-in flu clinics on Saturdays";
+    const EMERGENCIES: usize = 12;
+    const ADVICE: &str = "Call 911";
+    let subscribers: i64 = std::env::var("CAREBOT_NOTICE_SUBSCRIBERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let first_subscriber = 200_000;
+    let flu = november_notice("flu-clinics", FLU, "vaccination-clinics");
+    let knowledge = crate::support::knowledge_with_notices(&flu, crate::support::NOTICE_TOPICS);
+    // The engine `carebot serve` builds: by meaning as well as by words.
+    let engine = Arc::new(Engine::new(
+        carebot::load_dir(knowledge.path()).expect("knowledge loads"),
+    ));
+    let fake = FakeTelegram::start().await;
+    let settings = settings(&fake);
+    // What `carebot serve` runs with: Telegram's limits, its timeouts.
+    let tuning = Tuning::default();
+    let dir = tempfile::tempdir().unwrap();
+    let service = service_in(&dir, engine, RateLimit::default());
+    let topics: std::collections::BTreeSet<String> = ["vaccination-clinics".to_string()].into();
+    for n in 0..subscribers {
+        let patient = carebot_telegram::chat_address(first_subscriber + n);
+        service
+            .store()
+            .set_subscription(&patient, topics.clone(), service.now())
+            .expect("subscribed");
+    }
+    let app = start_app(fake, settings, tuning, service, dir).await;
+
+    // One emergency before the broadcast: the engine warmed up, and the
+    // latency with nothing else going out.
+    let at_rest = Person::new(300_000, "Pat");
+    let asked = Instant::now();
+    app.fake
+        .private_text(&at_rest, "crushing chest pain and I can't breathe");
+    let advice = first_to(&app.fake, at_rest.id, ADVICE, WAIT).await;
+    let at_rest_latency = advice.at.duration_since(asked);
+
+    let started = Instant::now();
+    let app = Arc::new(app.with_upkeep(Duration::from_secs(1)));
+    // Emergencies spread over the broadcast (as long as the overall limit
+    // makes it), the first while upkeep queues the notice; every other one
+    // from a subscriber, whose notice may be queued or under way.
+    let expected = Duration::from_secs_f64(subscribers as f64 / 30.0);
+    let emergencies: Vec<_> = (0..EMERGENCIES)
+        .map(|k| {
+            let app = app.clone();
+            let patient = if k % 2 == 0 {
+                Person::new(first_subscriber + (k as i64 * 7919) % subscribers, "Sub")
+            } else {
+                Person::new(300_001 + k as i64, "Pat")
+            };
+            let at = match k {
+                0 => started + Duration::from_millis(300),
+                k => started + expected.mul_f64(k as f64 / EMERGENCIES as f64),
+            };
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                let asked = Instant::now();
+                app.fake
+                    .private_text(&patient, "crushing chest pain and I can't breathe");
+                let advice = first_to(&app.fake, patient.id, ADVICE, expected + WAIT).await;
+                (patient.id, advice.at.duration_since(asked))
+            })
+        })
+        .collect();
+
+    // Every subscriber's copy, with a line of progress every half minute.
+    let deadline = started + expected * 2 + WAIT;
+    let mut progress = Instant::now();
+    loop {
+        let reached: std::collections::HashSet<i64> = app
+            .fake
+            .sent()
+            .into_iter()
+            .filter(|sent| sent.text.contains(FLU))
+            .map(|sent| sent.chat)
+            .collect();
+        if reached.len() >= subscribers as usize {
+            break;
+        }
+        if progress.elapsed() >= Duration::from_secs(30) {
+            progress = Instant::now();
+            eprintln!(
+                "{} of {subscribers} subscribers reached after {:.0}s",
+                reached.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {subscribers} subscribers reached after {:?}",
+            reached.len(),
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut latencies = Vec::new();
+    for emergency in emergencies {
+        latencies.push(emergency.await.unwrap());
+    }
+    outbox_drained(&app.service, WAIT).await;
+
+    let notices: Vec<Sent> = app
+        .fake
+        .sent()
+        .into_iter()
+        .filter(|sent| sent.text.contains(FLU))
+        .collect();
+    let mut copies: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for notice in &notices {
+        *copies.entry(notice.chat).or_default() += 1;
+    }
+    let first = notices.iter().map(|sent| sent.at).min().unwrap();
+    let last = notices.iter().map(|sent| sent.at).max().unwrap();
+    let total = last.duration_since(started);
+    let sending = last.duration_since(first).as_secs_f64();
+    let mut by_latency: Vec<Duration> = latencies.iter().map(|(_, latency)| *latency).collect();
+    by_latency.sort();
+    println!(
+        "notice broadcast: {subscribers} subscribers in {:.1}s ({:.1}s to queue and send the first), \
+         {:.1} notices/s while sending, {} copies in all; emergency advice during it: median {:?}, \
+         max {:?} ({EMERGENCIES} emergencies; {:?} with nothing else going out)",
+        total.as_secs_f64(),
+        first.duration_since(started).as_secs_f64(),
+        (notices.len() - 1) as f64 / sending.max(f64::EPSILON),
+        notices.len(),
+        by_latency[by_latency.len() / 2],
+        by_latency.last().unwrap(),
+        at_rest_latency,
+    );
+    for n in 0..subscribers {
+        let chat = first_subscriber + n;
+        assert_eq!(copies.remove(&chat), Some(1), "subscriber {chat}");
+    }
+    assert!(copies.is_empty(), "notices to non-subscribers: {copies:?}");
+    for (chat, latency) in &latencies {
+        assert!(
+            *latency < Duration::from_secs(1),
+            "the emergency advice to {chat} took {latency:?}: {latencies:?}"
+        );
+    }
+    let app = Arc::try_unwrap(app).ok().expect("every emergency is done");
     app.shut_down().await;
 }
 

@@ -24,10 +24,12 @@ mod heldout;
 mod instances;
 mod knowledge_errors;
 mod metamorphic;
+mod notice_publishing;
 mod notices;
 mod properties;
 mod public;
 mod rate_limit;
+mod record;
 mod semantic;
 mod serve;
 #[cfg(all(feature = "telegram", feature = "discord"))]

@@ -1,7 +1,8 @@
-//! The staff commands (`cases`, `case`, `report`, `purge`) wherever the store
-//! is: opened here, or, when a running `carebot serve` holds the data folder
-//! (sled allows one process per folder), asked of that `serve` over its admin
-//! socket, `<data>/admin.sock` (the server side is `serve/admin.rs`).
+//! The staff commands (`cases`, `case`, `report`, `purge`, `notice send`)
+//! wherever the store is: opened here, or, when a running `carebot serve`
+//! holds the data folder (sled allows one process per folder), asked of that
+//! `serve` over its admin socket, `<data>/admin.sock` (the server side is
+//! `serve/admin.rs`).
 //!
 //! Either way the same [`Request::answer`] renders the same text from a
 //! [`Service`], so a staff member sees the same bytes and the same exit
@@ -17,11 +18,11 @@ use std::process::ExitCode;
 use serde::{Deserialize, Serialize};
 
 use carebot::handoff::CaseStatus;
-use carebot::{CaseId, Service};
+use carebot::{Address, CaseId, Service};
 
 use super::data::{login, open_service, DataArgs, WithoutData};
 use super::error::CliError;
-use super::{cases, purge, report};
+use super::{cases, export, notice, purge, report};
 
 /// The admin socket's name inside the data folder.
 pub const SOCKET_FILE: &str = "admin.sock";
@@ -43,10 +44,26 @@ pub struct Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffCommand {
-    Cases { status: Option<CaseStatus> },
-    Case { case: CaseId },
-    Report { json: bool },
+    Cases {
+        status: Option<CaseStatus>,
+    },
+    Case {
+        case: CaseId,
+    },
+    Report {
+        json: bool,
+    },
     Purge,
+    /// `notice send`: the file's notices, already checked.
+    SendNotice {
+        notices: Vec<carebot::store::PublishedNotice>,
+        dry_run: bool,
+    },
+    /// `export fhir`.
+    ExportFhir {
+        patient: Option<Address>,
+        since: Option<String>,
+    },
 }
 
 impl StaffCommand {
@@ -57,6 +74,8 @@ impl StaffCommand {
             StaffCommand::Case { .. } => "case",
             StaffCommand::Report { .. } => "report",
             StaffCommand::Purge => "purge",
+            StaffCommand::SendNotice { .. } => "notice send",
+            StaffCommand::ExportFhir { .. } => "export fhir",
         }
     }
 }
@@ -116,6 +135,12 @@ impl Request {
             StaffCommand::Case { case } => cases::render_case(service, &self.login, *case),
             StaffCommand::Report { json } => report::render(service, *json),
             StaffCommand::Purge => purge::render(service, &self.login),
+            StaffCommand::SendNotice { notices, dry_run } => {
+                notice::render(service, &self.login, notices.clone(), *dry_run)
+            }
+            StaffCommand::ExportFhir { patient, since } => {
+                export::render_fhir(service, &self.login, patient.as_ref(), since.as_deref())
+            }
         })
     }
 }
@@ -123,17 +148,23 @@ impl Request {
 /// Runs `command` for the person at the terminal: on the store, or through
 /// the `serve` that holds it.
 pub fn run(knowledge: &Path, data: &DataArgs, command: StaffCommand) -> Result<ExitCode, CliError> {
+    ask(knowledge, data, command)?.finish()
+}
+
+/// What `command` answers for the person at the terminal, not yet printed.
+pub fn ask(knowledge: &Path, data: &DataArgs, command: StaffCommand) -> Result<Answer, CliError> {
     let request = Request {
         login: login(),
         command,
     };
-    let answer = match open_service(knowledge, data, WithoutData::UserFolder) {
-        Ok(service) => request.answer(&service),
-        #[cfg(unix)]
-        Err(CliError::InUse { dir, .. }) => client::ask(&dir, &request)?,
-        Err(error) => return Err(error),
-    };
-    answer.finish()
+    Ok(
+        match open_service(knowledge, data, WithoutData::UserFolder) {
+            Ok(service) => request.answer(&service),
+            #[cfg(unix)]
+            Err(CliError::InUse { dir, .. }) => client::ask(&dir, &request)?,
+            Err(error) => return Err(error),
+        },
+    )
 }
 
 #[cfg(unix)]

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use carebot::clock::SystemClock;
+use carebot::record::RecordSettings;
 use carebot::{HandoffSettings, Service, Store};
 
 use super::error::CliError;
@@ -51,6 +52,9 @@ pub struct DataArgs {
     /// The configuration file's `[handoff]` table.
     #[arg(skip)]
     settings: HandoffSettings,
+    /// The configuration file's `[record]` table.
+    #[arg(skip)]
+    record: RecordSettings,
 }
 
 /// Where a PostgreSQL URL comes from.
@@ -105,6 +109,12 @@ impl DataArgs {
             (None, None) => None,
         };
         self.settings = config.handoff.clone();
+        self.record = config.record.settings.clone();
+    }
+
+    /// What is kept for patients' records (`[record]`).
+    pub fn record(&self) -> &RecordSettings {
+        &self.record
     }
 
     pub fn settings(&self) -> &HandoffSettings {
@@ -202,7 +212,8 @@ pub fn open_service(
         store,
         args.settings.clone(),
         Arc::new(SystemClock),
-    ))
+    )
+    .with_record(args.record.clone()))
 }
 
 /// Who is at the terminal, for the audit log.

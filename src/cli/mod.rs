@@ -1,6 +1,6 @@
 //! The command line: `carebot serve` (what a practice deploys), `chat`, `ask`,
-//! `kb check|test|import`, for staff `cases`, `case`, `report`, `purge`, and
-//! `store migrate|check|copy` for whoever runs carebot.
+//! `kb check|test|import`, for staff `cases`, `case`, `report`, `purge`,
+//! `notice send`, and `store migrate|check|copy` for whoever runs carebot.
 //! Flags and the configuration file are read here and turned into plain
 //! settings; each command lives in its own file (`serve` in a folder) and
 //! returns a [`CliError`] when it cannot run, which [`main`] alone prints.
@@ -12,8 +12,10 @@ mod chat;
 mod config;
 mod data;
 mod error;
+mod export;
 mod kb;
 mod kb_import;
+mod notice;
 mod purge;
 mod report;
 mod serve;
@@ -68,9 +70,15 @@ enum Command {
     Report(report::ReportArgs),
     /// Delete conversations and resolved cases older than the retention period now.
     Purge,
+    /// Publish a health notice to the patients subscribed to its topics (for staff at the practice).
+    #[command(subcommand)]
+    Notice(notice::NoticeCommand),
     /// Set up, check or copy the store (a sled data folder or PostgreSQL).
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Export patients' correspondence for their records at the practice (FHIR R4).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// Where the knowledge lives: the flag, else the configuration file's
@@ -140,6 +148,8 @@ fn run(mut cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Case(args)) => cases::show(&dir, &cli.data, &args),
         Some(Command::Report(args)) => report::run(&dir, &cli.data, &args),
         Some(Command::Purge) => purge::run(&dir, &cli.data),
+        Some(Command::Notice(command)) => notice::run(&dir, &cli.data, command),
         Some(Command::Store(command)) => store::run(&cli.data, command),
+        Some(Command::Export(command)) => export::run(&dir, &cli.data, command),
     }
 }

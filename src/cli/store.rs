@@ -68,7 +68,7 @@ pub fn run(data: &DataArgs, command: StoreCommand) -> Result<ExitCode, CliError>
             let store = open_store(data, WithoutData::UserFolder)?;
             let counts = store.verify()?;
             println!(
-                "{}: every record reads. {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s), {} notice subscription(s).",
+                "{}: every record reads. {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s), {} notice subscription(s), {} message(s) kept for patients' records, {} record link(s).",
                 store.location(),
                 counts.conversations,
                 counts.cases,
@@ -76,7 +76,9 @@ pub fn run(data: &DataArgs, command: StoreCommand) -> Result<ExitCode, CliError>
                 counts.audit,
                 counts.unanswered,
                 counts.notices,
-                counts.subscriptions
+                counts.subscriptions,
+                counts.correspondence,
+                counts.record_links
             );
         }
         StoreCommand::Copy(args) => copy(&args)?,
@@ -106,7 +108,7 @@ fn copy(args: &CopyArgs) -> Result<(), CliError> {
     let copied = source.copy_into(&target)?;
     let counts = copied.counts;
     println!(
-        "Copied {} records and {} patients' keys from {} to {}. Both read back the same: {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s), {} notice subscription(s).",
+        "Copied {} records and {} patients' keys from {} to {}. Both read back the same: {} conversation(s), {} case(s), {} queued message(s), {} audit entries, {} unanswered question(s), {} first-contact record(s), {} notice subscription(s), {} message(s) kept for patients' records, {} record link(s).",
         copied.records,
         copied.keys,
         source.location(),
@@ -117,7 +119,9 @@ fn copy(args: &CopyArgs) -> Result<(), CliError> {
         counts.audit,
         counts.unanswered,
         counts.notices,
-        counts.subscriptions
+        counts.subscriptions,
+        counts.correspondence,
+        counts.record_links
     );
     Ok(())
 }

@@ -32,9 +32,29 @@ pub struct KnowledgeFile {
 
 /// Loads and validates every `*.toml` file under `dir`.
 pub fn load_dir(dir: &Path) -> Result<Knowledge, Vec<Problem>> {
+    load_dir_with(dir, None, None)
+}
+
+/// Checks `file`, a notice file to send (`carebot notice send`), exactly as
+/// if it were one more file of the knowledge folder `dir`, except that a
+/// notice without `publish_at` comes into force at `now`: the knowledge with
+/// it, or every problem (the file's under its own path).
+pub fn load_dir_and_notice_file(
+    dir: &Path,
+    file: &Path,
+    now: jiff::Timestamp,
+) -> Result<Knowledge, Vec<Problem>> {
+    load_dir_with(dir, Some(file), Some(now))
+}
+
+fn load_dir_with(
+    dir: &Path,
+    extra: Option<&Path>,
+    publish_now: Option<jiff::Timestamp>,
+) -> Result<Knowledge, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
-    let paths = toml_files(dir).map_err(|error| {
+    let mut paths = toml_files(dir).map_err(|error| {
         vec![Problem::error_at(
             dir,
             "",
@@ -42,6 +62,7 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, Vec<Problem>> {
             format!("cannot read the knowledge folder: {error}"),
         )]
     })?;
+    paths.extend(extra.map(Path::to_path_buf));
     for path in paths {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -65,7 +86,7 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, Vec<Problem>> {
             )),
         }
     }
-    match load_files(dir, files) {
+    match load_files_with(dir, files, publish_now) {
         Ok(knowledge) if problems.is_empty() => Ok(knowledge),
         Ok(_) => Err(problems),
         Err(mut more) => {
@@ -100,9 +121,18 @@ fn collect_toml_paths(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()>
 
 /// Validates already-read knowledge files; `dir` names the knowledge base.
 pub fn load_files(dir: &Path, files: Vec<KnowledgeFile>) -> Result<Knowledge, Vec<Problem>> {
+    load_files_with(dir, files, None)
+}
+
+fn load_files_with(
+    dir: &Path,
+    files: Vec<KnowledgeFile>,
+    publish_now: Option<jiff::Timestamp>,
+) -> Result<Knowledge, Vec<Problem>> {
     let mut validator = Validator {
         problems: Vec::new(),
         analyzer: Analyzer::without_vocabulary(),
+        publish_now,
     };
     let mut parsed = Vec::new();
     for file in &files {
@@ -133,6 +163,10 @@ pub fn load_files(dir: &Path, files: Vec<KnowledgeFile>) -> Result<Knowledge, Ve
 struct Validator {
     problems: Vec<Problem>,
     analyzer: Analyzer,
+    /// When a notice without `publish_at` comes into force: `None` in the
+    /// knowledge folder, where it is required; the moment of sending for
+    /// `carebot notice send`.
+    publish_now: Option<jiff::Timestamp>,
 }
 
 /// The file a value came from, for locating problems.
@@ -742,6 +776,7 @@ impl Validator {
         ids: &mut HashMap<String, Origin>,
     ) -> Option<Notice> {
         let origin = Self::origin(source, &spanned);
+        let spanned_start = spanned.span().start;
         let raw = spanned.into_inner();
         let id_ok = self.claim_entry_id(source, &raw.id, ids);
         let id = raw.id.get_ref().clone();
@@ -786,7 +821,18 @@ impl Validator {
                 );
             }
         }
-        let publish_at = self.instant(source, &raw.publish_at, "publish_at", &practice.time_zone);
+        let publish_at = match (&raw.publish_at, self.publish_now) {
+            (Some(at), _) => self.instant(source, at, "publish_at", &practice.time_zone),
+            (None, Some(now)) => Some(now),
+            (None, None) => {
+                self.error_at(
+                    source,
+                    spanned_start,
+                    format!("notice `{id}` has no `publish_at`: say when it comes into force (`carebot notice send` sends a notice without one at once)"),
+                );
+                None
+            }
+        };
         let expires_at = self.instant(source, &raw.expires_at, "expires_at", &practice.time_zone);
         if let (Some(publish), Some(expires)) = (publish_at, expires_at) {
             if expires <= publish {

@@ -17,7 +17,7 @@ mod write;
 use std::path::PathBuf;
 
 pub use carebot_chat::Level;
-pub use load::{load_dir, load_files, toml_files, KnowledgeFile};
+pub use load::{load_dir, load_dir_and_notice_file, load_files, toml_files, KnowledgeFile};
 pub use practice::{Messages, OpeningHours, Practice};
 pub use problem::{Problem, Severity};
 pub use quantity::{parse_duration_days, parse_temperature_celsius};

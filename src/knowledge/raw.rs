@@ -169,7 +169,9 @@ pub struct RawNotice {
     pub title: Spanned<String>,
     pub text: Spanned<String>,
     pub topics: Spanned<Vec<Spanned<String>>>,
-    pub publish_at: Spanned<toml::Value>,
+    /// Required in the knowledge folder; a file sent with `carebot notice
+    /// send` may leave it out to come into force when sent.
+    pub publish_at: Option<Spanned<toml::Value>>,
     pub expires_at: Spanned<toml::Value>,
     #[serde(default)]
     pub questions: Vec<Spanned<String>>,

@@ -9,7 +9,7 @@ use super::wording;
 use super::{Service, ServiceError};
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::handoff::{CaseMessage, CaseStatus, Claim, HandoffCase, Resolution};
-use crate::store::{CaseChange, Effects, NewOutbound};
+use crate::store::{CaseChange, Effects, NewOutbound, RecordLink};
 
 fn notice(text: impl Into<String>) -> Reply {
     Reply::plain(ReplyKind::Notice, text)
@@ -53,6 +53,11 @@ impl Service {
             ClinicianCommand::Claim { case } => self.claim(sender, case, now),
             ClinicianCommand::Reply { case, text } => self.reply(sender, case, &text, now),
             ClinicianCommand::Resolve { case, note } => self.resolve(sender, case, &note, now),
+            ClinicianCommand::Link { case, identifier } => {
+                self.link(sender, case, Some(&identifier), now)
+            }
+            ClinicianCommand::Unlink { case } => self.link(sender, case, None, now),
+            ClinicianCommand::Notice { action } => self.notice_command(sender, action, now),
         }
     }
 
@@ -293,6 +298,7 @@ impl Service {
     ) -> Result<Reply, ServiceError> {
         let engine = self.engine();
         let practice = &engine.knowledge().practice;
+        let record = self.record_history(id)?;
         self.change_case(id, now, |mut case| {
             if let Some(resolution) = &case.resolution {
                 return CaseChange::Leave(already_resolved(id, resolution));
@@ -305,11 +311,17 @@ impl Service {
             });
             CaseChange::Write {
                 effects: Effects {
-                    deliveries: vec![NewOutbound {
+                    deliveries: std::iter::once(NewOutbound {
                         to: case.patient.clone(),
                         purpose: Purpose::CaseNews { case: id },
                         reply: wording::resolved(practice, &case),
-                    }],
+                    })
+                    .chain(
+                        record
+                            .as_ref()
+                            .map(|history| self.record_copy(history, &case, now)),
+                    )
+                    .collect(),
                     audit: vec![Self::clinician_entry(
                         sender,
                         Action::CaseResolved,
@@ -322,6 +334,75 @@ impl Service {
                 result: notice(format!("Case {id} resolved.")),
             }
         })
+    }
+
+    /// Links case `id`'s patient to their record at the practice (or, with
+    /// no identifier, removes the link). A case already resolved is copied
+    /// to the record at once when the push is on.
+    fn link(
+        &self,
+        sender: &Sender,
+        id: CaseId,
+        identifier: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Reply, ServiceError> {
+        let Some(case) = self.store.case(id)? else {
+            return self.missing(id);
+        };
+        let (action, reply) = match identifier {
+            Some(identifier) => {
+                self.store.link_record(
+                    &case.patient,
+                    &RecordLink {
+                        identifier: identifier.to_string(),
+                        by: sender.name.clone(),
+                        at: now,
+                    },
+                )?;
+                let copied = if self.record.push && case.resolution.is_some() {
+                    " Its correspondence is being copied to the record now."
+                } else if self.record.push {
+                    " Its correspondence will be copied to the record when the case is resolved."
+                } else {
+                    ""
+                };
+                (
+                    Action::RecordLinked,
+                    format!("The patient of case {id} is now linked to record {identifier}: exports for their record carry it.{copied}"),
+                )
+            }
+            None => {
+                let reply = if self.store.unlink_record(&case.patient)? {
+                    format!("The patient of case {id} is no longer linked to a record.")
+                } else {
+                    format!("The patient of case {id} was not linked to a record.")
+                };
+                (Action::RecordUnlinked, reply)
+            }
+        };
+        // A case resolved before the link was made is copied now; one still
+        // open is copied when it is resolved.
+        let copy = if identifier.is_some() && case.resolution.is_some() {
+            self.record_history(id)?
+        } else {
+            None
+        };
+        let copy_now = copy.is_some();
+        self.store.apply(
+            &Effects {
+                deliveries: copy
+                    .map(|history| self.record_copy(&history, &case, now))
+                    .into_iter()
+                    .collect(),
+                audit: vec![Self::clinician_entry(sender, action, &case, now)],
+                ..Effects::default()
+            },
+            now,
+        )?;
+        if copy_now {
+            self.queued();
+        }
+        Ok(notice(reply))
     }
 
     /// Applies a clinician's `change` to case `id` in one transaction; the

@@ -11,8 +11,10 @@
 //! | `scheduled.rs` | time-driven work that [`crate::upkeep`] runs: reminders for unclaimed cases, retention |
 //! | `alerts.rs` | alerts about carebot itself for the clinicians |
 //! | `notices.rs` | health notices: `/notices`, subscribing and stopping, sending each notice in force to its subscribers once |
+//! | `publishing.rs` | publishing notices from chat (`/notice`, drafted then confirmed) and from `carebot notice send`, kept in the store and audited |
 //! | `later.rs` | direct replies an adapter could not send at once, kept in the outbox |
 //! | `wording.rs` | what patients and clinicians are told about cases |
+//! | `record.rs` | correspondence for patients' records: the FHIR export, the bundle a push posts |
 //! | `recording.rs` | answer first, record when possible: a failed write never costs a patient the reply |
 //!
 //! Every method is synchronous and short (sled reads and writes, plus an
@@ -27,6 +29,8 @@ mod limits;
 mod notices;
 mod patient;
 mod public;
+mod publishing;
+mod record;
 mod recording;
 mod scheduled;
 mod staff;
@@ -46,8 +50,10 @@ use crate::clock::Clock;
 use crate::engine::{Engine, Explanation};
 use crate::handoff::HandoffSettings;
 use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::record::RecordSettings;
 use crate::store::{leases, Store, StoreError};
 use limits::Admission;
+pub use publishing::{NoticePreview, StaffPublication, DEFAULT_NOTICE_DAYS};
 pub use recording::Record;
 
 /// Why the service could not handle something. Patients and clinicians get
@@ -138,6 +144,9 @@ pub struct Service {
     /// message before saying it is queued instead; zero where no dispatcher
     /// runs alongside (one-off commands).
     delivery_wait: Duration,
+    /// Whether correspondence is kept for patients' records and pushed to
+    /// the practice's FHIR server (`crate::record`).
+    record: RecordSettings,
 }
 
 impl Service {
@@ -159,7 +168,20 @@ impl Service {
             not_recorded: recording::NotRecorded::default(),
             confirmed: (Mutex::new(0), Condvar::new()),
             delivery_wait: Duration::ZERO,
+            record: RecordSettings::default(),
         }
+    }
+
+    /// What the practice chose about copying correspondence to its records
+    /// (`[record]`; by default every exchange is kept, nothing is pushed).
+    pub fn with_record(mut self, record: RecordSettings) -> Service {
+        self.record = record;
+        self
+    }
+
+    /// What the practice chose about copying correspondence to its records.
+    pub fn record_settings(&self) -> &RecordSettings {
+        &self.record
     }
 
     /// Lets a clinician's `/reply` wait up to `wait` for the dispatcher to

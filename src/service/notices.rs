@@ -1,7 +1,10 @@
 //! Health notices for patients: the list of those in force (`/notices`),
 //! subscribing to the practice's topics and stopping (`/subscribe`,
-//! `/unsubscribe`, "stop alerts"), and sending each notice in force once to
-//! every subscriber of one of its topics (from upkeep, every minute).
+//! `/unsubscribe`, "stop alerts"), sending each notice in force once to
+//! every subscriber of one of its topics (from upkeep, every minute), and
+//! logging how far each has gone out. The notices are the knowledge
+//! folder's and those published from chat or `carebot notice send`
+//! (`publishing.rs`).
 //!
 //! Nobody is subscribed without asking. A notice goes through the outbox as
 //! the least urgent of messages, after emergencies, cases and replies, and
@@ -16,7 +19,8 @@ use carebot_chat::{Address, Button, Reply, ReplyKind};
 
 use super::{wording, Response, Service, ServiceError};
 use crate::engine::{Engine, Explanation};
-use crate::knowledge::{Knowledge, Notice};
+use crate::knowledge::{Notice, Practice};
+use crate::store::{NoticeProgress, Subscription};
 use crate::text::normalize::normalize;
 
 /// A patient's command about notices.
@@ -77,15 +81,19 @@ pub(super) fn notice_command(text: &str) -> Option<NoticeCommand> {
     None
 }
 
-/// The notice as a subscriber receives it.
-fn notice_message(knowledge: &Knowledge, notice: &Notice) -> Reply {
-    Reply::plain(
-        ReplyKind::Notice,
-        format!(
-            "**Notice from {}: {}**\n\n{}\n\n(You get these because you asked for health notices. Type /unsubscribe to stop.)",
-            knowledge.practice.name, notice.title, notice.text
-        ),
-    )
+/// The notice as a subscriber receives it; its `entry` names the notice,
+/// so that its progress can be followed through the outbox.
+pub(super) fn notice_message(practice: &Practice, notice: &Notice) -> Reply {
+    Reply {
+        entry: Some(notice.id.clone()),
+        ..Reply::plain(
+            ReplyKind::Notice,
+            format!(
+                "**Notice from {}: {}**\n\n{}\n\n(You get these because you asked for health notices. Type /unsubscribe to stop.)",
+                practice.name, notice.title, notice.text
+            ),
+        )
+    }
 }
 
 fn response(reply: Reply) -> Response {
@@ -108,7 +116,11 @@ impl Service {
         now: Timestamp,
     ) -> Result<Response, ServiceError> {
         let knowledge = engine.knowledge();
-        let mut reply = wording::notices_in_force(knowledge, now);
+        let notices = self.notices(engine).unwrap_or_else(|error| {
+            tracing::error!(%error, "cannot read the published health notices; listing the knowledge folder's");
+            knowledge.notices.clone()
+        });
+        let mut reply = wording::notices_in_force(&knowledge.practice, &notices, now);
         let topics = &knowledge.practice.notice_topics;
         if topics.is_empty() {
             return Ok(response(reply));
@@ -216,15 +228,26 @@ impl Service {
         Ok(response(Reply::plain(ReplyKind::Notice, text)))
     }
 
+    /// Every notice: the knowledge folder's, then those published from
+    /// chat or the command line (drafts left out), in force or not.
+    pub(super) fn notices(&self, engine: &Engine) -> Result<Vec<Notice>, ServiceError> {
+        let mut notices = engine.knowledge().notices.clone();
+        for published in self.store().published_notices()? {
+            if published.published_at.is_some() {
+                notices.push(super::publishing::as_notice(&published));
+            }
+        }
+        Ok(notices)
+    }
+
     /// Queues every notice in force for each subscriber of one of its
     /// topics who has not had it yet; how many messages were queued.
     pub fn send_notices(&self) -> Result<usize, ServiceError> {
         let now = self.now();
         let engine = self.engine();
-        let knowledge = engine.knowledge();
-        let in_force: Vec<&Notice> = knowledge
-            .notices
-            .iter()
+        let in_force: Vec<Notice> = self
+            .notices(&engine)?
+            .into_iter()
             .filter(|notice| notice.is_active(now))
             .collect();
         if in_force.is_empty() {
@@ -232,37 +255,121 @@ impl Service {
         }
         let subscriptions = self.store().subscriptions()?;
         let mut queued = 0;
-        for notice in in_force {
-            let message = notice_message(knowledge, notice);
-            let mut for_this = 0;
-            for subscription in &subscriptions {
-                if !notice
-                    .topics
-                    .iter()
-                    .any(|t| subscription.topics.contains(t))
-                {
-                    continue;
-                }
-                if self
-                    .store()
-                    .queue_notice(&notice.id, &subscription.patient, &message, now)?
-                {
-                    for_this += 1;
-                }
-            }
-            if for_this > 0 {
-                tracing::info!(notice = %notice.id, queued = for_this, "health notice queued for subscribers");
-                self.queued();
-            }
-            queued += for_this;
+        for notice in &in_force {
+            queued += self.queue_for_subscribers(
+                &engine.knowledge().practice,
+                notice,
+                &subscriptions,
+                now,
+            )?;
         }
         Ok(queued)
     }
+
+    /// Queues `notice` for each of `subscriptions` on one of its topics who
+    /// has not had it yet; how many.
+    pub(super) fn queue_for_subscribers(
+        &self,
+        practice: &Practice,
+        notice: &Notice,
+        subscriptions: &[Subscription],
+        now: Timestamp,
+    ) -> Result<usize, ServiceError> {
+        let message = notice_message(practice, notice);
+        let mut queued = 0;
+        for subscription in subscriptions {
+            if !notice
+                .topics
+                .iter()
+                .any(|t| subscription.topics.contains(t))
+            {
+                continue;
+            }
+            if self
+                .store()
+                .queue_notice(&notice.id, &subscription.patient, &message, now)?
+            {
+                queued += 1;
+            }
+        }
+        if queued > 0 {
+            tracing::info!(notice = %notice.id, queued, "health notice queued for subscribers");
+            self.queued();
+        }
+        Ok(queued)
+    }
+
+    /// Logs each notice's progress (queued, sent, pending, failed) when it
+    /// changed since `logged`, which holds what was logged last: a line per
+    /// notice as it goes out, and one when its last message is done. A
+    /// notice already done when first seen (after a restart) is not logged.
+    pub fn log_notice_progress(
+        &self,
+        logged: &mut std::collections::HashMap<String, NoticeProgress>,
+    ) -> Result<(), ServiceError> {
+        let current = self.store().notice_progress()?;
+        for (notice, progress) in progress_to_log(logged, current) {
+            tracing::info!(
+                notice = %notice,
+                queued = progress.queued,
+                sent = progress.sent,
+                pending = progress.pending,
+                failed = progress.failed,
+                "{}",
+                if progress.pending == 0 {
+                    "health notice has finished going out"
+                } else {
+                    "health notice progress"
+                }
+            );
+            logged.insert(notice, progress);
+        }
+        Ok(())
+    }
+}
+
+/// The notices whose progress changed since `logged`, leaving out one first
+/// seen with nothing left to send (finished before a restart).
+fn progress_to_log(
+    logged: &std::collections::HashMap<String, NoticeProgress>,
+    current: std::collections::BTreeMap<String, NoticeProgress>,
+) -> Vec<(String, NoticeProgress)> {
+    current
+        .into_iter()
+        .filter(|(notice, progress)| match logged.get(notice) {
+            Some(before) => before != progress,
+            None => progress.pending > 0,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_is_logged_as_it_changes_and_once_when_done() {
+        let going = |sent, pending| NoticeProgress {
+            queued: 3,
+            sent,
+            pending,
+            failed: 0,
+        };
+        let mut logged = std::collections::HashMap::new();
+        let current = [
+            ("flu".to_string(), going(1, 2)),
+            ("old".to_string(), going(3, 0)),
+        ];
+        let first = progress_to_log(&logged, current.into_iter().collect());
+        // A notice finished before this process started is not news.
+        assert_eq!(first, [("flu".to_string(), going(1, 2))]);
+        logged.extend(first);
+        assert!(progress_to_log(&logged, [("flu".to_string(), going(1, 2))].into()).is_empty());
+        assert_eq!(
+            progress_to_log(&logged, [("flu".to_string(), going(3, 0))].into()),
+            [("flu".to_string(), going(3, 0))]
+        );
+    }
 
     #[test]
     fn subscribe_and_stop_commands_name_topics_or_mean_all() {

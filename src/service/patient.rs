@@ -21,7 +21,7 @@ use crate::handoff::{
     patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase, PatientIntent, Trigger,
 };
 use crate::identifiers::redact;
-use crate::store::{CaseChange, Effects, NewOutbound, PatientRecord, Turn};
+use crate::store::{CaseChange, Correspondence, Effects, NewOutbound, PatientRecord, Turn};
 
 /// How many of the patient's recent messages a case opened by "agent" quotes.
 const AGENT_CONTEXT: usize = 6;
@@ -75,19 +75,64 @@ impl Service {
         let practice = &engine.knowledge().practice;
         let notice = self
             .first_contact(from, now)
-            .then(|| wording::first_contact(practice, &self.settings));
+            .then(|| wording::first_contact(practice, &self.settings, &self.record));
         if let Some(command) = notices::notice_command(text) {
             let response = self.change_subscription(&engine, from, command, now)?;
             return Ok(Response { notice, ..response });
         }
         let response = match patient_intent(text) {
             Some(PatientIntent::Agent) => self.agent(&engine, from, text, now),
-            Some(PatientIntent::MyData) => self.my_data(&engine, from, now)?,
-            Some(PatientIntent::Forget) => self.forget(from, now)?,
+            Some(PatientIntent::MyData) => {
+                return Ok(Response {
+                    notice,
+                    ..self.my_data(&engine, from, now)?
+                })
+            }
+            Some(PatientIntent::Forget) => {
+                return Ok(Response {
+                    notice,
+                    ..self.forget(from, now)?
+                })
+            }
             Some(PatientIntent::Notices) => self.notices_list(&engine, from, now)?,
             None => self.converse(&engine, from, text, now),
         };
-        Ok(Response { notice, ..response })
+        let response = Response { notice, ..response };
+        self.keep_correspondence(from, text, &response, now);
+        Ok(response)
+    }
+
+    /// Keeps the patient's message and every reply to it for their record
+    /// (`crate::record`). A patient's own data requests ("what do you know
+    /// about me", "forget me") are not correspondence with the practice.
+    fn keep_correspondence(&self, from: &Address, text: &str, response: &Response, now: Timestamp) {
+        if !self.record.keep_correspondence {
+            return;
+        }
+        let mut messages = vec![Correspondence {
+            at: now,
+            from_patient: true,
+            text: storable(text),
+            kind: None,
+            level: None,
+            entry: None,
+            case: response.case,
+        }];
+        for reply in response.replies() {
+            messages.push(Correspondence {
+                at: now,
+                from_patient: false,
+                text: reply.text.clone(),
+                kind: Some(reply.kind),
+                level: reply.level,
+                entry: reply.entry.clone(),
+                case: response.case,
+            });
+        }
+        self.recorded(
+            Record::Correspondence,
+            self.store.keep_correspondence(from, &messages),
+        );
     }
 
     /// Whether to show the first-contact notice, recording that it was

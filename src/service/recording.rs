@@ -26,14 +26,17 @@ pub enum Record {
     Case,
     /// Counts for the practice's report (FAQ answers, unanswered questions).
     Statistics,
+    /// The exchange, kept for the patient's record at the practice.
+    Correspondence,
 }
 
 impl Record {
-    pub const ALL: [Record; 4] = [
+    pub const ALL: [Record; 5] = [
         Record::FirstContact,
         Record::Conversation,
         Record::Case,
         Record::Statistics,
+        Record::Correspondence,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Record {
             Record::Conversation => "conversation",
             Record::Case => "case",
             Record::Statistics => "statistics",
+            Record::Correspondence => "correspondence",
         }
     }
 }

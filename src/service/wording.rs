@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use carebot_chat::{Button, Level, Reply, ReplyKind, USAGE};
 
 use crate::handoff::{CaseStatus, HandoffCase, HandoffSettings, Trigger};
-use crate::knowledge::{Knowledge, Practice};
+use crate::knowledge::{Notice, Practice};
+use crate::record::RecordSettings;
 use crate::store::{Forgotten, PatientData};
 
 /// How many of the patient's messages a notification quotes.
@@ -19,12 +20,11 @@ const QUOTE_CHARS: usize = 400;
 /// clinicians' chat may take only 20 messages a minute; `/case` shows all).
 const NOTIFIED_THREAD_MESSAGES: usize = 6;
 
-/// The practice's health notices in force at `now`, newest first, each with
-/// the day it runs to; or that there are none.
-pub fn notices_in_force(knowledge: &Knowledge, now: Timestamp) -> Reply {
-    let practice = &knowledge.practice;
-    let mut notices: Vec<_> = knowledge
-        .notices
+/// The practice's health notices in force at `now` (the knowledge folder's
+/// and those published from chat or the command line), newest first, each
+/// with the day it runs to; or that there are none.
+pub fn notices_in_force(practice: &Practice, notices: &[Notice], now: Timestamp) -> Reply {
+    let mut notices: Vec<_> = notices
         .iter()
         .filter(|notice| notice.is_active(now))
         .collect();
@@ -40,17 +40,21 @@ pub fn notices_in_force(knowledge: &Knowledge, now: Timestamp) -> Reply {
     notices.sort_by_key(|notice| std::cmp::Reverse(notice.publish_at));
     let mut text = format!("Notices from {}:", practice.name);
     for notice in notices {
-        // The last day it is in force, as the practice's calendar says.
-        let last =
-            notice.expires_at.to_zoned(practice.time_zone.clone()) - jiff::Span::new().seconds(1);
         text.push_str(&format!(
             "\n\n**{}** (until {})\n{}",
             notice.title,
-            last.strftime("%a %-d %b %Y"),
+            last_day(practice, notice.expires_at),
             notice.text
         ));
     }
     Reply::plain(ReplyKind::Answer, text)
+}
+
+/// The last day something ending at `expires_at` runs, in the practice's
+/// calendar ("Sat 28 Nov 2026" for midnight on the 29th).
+pub fn last_day(practice: &Practice, expires_at: Timestamp) -> String {
+    let last = expires_at.to_zoned(practice.time_zone.clone()) - jiff::Span::new().seconds(1);
+    last.strftime("%a %-d %b %Y").to_string()
 }
 
 /// A time as people at the practice read it.
@@ -90,17 +94,22 @@ fn inert(text: &str) -> String {
 }
 
 /// The short notice a patient gets the first time they write.
-pub fn first_contact(practice: &Practice, settings: &HandoffSettings) -> Reply {
-    Reply::plain(
-        ReplyKind::Notice,
-        format!(
-            "Hello! I'm the automated assistant of {name}. I answer questions about the practice and help you decide where to get care, and I can pass your message to our team. I'm not a clinician, and I'm **not for emergencies**: for those, call {emergency} now.\n\n\
-             What I keep: this conversation and anything passed to our team, for up to {days} days, so the team can help you. Type **what do you know about me** to see it, or **forget me** to delete it.",
-            name = practice.name,
-            emergency = practice.emergency_number,
-            days = settings.retention_days,
-        ),
-    )
+pub fn first_contact(
+    practice: &Practice,
+    settings: &HandoffSettings,
+    record: &RecordSettings,
+) -> Reply {
+    let mut text = format!(
+        "Hello! I'm the automated assistant of {name}. I answer questions about the practice and help you decide where to get care, and I can pass your message to our team. I'm not a clinician, and I'm **not for emergencies**: for those, call {emergency} now.\n\n\
+         What I keep: this conversation and anything passed to our team, for up to {days} days, so the team can help you. Type **what do you know about me** to see it, or **forget me** to delete it.",
+        name = practice.name,
+        emergency = practice.emergency_number,
+        days = settings.retention_days,
+    );
+    if record.push {
+        text.push_str(" Once a clinician has linked this chat to your medical record at the practice, our messages are also copied to that record when your case is closed, and the practice keeps them as it keeps the rest of your record.");
+    }
+    Reply::plain(ReplyKind::Notice, text)
 }
 
 /// What happens next, for a patient whose message opened (or joined) a case.
@@ -405,7 +414,7 @@ pub fn refused() -> Reply {
 pub fn help() -> Reply {
     Reply::plain(
         ReplyKind::Notice,
-        format!("Case commands:\n{}", USAGE.join("\n")),
+        format!("Clinician commands:\n{}", USAGE.join("\n")),
     )
 }
 
@@ -433,7 +442,9 @@ pub fn patient_data(practice: &Practice, data: &PatientData) -> Reply {
         && data.conversation.is_none()
         && data.cases.is_empty()
         && data.outbox.is_empty()
-        && data.subscription.is_none();
+        && data.subscription.is_none()
+        && data.correspondence.is_empty()
+        && data.record_link.is_none();
     if let Some(notice) = &data.notice {
         lines.push(format!(
             "- You first wrote on {}.",
@@ -481,6 +492,19 @@ pub fn patient_data(practice: &Practice, data: &PatientData) -> Reply {
             lines.push(format!("  - {who}: {}", message.text));
         }
     }
+    if let Some(first) = data.correspondence.first() {
+        lines.push(format!(
+            "- Our messages since {} ({} in all), kept as correspondence with the practice.",
+            local_time(practice, first.at),
+            data.correspondence.len()
+        ));
+    }
+    if let Some(link) = &data.record_link {
+        lines.push(format!(
+            "- A clinician linked this chat to your record at the practice on {}.",
+            local_time(practice, link.at)
+        ));
+    }
     if !data.outbox.is_empty() {
         lines.push(format!(
             "- {} message(s) waiting to be delivered.",
@@ -507,11 +531,12 @@ pub fn forgotten(forgotten: &Forgotten) -> Reply {
     if forgotten.subscription {
         what.push("your subscription to health notices".to_string());
     }
-    Reply::plain(
-        ReplyKind::Notice,
-        format!(
-            "Done: I've deleted everything I stored about you ({}). I keep only a note that a deletion happened, without any of your messages. If you write again, we start afresh.",
-            what.join(" and ")
-        ),
-    )
+    let mut text = format!(
+        "Done: I've deleted everything I stored about you ({}). I keep only a note that a deletion happened, without any of your messages. If you write again, we start afresh.",
+        what.join(" and ")
+    );
+    if forgotten.record > 0 {
+        text.push_str(" Anything already copied to your medical record at the practice stays there, as your record does: call the practice about it.");
+    }
+    Reply::plain(ReplyKind::Notice, text)
 }

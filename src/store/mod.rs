@@ -13,11 +13,13 @@
 //! | `unanswered` | asker's tag, SHA-256 of the redacted question | [`UnansweredQuestion`] |
 //! | `notices` | patient address | [`NoticeShown`] |
 //! | `stats` | `faq:<id>` | count (big-endian) |
-//! | `meta` | `next_case` | next case number (big-endian) |
+//! | `meta` | `next_case`, `next_notice` | next case number, next draft notice number (big-endian) |
 //! | `leases` | lease name | who holds it, until when (`leases.rs`) |
+//! | `subscriptions` | patient address; patient and notice; `p` + notice id | [`Subscription`]; that the notice was queued for them (or given up on); a [`PublishedNotice`] from chat or `carebot notice send` (`published.rs`) |
+//! | `record` | patient address and time; patient address | [`Correspondence`] kept for their record; [`RecordLink`] (`correspondence.rs`) |
 //!
 //! Values are JSON. The records that hold what patients wrote (conversations,
-//! cases, outbox items, unanswered questions) are sealed with the patient's
+//! cases, outbox items, unanswered questions, correspondence) are sealed with the patient's
 //! own key (see `sealing.rs`), so that "forget me" leaves nothing readable;
 //! the rest can be read with any tool when something goes wrong. Big-endian integer keys make sled's byte order the
 //! numeric order, so cases and outbox items iterate oldest first.
@@ -38,11 +40,13 @@ mod audit;
 mod cases;
 mod conversations;
 mod copy;
+mod correspondence;
 mod insights;
 pub mod leases;
 mod outbox;
 mod postgres;
 mod privacy;
+mod published;
 pub mod records;
 mod recovery;
 mod sealing;
@@ -60,13 +64,17 @@ use carebot_chat::Address;
 
 pub use cases::{CaseChange, Effects};
 pub use copy::Copied;
+pub use correspondence::{Correspondence, RecordLink};
 pub use postgres::is_url;
 pub use privacy::{Forgotten, PatientData, Purged};
+pub use published::{
+    draft_notice_id, notice_author, notice_published_entry, NoticeChange, PublishedNotice,
+};
 pub use records::{NewOutbound, NoticeShown, OutboxItem, PatientRecord, Turn, UnansweredQuestion};
 pub use recovery::{Recovery, StoreHealth};
 pub use sealing::KEYS_FILE;
 use sealing::{Owner, PatientKeys};
-pub use subscriptions::Subscription;
+pub use subscriptions::{NoticeProgress, Subscription};
 use tree::{Tree, Trees};
 pub use verify::Counts;
 

@@ -84,12 +84,26 @@ impl Store {
     /// Each recipient's next message (the others wait behind it), most
     /// urgent first: what the dispatcher sends, or waits to retry.
     pub fn next_per_recipient(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        Ok(self.next_per_recipient_and_backlog()?.0)
+    }
+
+    /// [`Store::next_per_recipient`], and the recipients with more messages
+    /// waiting behind their next one: once it is delivered, the dispatcher
+    /// reads the outbox again for those only.
+    pub fn next_per_recipient_and_backlog(
+        &self,
+    ) -> Result<(Vec<OutboxItem>, HashSet<Address>), StoreError> {
+        let mut next = Vec::new();
         let mut seen: HashSet<Address> = HashSet::new();
-        Ok(self
-            .in_turn()?
-            .into_iter()
-            .filter(|item| seen.insert(item.message.to.clone()))
-            .collect())
+        let mut backlog: HashSet<Address> = HashSet::new();
+        for item in self.in_turn()? {
+            if seen.insert(item.message.to.clone()) {
+                next.push(item);
+            } else {
+                backlog.insert(item.message.to.clone());
+            }
+        }
+        Ok((next, backlog))
     }
 
     /// When the next message can be tried: the earliest retry time among

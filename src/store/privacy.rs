@@ -10,8 +10,8 @@ use carebot_chat::{Address, CaseId};
 
 use super::tree::Tree;
 use super::{
-    address_key, all, encode, id_key, NoticeShown, OutboxItem, Owner, PatientRecord, Store,
-    StoreError, Subscription, Trees, UnansweredQuestion,
+    address_key, all, encode, id_key, Correspondence, NoticeShown, OutboxItem, Owner,
+    PatientRecord, RecordLink, Store, StoreError, Subscription, Trees, UnansweredQuestion,
 };
 use crate::audit::AuditEntry;
 use crate::handoff::HandoffCase;
@@ -26,6 +26,10 @@ pub struct PatientData {
     pub outbox: Vec<OutboxItem>,
     /// The health-notice topics they subscribed to.
     pub subscription: Option<Subscription>,
+    /// Their messages and carebot's replies, kept for their record.
+    pub correspondence: Vec<Correspondence>,
+    /// The link a clinician made to their record at the practice.
+    pub record_link: Option<RecordLink>,
 }
 
 /// What "forget me" deleted.
@@ -38,6 +42,8 @@ pub struct Forgotten {
     pub audit: usize,
     /// Their subscription to health notices.
     pub subscription: bool,
+    /// Messages kept for their record, and the link to it.
+    pub record: usize,
 }
 
 /// What a retention purge deleted.
@@ -55,6 +61,8 @@ pub struct Purged {
     /// Records that a health notice was sent to a subscriber (they name the
     /// patient), older than the retention period.
     pub sent_notices: usize,
+    /// Messages kept for patients' records, older than the retention period.
+    pub correspondence: usize,
 }
 
 impl Store {
@@ -77,6 +85,8 @@ impl Store {
             cases,
             outbox,
             subscription: self.subscription(patient)?,
+            correspondence: self.correspondence(patient)?,
+            record_link: self.record_link(patient)?,
         })
     }
 
@@ -125,6 +135,7 @@ impl Store {
             .map(|(key, _)| key)
             .collect();
         let subscription_keys = self.subscription_keys(t, patient)?;
+        let record_keys = self.record_keys(t, patient)?;
         let mut forgotten = Forgotten {
             cases: cases.iter().map(|(_, case)| case.id).collect(),
             conversation: t.conversations.contains_key(&patient_key)?,
@@ -132,6 +143,7 @@ impl Store {
             outbox: outbox_keys.len(),
             audit: audit_keys.len(),
             subscription: subscription_keys.subscribed,
+            record: record_keys.len(),
         };
         let entry = deletion(&forgotten);
         t.transaction(|tx| {
@@ -151,6 +163,9 @@ impl Store {
             }
             for key in &subscription_keys.keys {
                 tx.subscriptions.remove(key)?;
+            }
+            for key in &record_keys {
+                tx.record.remove(key)?;
             }
             let id = tx.audit.generate_id()?;
             tx.audit.insert(&id_key(id), encode("audit", &entry)?)?;
@@ -234,6 +249,7 @@ impl Store {
             }
         }
         purged.sent_notices = self.purge_sent_notices(t, before)?;
+        purged.correspondence = self.purge_correspondence(t, before)?;
         self.purge_leases()?;
         self.flush()?;
         Ok(purged)

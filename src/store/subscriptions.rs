@@ -1,5 +1,6 @@
-//! Patients' subscriptions to the practice's health notices, and which
-//! notice each subscriber has already been sent.
+//! Patients' subscriptions to the practice's health notices, which notice
+//! each subscriber has already been sent, and how far each notice has gone
+//! out (queued, delivered, pending, given up on).
 //!
 //! A subscription is the patient's own standing request: it is kept until
 //! they stop it or ask to be forgotten, and sealed with their key like their
@@ -38,6 +39,22 @@ pub struct Subscription {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Sent {
     at: Timestamp,
+    /// When it was given up on: the subscriber's chat refuses the bot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failed: Option<Timestamp>,
+}
+
+/// How far one notice has gone out to its subscribers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeProgress {
+    /// Messages queued for subscribers so far (one per subscriber).
+    pub queued: usize,
+    /// Delivered: the platform took them.
+    pub sent: usize,
+    /// Still in the outbox, waiting or being retried.
+    pub pending: usize,
+    /// Given up on: the subscriber's chat refuses the bot.
+    pub failed: usize,
 }
 
 fn subscription_key(patient: &Address) -> Vec<u8> {
@@ -136,11 +153,75 @@ impl Store {
                     tx,
                 }
                 .apply(&effects, now)?;
+                let sent = Sent {
+                    at: now,
+                    failed: None,
+                };
                 tx.subscriptions
-                    .insert(&key, encode("subscriptions", &Sent { at: now })?)?;
+                    .insert(&key, encode("subscriptions", &sent)?)?;
                 Ok(true)
             })
         })
+    }
+
+    /// Notes that `notice` could not be delivered to `patient` and was
+    /// given up on (their chat refuses the bot), for its progress.
+    pub fn notice_failed(
+        &self,
+        notice: &str,
+        patient: &Address,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let key = sent_key(patient, notice);
+        self.with(|t| {
+            let Some(bytes) = t.subscriptions.get(&key)? else {
+                return Ok(());
+            };
+            let mut sent: Sent = super::decode("subscriptions", &key, &bytes)?;
+            sent.failed.get_or_insert(now);
+            t.subscriptions
+                .insert(&key, encode("subscriptions", &sent)?)
+        })
+    }
+
+    /// Each notice's progress, by notice id, from the records of what was
+    /// queued (kept for the retention period) and the outbox now.
+    pub fn notice_progress(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, NoticeProgress>, StoreError> {
+        let mut progress: std::collections::BTreeMap<String, NoticeProgress> = Default::default();
+        let records = self.with(|t| t.subscriptions.records_with_prefix(b"d\0"))?;
+        for (key, value) in records {
+            // The notice id follows the last separator (`sent_key`).
+            let Some(at) = key.iter().rposition(|&byte| byte == 0) else {
+                continue;
+            };
+            let notice = String::from_utf8_lossy(&key[at + 1..]).into_owned();
+            let sent: Sent = super::decode("subscriptions", &key, &value)?;
+            let entry = progress.entry(notice).or_default();
+            entry.queued += 1;
+            if sent.failed.is_some() {
+                entry.failed += 1;
+            }
+        }
+        for item in self.outbox()? {
+            let message = &item.message;
+            if message.purpose != Purpose::HealthNotice {
+                continue;
+            }
+            if let Some(entry) = message
+                .reply
+                .entry
+                .as_ref()
+                .and_then(|notice| progress.get_mut(notice))
+            {
+                entry.pending += 1;
+            }
+        }
+        for entry in progress.values_mut() {
+            entry.sent = entry.queued.saturating_sub(entry.pending + entry.failed);
+        }
+        Ok(progress)
     }
 
     /// Decodes every subscription and every record of a notice sent (for
@@ -148,7 +229,9 @@ impl Store {
     pub(super) fn verify_subscriptions(&self, t: &Trees) -> Result<usize, StoreError> {
         let mut subscriptions = 0;
         for (key, value) in t.subscriptions.records()? {
-            if key.starts_with(b"s\0") {
+            if key.starts_with(b"p\0") {
+                super::decode::<super::PublishedNotice>("subscriptions", &key, &value)?;
+            } else if key.starts_with(b"s\0") {
                 if self
                     .unseal::<Subscription>("subscriptions", &key, &value)?
                     .is_some()

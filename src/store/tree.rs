@@ -27,7 +27,7 @@ use super::StoreError;
 pub(super) type Record = (Vec<u8>, Vec<u8>);
 
 /// The kinds of records, one tree each (the table in `mod.rs`).
-pub(super) const TREE_NAMES: [&str; 10] = [
+pub(super) const TREE_NAMES: [&str; 11] = [
     "conversations",
     "cases",
     "outbox",
@@ -38,6 +38,7 @@ pub(super) const TREE_NAMES: [&str; 10] = [
     "meta",
     "leases",
     "subscriptions",
+    "record",
 ];
 
 /// One tree of records.
@@ -148,6 +149,7 @@ pub(super) struct Trees {
     pub meta: Tree,
     pub leases: Tree,
     pub subscriptions: Tree,
+    pub record: Tree,
 }
 
 /// Where the trees live.
@@ -161,7 +163,7 @@ pub(super) enum Database {
 
 impl Trees {
     pub fn in_sled(db: sled::Db) -> Result<Trees, StoreError> {
-        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases, subscriptions] =
+        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases, subscriptions, record] =
             TREE_NAMES.map(|name| db.open_tree(name).map(Tree::Sled));
         Ok(Trees {
             conversations: conversations?,
@@ -174,12 +176,13 @@ impl Trees {
             meta: meta?,
             leases: leases?,
             subscriptions: subscriptions?,
+            record: record?,
             database: Database::Sled(db),
         })
     }
 
     pub fn in_postgres(db: Arc<Postgres>) -> Trees {
-        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases, subscriptions] =
+        let [conversations, cases, outbox, audit, unanswered, notices, stats, meta, leases, subscriptions, record] =
             TREE_NAMES.map(|name| Tree::Postgres {
                 db: db.clone(),
                 name,
@@ -195,6 +198,7 @@ impl Trees {
             meta,
             leases,
             subscriptions,
+            record,
             database: Database::Postgres(db),
         }
     }
@@ -212,6 +216,7 @@ impl Trees {
             "meta" => &self.meta,
             "leases" => &self.leases,
             "subscriptions" => &self.subscriptions,
+            "record" => &self.record,
             other => unreachable!("no tree is called {other}"),
         }
     }
@@ -288,6 +293,7 @@ impl Trees {
             &self.meta,
             &self.leases,
             &self.subscriptions,
+            &self.record,
         ]
         .into_iter()
         .map(|tree| match tree {
@@ -333,6 +339,7 @@ pub(super) struct TxTrees<'a> {
     pub notices: TxTree<'a>,
     pub meta: TxTree<'a>,
     pub subscriptions: TxTree<'a>,
+    pub record: TxTree<'a>,
 }
 
 impl TxTrees<'_> {
@@ -348,8 +355,8 @@ impl TxTrees<'_> {
 impl<'a> TxTrees<'a> {
     /// From the trees in [`TREE_NAMES`] order.
     fn of(trees: Vec<TxTree<'a>>) -> TxTrees<'a> {
-        let [conversations, cases, outbox, audit, unanswered, notices, _stats, meta, _leases, subscriptions]: [TxTree<'a>;
-            10] = trees
+        let [conversations, cases, outbox, audit, unanswered, notices, _stats, meta, _leases, subscriptions, record]: [TxTree<'a>;
+            11] = trees
             .try_into()
             .unwrap_or_else(|_| unreachable!("one view per tree"));
         TxTrees {
@@ -361,6 +368,7 @@ impl<'a> TxTrees<'a> {
             notices,
             meta,
             subscriptions,
+            record,
         }
     }
 }

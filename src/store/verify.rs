@@ -22,6 +22,10 @@ pub struct Counts {
     pub notices: usize,
     /// Patients' subscriptions to health notices.
     pub subscriptions: usize,
+    /// Messages kept for patients' records.
+    pub correspondence: usize,
+    /// Patients linked to their record at the practice.
+    pub record_links: usize,
 }
 
 impl Store {
@@ -59,6 +63,7 @@ impl Store {
                 });
             }
         }
+        let (correspondence, record_links) = self.verify_record(t)?;
         Ok(Counts {
             conversations: self
                 .all_sealed::<PatientRecord>("conversations", &t.conversations)?
@@ -71,6 +76,8 @@ impl Store {
                 .len(),
             notices: all::<NoticeShown>("notices", &t.notices)?.len(),
             subscriptions: self.verify_subscriptions(t)?,
+            correspondence,
+            record_links,
         })
     }
 

@@ -360,7 +360,12 @@ impl FakeDiscord {
 
     /// `person` clicks the button `custom_id` under the bot's message `on`.
     pub fn click(&self, person: &Person, on: &Request, custom_id: &str) {
-        let channel = channel_of(&on.path);
+        self.click_in(person, channel_of(&on.path), on, custom_id);
+    }
+
+    /// [`FakeDiscord::click`] under a message in `channel`: the answer to a
+    /// slash command, whose path names the interaction, not the channel.
+    pub fn click_in(&self, person: &Person, channel: u64, on: &Request, custom_id: &str) {
         let mut data = self.interaction(person, channel, 3);
         data["data"] = json!({"custom_id": custom_id, "component_type": 2});
         data["message"] = self.bot_message(channel, on.content());

@@ -6,10 +6,10 @@
 //! setMyCommands, the webhook calls), records every call and every message,
 //! and is as strict as Telegram where it matters: HTML must parse (only
 //! Telegram's tags and entities), a message may not exceed 4096 characters
-//! as shown, and a user who never started the bot cannot be written to. It
-//! can be told to answer the next calls to a method (or the next messages
-//! to one chat) with a 429, a 500, or not at all, and to let some through
-//! before that.
+//! as shown, and a user who never started the bot (or blocked it) cannot be
+//! written to until they start it. It can be told to answer the next calls
+//! to a method (or the next messages to one chat) with a 429, a 500, or not
+//! at all, and to let some through before that.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -250,6 +250,11 @@ impl FakeTelegram {
     /// Writing to `user` is refused until they start the bot.
     pub fn never_started(&self, user: i64) {
         self.shared.book().never_started.insert(user);
+    }
+
+    /// `user` starts the bot (again, after blocking it): writing to them works.
+    pub fn starts(&self, user: i64) {
+        self.shared.book().never_started.remove(&user);
     }
 
     /// The next `count` calls to `method` fail with `fault`.

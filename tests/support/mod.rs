@@ -198,6 +198,107 @@ pub fn temp_knowledge(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The shipped knowledge with the practice's `notice_topics` set to `topics`
+/// (a TOML array) and `notices` (`[[notice]]` entries) in
+/// `notices/autumn.toml`.
+pub fn knowledge_with_notices(notices: &str, topics: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&shipped_dir(), dir.path());
+    let practice_path = dir.path().join("practice.toml");
+    let practice = std::fs::read_to_string(&practice_path).expect("practice.toml");
+    // The shipped practice.toml lists topics; the tests choose their own.
+    let practice: String = practice
+        .lines()
+        .map(|line| {
+            if line.starts_with("notice_topics = ") {
+                format!("notice_topics = {topics}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    assert!(practice.contains(&format!("notice_topics = {topics}")));
+    std::fs::write(&practice_path, practice).expect("write practice.toml");
+    std::fs::create_dir_all(dir.path().join("notices")).expect("mkdir");
+    std::fs::write(dir.path().join("notices/autumn.toml"), notices).expect("write notice");
+    dir
+}
+
+/// The notice topics of the practice in [`engine_with_notices`].
+pub const NOTICE_TOPICS: &str = r#"["outbreaks", "vaccination-clinics", "closures"]"#;
+
+/// An engine on the shipped knowledge with `notices` (`[[notice]]` entries,
+/// perhaps none) on [`NOTICE_TOPICS`]; it reads by words alone, which is
+/// quick to build: what the end-to-end tests of notices reload as the
+/// practice publishes them.
+pub fn engine_with_notices(notices: &str) -> Arc<Engine> {
+    let dir = knowledge_with_notices(notices, NOTICE_TOPICS);
+    let knowledge = carebot::load_dir(dir.path()).expect("knowledge with notices loads");
+    Arc::new(Engine::new(knowledge).lexical_only())
+}
+
+/// Words in every health notice as a subscriber receives it (and in nothing
+/// else the bot says).
+pub const PUSHED_NOTICE: &str = "You get these because you asked for health notices";
+
+/// Waits (at most `within`) until `service`'s outbox is empty: everything
+/// queued so far was delivered, or given up on.
+pub async fn outbox_drained(service: &carebot::Service, within: std::time::Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let left = service.store().outbox().expect("the outbox reads");
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} messages still queued, the first: {:#?}",
+            left.len(),
+            left[0]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (at most `within`) until `patient` has no subscription to health
+/// notices.
+pub async fn unsubscribed(
+    service: &carebot::Service,
+    patient: &carebot::Address,
+    within: std::time::Duration,
+) {
+    let deadline = std::time::Instant::now() + within;
+    while service.store().subscription(patient).unwrap().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{patient} is still subscribed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A `[[notice]]` entry on `topic`, in force all of November 2026 (when the
+/// end-to-end tests' clocks start, see `handoff::monday_afternoon`); what
+/// subscribers receive contains `title`.
+pub fn november_notice(id: &str, title: &str, topic: &str) -> String {
+    format!(
+        r#"
+[[notice]]
+id = "{id}"
+title = "{title}"
+text = "{title}: details at {{address}}."
+topics = ["{topic}"]
+publish_at = 2026-11-01
+expires_at = 2026-12-01
+questions = ["what is the {id} notice about"]
+keywords = ["{id}"]
+sources = ["The practice manager"]
+reviewed = 2026-10-20
+owner = "Practice manager"
+"#
+    )
+}
+
 /// Copies the folder `from` to `to`, subfolders included.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");

@@ -44,7 +44,7 @@ pub use address::{Address, AddressError};
 pub use backoff::Backoff;
 pub use bot::{Bot, BotError, Delivery, APOLOGY};
 pub use case_id::{CaseId, CaseIdError};
-pub use command::{ClinicianCommand, CommandError, Sender, USAGE};
+pub use command::{ClinicianCommand, CommandError, NoticeAction, Sender, USAGE};
 pub use inbound::Inbound;
 pub use long_replies::LongReplies;
 pub use outbound::{DeliveryError, Outbound, OutboundId, Priority, Purpose};

@@ -46,6 +46,9 @@ pub enum Purpose {
     /// A health notice, to a patient who subscribed to its topic: after
     /// everything else.
     HealthNotice,
+    /// A resolved case's correspondence, to the practice's record system
+    /// (not a chat: `carebot serve` posts it to the FHIR server).
+    RecordCopy { case: CaseId },
 }
 
 impl Purpose {
@@ -57,7 +60,8 @@ impl Purpose {
             | Purpose::CaseEscalated { case }
             | Purpose::CaseReminder { case }
             | Purpose::ClinicianReply { case }
-            | Purpose::CaseNews { case } => Some(case),
+            | Purpose::CaseNews { case }
+            | Purpose::RecordCopy { case } => Some(case),
             Purpose::Alert | Purpose::Reply | Purpose::HealthNotice => None,
         }
     }
@@ -81,7 +85,7 @@ impl Purpose {
                 Priority::Reply
             }
             Purpose::CaseUpdated { .. } => Priority::Update,
-            Purpose::HealthNotice => Priority::Notice,
+            Purpose::HealthNotice | Purpose::RecordCopy { .. } => Priority::Notice,
         }
     }
 
@@ -97,6 +101,7 @@ impl Purpose {
             Purpose::Alert => "alert",
             Purpose::Reply => "reply",
             Purpose::HealthNotice => "health_notice",
+            Purpose::RecordCopy { .. } => "record_copy",
         }
     }
 }

@@ -382,7 +382,7 @@ mod tests {
         let names: Vec<&str> = commands.iter().map(|c| c.command.as_str()).collect();
         assert_eq!(
             names,
-            ["cases", "case", "claim", "reply", "resolve", "help"]
+            ["cases", "case", "claim", "reply", "resolve", "help", "notice"]
         );
         assert_eq!(commands[2].description, "take a case (/claim C-0042)");
         assert!(commands

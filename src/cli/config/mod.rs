@@ -34,6 +34,7 @@ use carebot_chat::platform::{token_variables, SettingsCheck, TokenKeys};
 use serde::Deserialize;
 
 use carebot::ratelimit::RateLimit;
+use carebot::record::RecordSettings;
 use carebot::{Address, HandoffSettings, Limits};
 use check::Checker;
 pub(crate) use raw::platform_table;
@@ -61,6 +62,87 @@ impl fmt::Display for ConfigProblem {
             (false, true) => write!(f, "{}: {}", self.location, self.message),
             (false, false) => write!(f, "{}: {}: {}", self.location, self.key, self.message),
         }
+    }
+}
+
+/// `[record]`: what is kept for patients' records and where it is pushed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecordConfig {
+    pub settings: RecordSettings,
+    /// The practice's FHIR server (`fhir_base`): resolved cases of linked
+    /// patients are posted to it.
+    pub fhir_base: Option<url::Url>,
+    /// The file holding the bearer token for it (`fhir_token_file`, or
+    /// `$CAREBOT_FHIR_TOKEN_FILE`).
+    pub fhir_token_file: Option<PathBuf>,
+}
+
+/// Reads and checks `[record]`.
+fn record_config(raw: &raw::RawRecord, check: &mut Checker) -> RecordConfig {
+    let mut settings = RecordSettings {
+        keep_correspondence: raw.correspondence.unwrap_or(true),
+        ..RecordSettings::default()
+    };
+    if let Some(system) = &raw.identifier_system {
+        if url::Url::parse(system).is_err() {
+            check.problem(
+                "record.identifier_system",
+                "must be a URI naming the practice's record numbers, e.g. https://practice.example/mrn or urn:oid:2.16.840.1.113883.…",
+            );
+        } else {
+            settings.identifier_system = system.clone();
+        }
+    }
+    let fhir_base = raw.fhir_base.as_ref().and_then(|text| {
+        match url::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "https" | "http") => {
+                let local = url.host_str().is_some_and(|host| {
+                    host == "localhost"
+                        || host
+                            .trim_matches(|c| c == '[' || c == ']')
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback())
+                });
+                if url.scheme() == "http" && !local {
+                    check.problem(
+                        "record.fhir_base",
+                        "must be an https:// URL: patients' correspondence must not cross the network unencrypted",
+                    );
+                    return None;
+                }
+                Some(url)
+            }
+            _ => {
+                check.problem(
+                    "record.fhir_base",
+                    "must be the FHIR server's base URL, e.g. https://fhir.practice.example/r4",
+                );
+                None
+            }
+        }
+    });
+    let fhir_token_file = raw
+        .fhir_token_file
+        .clone()
+        .map(|path| check.resolve(path))
+        .or_else(|| std::env::var_os("CAREBOT_FHIR_TOKEN_FILE").map(PathBuf::from));
+    if raw.fhir_token_file.is_some() && raw.fhir_base.is_none() {
+        check.problem(
+            "record.fhir_token_file",
+            "a token is only used with fhir_base: set fhir_base too, or remove it",
+        );
+    }
+    if fhir_base.is_some() && !settings.keep_correspondence {
+        check.problem(
+            "record.correspondence",
+            "fhir_base copies the correspondence to patients' records, so it must be kept: remove correspondence = false, or fhir_base",
+        );
+    }
+    settings.push = fhir_base.is_some();
+    RecordConfig {
+        settings,
+        fhir_base,
+        fhir_token_file,
     }
 }
 
@@ -212,6 +294,8 @@ pub struct Config {
     /// A file holding that URL (`store_file`), for a URL with a password.
     pub store_file: Option<PathBuf>,
     pub handoff: HandoffSettings,
+    /// Copying correspondence to patients' records (`[record]`).
+    pub record: RecordConfig,
     pub reload: ReloadConfig,
     pub limits: InputLimits,
     /// Whether FAQ questions the lexical ranking is unsure of are re-ranked
@@ -381,6 +465,7 @@ impl Config {
             });
         }
 
+        let record = record_config(&raw.record, &mut check);
         let config = Config {
             path: Some(path.to_path_buf()),
             knowledge: raw.knowledge.map(|path| check.resolve(path)),
@@ -388,6 +473,7 @@ impl Config {
             store: raw.store,
             store_file: raw.store_file.map(|path| check.resolve(path)),
             handoff: raw.handoff,
+            record,
             reload: ReloadConfig {
                 watch: raw.reload.watch.unwrap_or(true),
                 poll_interval: Duration::from_millis(poll_ms),
@@ -468,6 +554,38 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, Vec<ConfigProblem>> {
         Config::parse(Path::new("/etc/carebot/carebot.toml"), text, &registry())
+    }
+
+    #[test]
+    fn record_settings_are_checked() {
+        let config = parse("[record]\nidentifier_system = \"https://practice.example/mrn\"\nfhir_base = \"https://fhir.practice.example/r4\"\nfhir_token_file = \"fhir-token\"\n").unwrap();
+        assert!(config.record.settings.push);
+        assert!(config.record.settings.keep_correspondence);
+        assert_eq!(
+            config.record.fhir_token_file.as_deref(),
+            Some(Path::new("/etc/carebot/fhir-token"))
+        );
+        assert!(!defaults().record.settings.push);
+        let problems: Vec<String> = parse(
+            "[record]\nfhir_base = \"http://records.example/r4\"\nidentifier_system = \"MRN\"\n",
+        )
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("record.identifier_system"),
+            "{problems:?}"
+        );
+        assert!(problems[1].contains("https://"), "{problems:?}");
+        // Plain http is fine for a server on this machine.
+        assert!(parse("[record]\nfhir_base = \"http://127.0.0.1:8080/fhir\"\n").is_ok());
+        assert!(
+            parse("[record]\ncorrespondence = false\nfhir_base = \"https://f.example/r4\"\n")
+                .is_err()
+        );
+        assert!(parse("[record]\nfhir_token_file = \"t\"\n").is_err());
     }
 
     fn defaults() -> Config {

@@ -18,7 +18,7 @@ use carebot::HandoffSettings;
 
 /// The file's own keys, in the order an unknown key's message lists them
 /// (the platforms' names follow).
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "knowledge",
     "data",
     "store",
@@ -29,6 +29,7 @@ const KEYS: [&str; 10] = [
     "metrics",
     "log",
     "handoff",
+    "record",
 ];
 
 #[derive(Deserialize, Default)]
@@ -50,6 +51,17 @@ pub(super) struct RawConfig {
     pub log: RawLog,
     #[serde(default)]
     pub handoff: HandoffSettings,
+    #[serde(default)]
+    pub record: RawRecord,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRecord {
+    pub correspondence: Option<bool>,
+    pub identifier_system: Option<String>,
+    pub fhir_base: Option<String>,
+    pub fhir_token_file: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]

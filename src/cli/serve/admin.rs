@@ -1,8 +1,9 @@
 //! The admin socket, `<data>/admin.sock`: while `serve` holds the data folder
 //! (sled allows one process per folder), the staff commands at the terminal
-//! (`cases`, `case`, `report`, `purge`) send their request here and `serve`
-//! answers it from its own service, rendered by the same code the command
-//! would run itself (`cli/admin.rs`, which also has the client side).
+//! (`cases`, `case`, `report`, `purge`, `notice send`) send their request
+//! here and `serve` answers it from its own service, rendered by the same
+//! code the command would run itself (`cli/admin.rs`, which also has the
+//! client side).
 //!
 //! Local only: a Unix socket, 0600, in the 0700 data folder, and a peer
 //! whose user is not the one running `serve` is refused. Created at start

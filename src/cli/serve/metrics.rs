@@ -6,7 +6,9 @@
 //! text, never a patient or chat id.
 //!
 //! Gauges that describe the store or the adapters right now (open cases,
-//! outbox depth, connected adapters) are read when scraped, in `status.rs`.
+//! outbox depth, each health notice's sent, pending and failed messages,
+//! connected adapters) are read when scraped, in `status.rs`: several
+//! processes sharing a store report the same figures.
 //!
 //! [`Router`]: super::platform::Router
 

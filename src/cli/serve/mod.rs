@@ -8,7 +8,7 @@
 //! | part | file | does |
 //! |---|---|---|
 //! | one task per adapter | `platforms.rs` (the registry: one line per platform), `platform.rs`, `terminal.rs`, `turns.rs` | takes updates, hands them to the service through [`MeteredBot`]; reconnects with back-off; on a shared store, takes turns with other processes where one at a time may connect |
-//! | the dispatcher | [`carebot::dispatch`] through `platform.rs`'s `Router` | delivers the outbox through the platform each message is addressed to |
+//! | the dispatcher | [`carebot::dispatch`] through `platform.rs`'s `Router` | delivers the outbox through the platform each message is addressed to, and copies to patients' records to the practice's FHIR server (`record.rs`) |
 //! | upkeep | [`carebot::upkeep`] | reminders for unclaimed cases, retention purge |
 //! | the reload watcher | `reload.rs` | swaps in edited knowledge, or keeps the last good set and alerts |
 //! | health and metrics | `http.rs`, `status.rs`, `metrics.rs` | `GET /healthz`, `GET /metrics` |
@@ -25,6 +25,7 @@ mod logging;
 mod metrics;
 mod platform;
 pub mod platforms;
+mod record;
 mod reload;
 mod shutdown;
 mod status;
@@ -76,6 +77,8 @@ const GRACE: Duration = Duration::from_secs(5);
 struct Ready {
     service: Arc<Service>,
     platforms: Vec<Arc<dyn Platform>>,
+    /// The practice's FHIR server, when `[record] fhir_base` names one.
+    record: Option<carebot::record::push::FhirServer>,
     listener: std::net::TcpListener,
     /// The admin socket, when the store is a folder and it could be made.
     #[cfg(unix)]
@@ -95,6 +98,7 @@ pub fn run(
     let adapters = config.adapters(&ProcessEnv).map_err(CliError::Config)?;
     let shared = data.names_a_shared_store()?;
     let mut platforms = adapter_platforms(&platforms::registry(), &adapters, shared)?;
+    let record = record::server(&config.record)?;
     let seen = reload::Fingerprint::of(dir);
     let engine = super::configured_engine(Engine::with_limits(
         super::load_knowledge(dir)?,
@@ -153,9 +157,11 @@ pub fn run(
                 Arc::new(SystemClock),
             )
             .with_rate_limit(config.limits.rate)
-            .with_delivery_wait(REPLY_CONFIRMATION_WAIT),
+            .with_delivery_wait(REPLY_CONFIRMATION_WAIT)
+            .with_record(data.record().clone()),
         ),
         platforms,
+        record,
         listener,
         #[cfg(unix)]
         admin,
@@ -205,6 +211,7 @@ async fn serve(ready: Ready) -> ExitCode {
     let Ready {
         service,
         platforms,
+        record,
         listener,
         #[cfg(unix)]
         admin,
@@ -241,7 +248,7 @@ async fn serve(ready: Ready) -> ExitCode {
     let mut others = JoinSet::new();
     others.spawn(dispatch::run(
         service.clone(),
-        Router::new(&platforms, metrics.clone()),
+        Router::new(&platforms, metrics.clone()).with_record(record),
         Backoff::default(),
         shutdown.wait(),
     ));

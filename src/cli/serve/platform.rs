@@ -24,6 +24,7 @@ use carebot_chat::ChatAdapter;
 use super::metrics::Metrics;
 use super::shutdown::Shutdown;
 use crate::cli::config::Secret;
+use carebot::record::push::FhirServer;
 
 /// A boxed future, so that [`Platform`] can be used as `dyn Platform`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -248,6 +249,8 @@ pub async fn supervise(
 #[derive(Clone)]
 pub struct Router {
     platforms: BTreeMap<&'static str, Arc<dyn Platform>>,
+    /// The practice's FHIR server, for copies to patients' records.
+    record: Option<Arc<FhirServer>>,
     metrics: Arc<Metrics>,
 }
 
@@ -258,8 +261,15 @@ impl Router {
                 .iter()
                 .map(|platform| (platform.name(), platform.clone()))
                 .collect(),
+            record: None,
             metrics,
         }
+    }
+
+    /// Copies to patients' records go to `server`.
+    pub fn with_record(mut self, server: Option<FhirServer>) -> Router {
+        self.record = server.map(Arc::new);
+        self
     }
 }
 
@@ -267,6 +277,12 @@ impl Deliver for Router {
     async fn deliver(&self, message: &Outbound) -> Result<(), DeliveryError> {
         let platform = message.to.platform.as_str();
         let result = match self.platforms.get(platform) {
+            _ if platform == carebot::record::RECORD_PLATFORM => match &self.record {
+                Some(server) => server.post(message).await,
+                None => Err(DeliveryError::new(
+                    "no FHIR server is configured ([record] fhir_base); kept until one is",
+                )),
+            },
             Some(adapter) => adapter.deliver(message).await,
             // Kept (and retried with back-off) rather than dropped: the
             // adapter may be configured at the next start.

@@ -1,6 +1,7 @@
 //! What `/healthz` and `/metrics` report, gathered when asked: the knowledge
 //! in use, each adapter's connection, whether the store can write, the
-//! store's cases and outbox, and the counters of [`Metrics`]. The HTTP side
+//! store's cases, outbox and health notices' progress, and the counters of
+//! [`Metrics`]. The HTTP side
 //! is in `http.rs`.
 //!
 //! A store that cannot write (a full disk) makes carebot unready (503), yet
@@ -172,6 +173,28 @@ impl Status {
                 out.sample(name, &[], oldest);
             }
             Err(error) => tracing::error!(%error, "cannot read the outbox for /metrics"),
+        }
+        match store.notice_progress() {
+            Ok(progress) => {
+                let name = "carebot_notice_messages";
+                out.family(
+                    name,
+                    "gauge",
+                    "Health notice messages for subscribers, by notice id and state: sent (delivered), pending (in the outbox, waiting or retried), failed (given up: the chat refuses the bot). Kept for the retention period.",
+                );
+                for (notice, progress) in &progress {
+                    for (state, count) in [
+                        ("sent", progress.sent),
+                        ("pending", progress.pending),
+                        ("failed", progress.failed),
+                    ] {
+                        out.sample(name, &[("notice", notice), ("state", state)], count);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot read the health notices' progress for /metrics")
+            }
         }
         out.into_text()
     }
