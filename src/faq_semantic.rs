@@ -258,13 +258,16 @@ pub fn missing_embeddings(entries: &[FaqEntry]) -> usize {
     missing(texts.iter().map(String::as_str))
 }
 
-/// How many of `texts` are in no cache yet.
+/// How many of `texts` are in no cache yet, each counted once (the two nets
+/// share most of their texts, and one embedding serves both).
 pub(crate) fn missing<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
     let cache = cache().lock().expect("cache lock");
     texts
         .into_iter()
-        .filter(|t| !cache.contains_key(&digest(t)))
-        .count()
+        .map(digest)
+        .filter(|key| !cache.contains_key(key))
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 /// The knowledge base's FAQ entries as vectors.
@@ -506,6 +509,12 @@ mod tests {
             assert!(read_disk_cache(path.clone()).is_empty());
         }
         assert!(read_disk_cache(dir.path().join("missing.bin")).is_empty());
+    }
+
+    #[test]
+    fn a_text_missing_twice_is_embedded_once() {
+        let text = "a text no test embeds: 7f3a9c";
+        assert_eq!(missing([text, text, text]), 1);
     }
 
     #[test]
