@@ -46,6 +46,11 @@ pub struct Episode {
 pub struct Conversation {
     pub pending: Option<Pending>,
     pub episode: Episode,
+    /// The language the patient writes in, once known (see
+    /// [`crate::language`]); kept across episodes. Absent from conversations
+    /// stored before carebot spoke more than one language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<carebot_chat::Language>,
 }
 
 impl AskAbout {
@@ -90,6 +95,7 @@ mod tests {
                 asked: vec![AskAbout::Age, AskAbout::Concept("fever".into())],
                 ..Episode::default()
             },
+            language: None,
         };
         let stored = serde_json::to_string(&conversation).unwrap();
         // The names a stored conversation from an earlier version holds.

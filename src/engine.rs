@@ -24,8 +24,9 @@ use crate::findings::{ConceptMatcher, Context, Mention, Status, HEALTH_PROBLEM, 
 use crate::health::HealthDetector;
 use crate::identifiers;
 use crate::knowledge::{Ask, AskAbout, FaqEntry, Knowledge, TriageRule};
+use crate::language::{self, Choice};
 use crate::modifiers::{self, Modifiers};
-use crate::text::{lexicon, Analyzer, Token};
+use crate::text::{Analyzer, Language, Lexicon, Token};
 use crate::triage::{Answer, Decision, Facts, Triage};
 use crate::triage_semantic::{self, ByMeaning, Nets};
 
@@ -128,6 +129,10 @@ pub struct Explanation {
     /// a health problem, when the engine consulted it (`triage_semantic`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_by_meaning: Option<f32>,
+    /// The language the message was read and answered in, for a practice
+    /// that offers more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 /// A reply and its explanation.
@@ -165,10 +170,15 @@ pub struct Engine {
     background_above: usize,
     limits: Limits,
     thresholds: Thresholds,
+    /// An engine for each of the practice's other languages, over the
+    /// knowledge base in that language's words ([`Knowledge::in_language`]).
+    /// Lexical only: the sentence encoder reads English.
+    translations: Vec<Engine>,
 }
 
 /// The words a knowledge base uses, with counts: what spelling is corrected to.
 fn vocabulary(knowledge: &Knowledge) -> std::collections::HashMap<String, u32> {
+    let lexicon = crate::text::lexicon(knowledge.language);
     let mut counts = std::collections::HashMap::new();
     let concept_texts = knowledge
         .concepts
@@ -185,7 +195,11 @@ fn vocabulary(knowledge: &Knowledge) -> std::collections::HashMap<String, u32> {
     for text in concept_texts.chain(faq_texts).chain(notice_texts) {
         // The words `analyze_exact` would give, without stemming them: only the
         // words count here.
-        for word in crate::text::normalize::words(&crate::text::normalize(text)) {
+        let mut normal = crate::text::normalize(text);
+        if lexicon.fold_accents {
+            normal = crate::text::normalize::fold_accents(&normal);
+        }
+        for word in crate::text::normalize::words_in(&normal, lexicon) {
             if word.text.chars().all(char::is_alphabetic) {
                 *counts.entry(word.text).or_insert(0) += 1;
             }
@@ -200,7 +214,13 @@ impl Engine {
     }
 
     pub fn with_limits(knowledge: Knowledge, limits: Limits) -> Engine {
-        let analyzer = Analyzer::new(&vocabulary(&knowledge));
+        let translations = knowledge
+            .translations
+            .keys()
+            .filter_map(|&language| knowledge.in_language(language))
+            .map(|translated| Engine::with_limits(translated, limits).lexical_only())
+            .collect();
+        let analyzer = Analyzer::for_language(knowledge.language, &vocabulary(&knowledge));
         let matcher = ConceptMatcher::new(&knowledge.concepts, &analyzer);
         let triage = Triage::new(&knowledge, &matcher);
         let faq = FaqIndex::new(&knowledge.faqs, &analyzer);
@@ -222,6 +242,7 @@ impl Engine {
             background_above: faq_semantic::BACKGROUND_ABOVE,
             limits,
             thresholds: Thresholds::default(),
+            translations,
         }
     }
 
@@ -409,7 +430,132 @@ impl Engine {
         text: &str,
         now: jiff::Timestamp,
     ) -> Outcome {
-        self.respond_with(conversation, text, now, true)
+        self.respond_in_language(conversation, text, now, true)
+    }
+
+    /// The engine for `language`: this one for the knowledge files' own
+    /// language, else the one over that language's translation (this one for
+    /// a language the practice does not offer).
+    pub fn in_language(&self, language: Language) -> &Engine {
+        self.translations
+            .iter()
+            .find(|engine| engine.knowledge.language == language)
+            .unwrap_or(self)
+    }
+
+    /// The engines of the practice's other languages.
+    pub fn translations(&self) -> impl Iterator<Item = &Engine> {
+        self.translations.iter()
+    }
+
+    /// The language this engine reads and writes.
+    pub fn language(&self) -> Language {
+        self.knowledge.language
+    }
+
+    /// Replies in the conversation's language, first reading what the
+    /// message says about it: a request for another language switches (and
+    /// is confirmed in it), a message clearly written in another offered
+    /// language switches to it, anything else keeps the conversation's.
+    ///
+    /// Fails safe across languages: a message that is not an emergency in
+    /// the conversation's language is also read in the others, and an
+    /// emergency found there in words of that language wins, answered in it. A patient who
+    /// has written in English and then writes "no puede respirar" gets
+    /// emergency advice, however few words the language was read from.
+    fn respond_in_language(
+        &self,
+        conversation: &mut Conversation,
+        text: &str,
+        now: jiff::Timestamp,
+        by_meaning: bool,
+    ) -> Outcome {
+        if self.translations.is_empty() {
+            return self.respond_with(conversation, text, now, by_meaning);
+        }
+        let offered = self.knowledge.languages();
+        let current = conversation.language.unwrap_or(self.knowledge.language);
+        let choice = language::read(text, offered);
+        match choice {
+            Choice::Requested(language) => {
+                conversation.language = Some(language);
+                let engine = self.in_language(language);
+                let mut outcome = engine.notice(engine.analyzer.lexicon().phrases.switched);
+                outcome.explanation.language = Some(language);
+                return outcome;
+            }
+            Choice::AskedWhich => {
+                let engine = self.in_language(current);
+                let buttons = offered
+                    .iter()
+                    .map(|language| Button {
+                        label: language.own_name().to_string(),
+                        reply: format!("/language {}", language.code()),
+                    })
+                    .collect();
+                let mut outcome = engine.notice(engine.analyzer.lexicon().phrases.which_language);
+                outcome.reply.buttons = buttons;
+                outcome.explanation.language = Some(current);
+                return outcome;
+            }
+            Choice::WrittenIn(language) => conversation.language = Some(language),
+            Choice::Leaning(language) if conversation.language.is_none() => {
+                conversation.language = Some(language);
+            }
+            Choice::Leaning(_) | Choice::Unclear => {}
+        }
+        let language = conversation.language.unwrap_or(self.knowledge.language);
+        let engine = self.in_language(language);
+        let mut outcome = engine.respond_with(conversation, text, now, by_meaning);
+        outcome.explanation.language = Some(language);
+        if outcome.reply.level == Some(Level::Emergency) {
+            return outcome;
+        }
+        // An emergency read in another language counts only if it rests on
+        // words of that language as written: "help my dad no respira" is
+        // one, but neither the Spanish files' few English words ("temperature
+        // reading high") nor a medical word both languages share ("what are
+        // the signs of sepsis?") may turn an English message into a Spanish
+        // emergency.
+        let here = &self.in_language(language).analyzer;
+        let written: HashSet<String> =
+            crate::text::normalize::fold_accents(&crate::text::normalize(text))
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_string)
+                .collect();
+        let others = std::iter::once(self)
+            .chain(&self.translations)
+            .filter(|other| other.language() != language);
+        for other in others {
+            let mut trial = conversation.clone();
+            // Lexically: the sentence encoder reads English only, and this
+            // runs on every message that is not an emergency.
+            let mut glance = other.respond_with(&mut trial, text, now, false);
+            // An everyday word of the other language as the patient wrote
+            // it (not a spelling correction towards it: "isn't" is not
+            // "inconsciente"), that this language's engine does not know
+            // ("sepsis" it does; "guillain" is nobody's everyday word).
+            let theirs = other.analyzer.lexicon().common_words();
+            let foreign = |words: &str| {
+                words.split(' ').any(|word| {
+                    written.contains(word) && theirs.contains(word) && !here.is_common_word(word)
+                })
+            };
+            let explanation = &glance.explanation;
+            let found_in_other_words = explanation
+                .findings
+                .iter()
+                .filter(|f| !(f.negated || f.historical || f.hypothetical || f.absent_phrase))
+                .any(|f| foreign(&f.words))
+                || explanation.problem_words.iter().any(|words| foreign(words));
+            if glance.reply.level == Some(Level::Emergency) && found_in_other_words {
+                *conversation = trial;
+                conversation.language = Some(other.language());
+                glance.explanation.language = Some(other.language());
+                return glance;
+            }
+        }
+        outcome
     }
 
     /// A look at `text` alone by its words, without the sentence encoder
@@ -417,7 +563,7 @@ impl Engine {
     /// checks that run on every message, however many arrive, such as
     /// letting an emergency through a rate limit.
     pub fn glance(&self, text: &str) -> Outcome {
-        self.respond_with(
+        self.respond_in_language(
             &mut Conversation::default(),
             text,
             jiff::Timestamp::now(),
@@ -458,6 +604,7 @@ impl Engine {
             problem_words: problems.iter().map(|p| p.mention.words.clone()).collect(),
             emergency_by_meaning: None,
             health_by_meaning: None,
+            language: None,
         };
         let reranked = OnceCell::new();
         let emergency_by_meaning = OnceCell::new();
@@ -987,8 +1134,10 @@ impl Engine {
             if let Some(id) = self.second_question(message) {
                 if let Some(entry) = self.faq_entry(&id) {
                     text = format!(
-                        "{text}\n\nYou also asked about **{}**:\n{}",
-                        entry.title, entry.answer
+                        "{text}\n\n{} **{}**:\n{}",
+                        self.analyzer.lexicon().phrases.also_asked_about,
+                        entry.title,
+                        entry.answer
                     );
                 }
             }
@@ -1141,7 +1290,7 @@ impl Engine {
         let rule = self.knowledge.rule(rule_id)?;
         let ask = rule.asks.iter().find(|ask| ask.about == about)?;
         let mut facts = self.load_facts(&conversation.episode);
-        let answer = yes_no(message.tokens);
+        let answer = yes_no(message.tokens, self.analyzer.lexicon());
         let concept_index = |id: &str| self.matcher.index(id);
         let settles = match &about {
             AskAbout::Concept(id) => {
@@ -1249,6 +1398,7 @@ impl Engine {
             ask,
             prefix,
             needs_line.then_some(practice.messages.safety_line.as_str()),
+            self.analyzer.lexicon().phrases.answer_buttons,
         )
     }
 
@@ -1423,6 +1573,7 @@ fn question(
     ask: &Ask,
     prefix: Option<&str>,
     safety_line: Option<&str>,
+    answer_buttons: [&str; 3],
 ) -> Reply {
     let mut text = match prefix {
         Some(prefix) => format!("{prefix} {}", ask.question),
@@ -1432,7 +1583,7 @@ fn question(
         text = format!("{text}\n\n{line}");
     }
     let buttons = match ask.about {
-        AskAbout::Concept(_) | AskAbout::Pregnancy => ["Yes", "No", "Not sure"]
+        AskAbout::Concept(_) | AskAbout::Pregnancy => answer_buttons
             .into_iter()
             .map(|label| Button {
                 label: label.to_string(),
@@ -1450,7 +1601,7 @@ fn question(
 
 /// Whether a follow-up answer starts with yes, no or "not sure" (longest phrase
 /// first, so "not sure" is not read as "no" and "i can not" not as "i can").
-pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
+pub fn yes_no(tokens: &[Token], lexicon: &Lexicon) -> Option<Answer> {
     let first_clause = tokens.first()?.clause;
     let words: Vec<&str> = tokens
         .iter()
@@ -1460,7 +1611,7 @@ pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
     // "I'm not sure", "honestly no idea": doubt anywhere in the answer's first
     // clause counts as "not sure" (the safe side), not as the "I am not" it
     // starts with.
-    let doubtful = lexicon::UNSURE.iter().any(|phrase| {
+    let doubtful = lexicon.unsure.iter().any(|phrase| {
         (0..words.len()).any(|start| starts_with_phrase(&words[start..], phrase).is_some())
     });
     if doubtful {
@@ -1468,9 +1619,9 @@ pub fn yes_no(tokens: &[Token]) -> Option<Answer> {
     }
     let mut best: Option<(usize, Answer)> = None;
     for (answer, phrases) in [
-        (Answer::Unsure, lexicon::UNSURE),
-        (Answer::No, lexicon::NO),
-        (Answer::Yes, lexicon::YES),
+        (Answer::Unsure, lexicon.unsure),
+        (Answer::No, lexicon.no),
+        (Answer::Yes, lexicon.yes),
     ] {
         for phrase in phrases {
             // Compared word by word, without collecting the phrase's words: this

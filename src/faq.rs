@@ -9,13 +9,12 @@
 //! cost grows with the number of entries sharing its words, not with the size of
 //! the knowledge base.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::knowledge::FaqEntry;
-use crate::text::{lexicon, Analyzer, Token};
+use crate::text::{Analyzer, Token};
 
 /// BM25 term-frequency saturation.
 const K1: f32 = 1.2;
@@ -104,15 +103,6 @@ pub struct FaqIndex {
     unseen_idf: f32,
 }
 
-fn is_stopword(word: &str) -> bool {
-    // A set rather than a scan of the list: this runs for every word of every
-    // message and every knowledge-file text.
-    static STOPWORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    STOPWORDS
-        .get_or_init(|| lexicon::STOPWORDS.iter().copied().collect())
-        .contains(word)
-}
-
 /// An answer template without its `{placeholders}` and web addresses.
 fn without_placeholders(template: &str) -> String {
     let mut out = String::with_capacity(template.len());
@@ -179,10 +169,11 @@ fn terms(content: &[&Token], analyzer: &Analyzer, joined: bool) -> Vec<(String, 
 /// question about the practice, "3" or "123-45-6789" says nothing about the
 /// topic, and would only dilute the confidence. [`FaqIndex::rank`] also counts
 /// the unseen ones among these, so it picks them out once for both.
-fn content_tokens(tokens: &[Token]) -> Vec<&Token> {
+fn content_tokens<'a>(tokens: &'a [Token], analyzer: &Analyzer) -> Vec<&'a Token> {
+    let lexicon = analyzer.lexicon();
     tokens
         .iter()
-        .filter(|t| !is_stopword(&t.word) && t.number().is_none())
+        .filter(|t| !lexicon.is_stopword(&t.word) && t.number().is_none())
         .collect()
 }
 
@@ -240,10 +231,11 @@ impl FaqIndex {
             texts.push((Field::Answer, without_placeholders(&entry.answer_template)));
             for (field, text) in texts {
                 let tokens = analyzer.analyze_exact(&text);
-                let document_terms: Vec<String> = terms(&content_tokens(&tokens), analyzer, false)
-                    .into_iter()
-                    .map(|(term, _)| term)
-                    .collect();
+                let document_terms: Vec<String> =
+                    terms(&content_tokens(&tokens, analyzer), analyzer, false)
+                        .into_iter()
+                        .map(|(term, _)| term)
+                        .collect();
                 if document_terms.is_empty() {
                     continue;
                 }
@@ -330,7 +322,7 @@ impl FaqIndex {
 
     /// The best entries for `tokens`, best first (at most `limit`).
     pub fn rank(&self, tokens: &[Token], analyzer: &Analyzer, limit: usize) -> Vec<Candidate> {
-        let content = content_tokens(tokens);
+        let content = content_tokens(tokens, analyzer);
         let mut query = terms(&content, analyzer, true);
         let words: Vec<String> = query
             .iter()

@@ -14,10 +14,15 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::knowledge::Concept;
-use crate::text::{lexicon, Analyzer, Token};
+use crate::text::languages::in_any_language;
+use crate::text::{lexicon, Analyzer, Lexicon, Token};
 
 /// Most words that may stand between two words of a phrase.
 pub const MAX_GAP: usize = 2;
+
+/// How many more words a phrase may stretch over when they are the
+/// language's gap fillers (see [`match_phrase`]).
+pub const MAX_FILLERS: usize = 4;
 /// How far before a mention a trigger may stand.
 const PRE_SCOPE: usize = 6;
 /// How far after a mention a trigger may stand.
@@ -33,7 +38,7 @@ pub use crate::knowledge::HEALTH_PROBLEM;
 /// Phrases that say the person is pregnant now. Bare "pregnancy" is not one
 /// ("my last pregnancy" is history), nor "during pregnancy", which a phrase gap
 /// would let match "during my last pregnancy".
-const PREGNANCY_WORDS: &[&str] = &[
+pub(crate) const PREGNANCY_WORDS: &[&str] = &[
     "pregnant",
     "this pregnancy",
     "expecting a baby",
@@ -188,6 +193,8 @@ impl TriggerSet {
 /// Finds the knowledge base's concepts in messages.
 #[derive(Debug)]
 pub struct ConceptMatcher {
+    /// The word tables of the language the matcher reads.
+    lexicon: &'static Lexicon,
     /// Concept ids by index; the built-in pregnancy and health-problem findings
     /// are last.
     ids: Vec<String>,
@@ -264,7 +271,7 @@ const NUMBER_WILDCARD: &str = "#";
 /// nearly any noun.
 fn is_number(token: &Token) -> bool {
     token.number().is_some()
-        || (!matches!(token.word.as_str(), "a" | "an")
+        || (!matches!(token.word.as_str(), "a" | "an" | "un" | "una" | "uno")
             && lexicon::number_word(&token.word).is_some())
 }
 
@@ -274,7 +281,12 @@ fn is_contiguous(positions: &[usize]) -> bool {
 }
 
 pub fn is_negation_word(word: &str) -> bool {
-    matches!(word, "not" | "no" | "never" | "without" | "nor")
+    // English and Spanish ("sin", "nunca", "ni", "tampoco", "jamas"): no
+    // word of one is an everyday word of the other.
+    matches!(
+        word,
+        "not" | "no" | "never" | "without" | "nor" | "sin" | "nunca" | "ni" | "tampoco" | "jamas"
+    )
 }
 
 /// Adverbs that may sit inside a negated phrase ("can't *really* walk").
@@ -331,7 +343,7 @@ fn is_circumstance(tokens: &[Token], at: usize) -> bool {
     }
     let dated = words
         .take(2)
-        .any(|word| word.parse::<f64>().is_ok() || lexicon::AGES_OF_LIFE.contains(&word));
+        .any(|word| word.parse::<f64>().is_ok() || in_any_language(|l| l.ages_of_life, word));
     !dated
 }
 
@@ -342,7 +354,7 @@ fn is_onset(tokens: &[Token], at: usize) -> bool {
     let unit = at.checked_sub(1).map(|i| &tokens[i]);
     let number = at.checked_sub(2).map(|i| &tokens[i]);
     unit.is_some_and(|unit| {
-        lexicon::ONSET_UNITS.contains(&unit.word.as_str())
+        in_any_language(|l| l.onset_units, &unit.word)
             && (unit.number().is_some() || number.is_some_and(is_number))
     })
 }
@@ -413,7 +425,7 @@ fn list_head(tokens: &[Token], mention: usize) -> Option<usize> {
 }
 
 fn is_terminator(word: &str) -> bool {
-    lexicon::SCOPE_TERMINATORS.contains(&word)
+    in_any_language(|l| l.scope_terminators, word)
 }
 
 impl ConceptMatcher {
@@ -470,7 +482,7 @@ impl ConceptMatcher {
             }
         }
         let pregnancy = index_of[PREGNANCY];
-        for word in PREGNANCY_WORDS {
+        for word in analyzer.lexicon().pregnancy_words {
             add(pregnancy, word, false);
         }
         let mut by_first_stem: HashMap<String, Vec<u32>> = HashMap::new();
@@ -493,6 +505,7 @@ impl ConceptMatcher {
         let mut overlay: Vec<bool> = concepts.iter().map(|c| c.overlay).collect();
         overlay.resize(ids.len(), false);
         ConceptMatcher {
+            lexicon: analyzer.lexicon(),
             ids,
             neutral,
             overlay,
@@ -500,14 +513,22 @@ impl ConceptMatcher {
             phrases,
             by_first_stem,
             includes,
-            pre_negation: TriggerSet::new(lexicon::PRE_NEGATION, analyzer, false),
-            post_negation: TriggerSet::new(lexicon::POST_NEGATION, analyzer, false),
-            historical: TriggerSet::new(lexicon::HISTORICAL, analyzer, false),
-            hypothetical: TriggerSet::new(lexicon::HYPOTHETICAL, analyzer, true),
-            post_hypothetical: TriggerSet::new(lexicon::POST_HYPOTHETICAL, analyzer, true),
-            weak_hypothetical: TriggerSet::new(lexicon::WEAK_HYPOTHETICAL, analyzer, true),
-            now_anchors: TriggerSet::new(lexicon::NOW_ANCHORS, analyzer, false),
-            pseudo: TriggerSet::new(lexicon::PSEUDO_TRIGGERS, analyzer, true),
+            pre_negation: TriggerSet::new(analyzer.lexicon().pre_negation, analyzer, false),
+            post_negation: TriggerSet::new(analyzer.lexicon().post_negation, analyzer, false),
+            historical: TriggerSet::new(analyzer.lexicon().historical, analyzer, false),
+            hypothetical: TriggerSet::new(analyzer.lexicon().hypothetical, analyzer, true),
+            post_hypothetical: TriggerSet::new(
+                analyzer.lexicon().post_hypothetical,
+                analyzer,
+                true,
+            ),
+            weak_hypothetical: TriggerSet::new(
+                analyzer.lexicon().weak_hypothetical,
+                analyzer,
+                true,
+            ),
+            now_anchors: TriggerSet::new(analyzer.lexicon().now_anchors, analyzer, false),
+            pseudo: TriggerSet::new(analyzer.lexicon().pseudo_triggers, analyzer, true),
         }
     }
 
@@ -582,7 +603,9 @@ impl ConceptMatcher {
             // mentions are found in, which later stages keep.
             for &phrase_index in stem_phrases.iter().chain(number_phrases) {
                 let phrase = &self.phrases[phrase_index as usize];
-                if let Some(positions) = match_phrase(tokens, start, &phrase.stems) {
+                if let Some(positions) =
+                    match_phrase(tokens, start, &phrase.stems, self.lexicon.gap_fillers)
+                {
                     found.push(Found {
                         positions,
                         phrase: phrase_index,
@@ -639,8 +662,19 @@ impl ConceptMatcher {
                     // ("water went"): the word cannot mean both at once.
                     let shares = is_contiguous(&outer.positions)
                         && inner.positions.iter().any(|p| outer.positions.contains(p));
+                    // Unless the present phrase says the absent one and more:
+                    // Spanish puts the negation before the phrase it negates,
+                    // so "no puede caminar" holds the absent "puede caminar".
+                    let says_more = inner.positions.len() > outer.positions.len()
+                        && outer.positions.iter().all(|p| inner.positions.contains(p));
+                    // And then the absent phrase inside it is hidden.
+                    let present_over_absent = outer_phrase.concept == inner_phrase.concept
+                        && !outer_phrase.absent
+                        && inner_phrase.absent
+                        && covers;
                     (other_concept && (covers || sense))
-                        || (absent_over_present && (covers || shares))
+                        || (absent_over_present && (covers || shares) && !says_more)
+                        || present_over_absent
                 })
         };
         // Negation words that belong to a present phrase ("can't walk") are used up
@@ -892,7 +926,7 @@ impl ConceptMatcher {
             let next = tokens.get(at + length).map(|t| t.word.as_str());
             // "no I can't walk" answers a question; it does not negate what follows.
             let interjection = tokens[at].word == "no"
-                && next.is_some_and(|w| lexicon::PRONOUNS_AFTER_INTERJECTION.contains(&w));
+                && next.is_some_and(|w| self.lexicon.pronouns_after_interjection.contains(&w));
             if !interjection {
                 return Some(Context::Negated);
             }
@@ -957,7 +991,17 @@ pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
 /// Matches `stems` at `start`, allowing up to [`MAX_GAP`] other words between
 /// phrase words within one clause, but never a negation word ("can walk" must not
 /// match "can not walk"). Returns the positions of the phrase's own words.
-fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<usize>> {
+///
+/// Words of `fillers` (the language's articles, prepositions and the like,
+/// [`Lexicon::gap_fillers`]) do not count towards the gap, up to
+/// [`MAX_FILLERS`] of them: Spanish says "dolor en la parte baja de la
+/// barriga" where English says "pain low in my tummy".
+fn match_phrase(
+    tokens: &[Token],
+    start: usize,
+    stems: &[String],
+    fillers: &[&str],
+) -> Option<Vec<usize>> {
     let matches = |token: &Token, stem: &str| {
         if stem == NUMBER_WILDCARD {
             is_number(token)
@@ -977,12 +1021,8 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<
         // stand between: "can't really walk" is "can't walk", but "not short of
         // breath" is not "not breathing".
         let after_negation = is_negation_word(&tokens[position].word);
-        let window = tokens
-            .iter()
-            .enumerate()
-            .skip(position + 1)
-            .take(MAX_GAP + 1);
-        for (next, token) in window {
+        let (mut gap, mut skipped) = (0, 0);
+        for (next, token) in tokens.iter().enumerate().skip(position + 1) {
             if token.clause != clause {
                 break;
             }
@@ -1004,6 +1044,13 @@ fn match_phrase(tokens: &[Token], start: usize, stems: &[String]) -> Option<Vec<
                     "this" | "that" | "it" | "these" | "they"
                 )
             {
+                break;
+            }
+            skipped += 1;
+            if !fillers.contains(&token.word.as_str()) {
+                gap += 1;
+            }
+            if gap > MAX_GAP || skipped > MAX_GAP + MAX_FILLERS {
                 break;
             }
         }
@@ -1271,6 +1318,25 @@ mod tests {
         let tokens = analyzer.analyze("I fell asleep on my arm");
         assert_eq!(
             matcher.statuses(&matcher.mentions(&tokens))[0],
+            Status::Absent
+        );
+    }
+
+    #[test]
+    fn a_present_phrase_holding_an_absent_one_says_more() {
+        // Spanish negates before the phrase: "no puede caminar" holds the
+        // absent "puede caminar" and is not a reassurance.
+        let analyzer = Analyzer::without_vocabulary_in(crate::text::Language::Spanish);
+        let walking = vec![concept(
+            "cannot_walk",
+            &["no puede caminar", "no puedo caminar"],
+            &["puede caminar", "puedo caminar"],
+        )];
+        let matcher = ConceptMatcher::new(&walking, &analyzer);
+        let status = |text: &str| matcher.statuses(&matcher.mentions(&analyzer.analyze(text)))[0];
+        assert_eq!(status("se cayó y no puede caminar"), Status::Present);
+        assert_eq!(
+            status("me torcí el tobillo pero puedo caminar"),
             Status::Absent
         );
     }

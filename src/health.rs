@@ -18,12 +18,13 @@
 
 use crate::findings::{is_negation_word, ConceptMatcher, Mention};
 use crate::knowledge::{Concept, Origin};
+use crate::text::languages::HealthWords;
 use crate::text::{Analyzer, Token};
 
 /// Words and phrases that, affirmed, report a health problem. Broad on purpose:
 /// a false positive costs the patient one screening question, a miss can cost a
 /// life.
-const PROBLEM_WORDS: &[&str] = &[
+pub const PROBLEM_WORDS: &[&str] = &[
     // Clinical framing: whatever a carer or nurse says a patient "complains
     // of" is a problem now, even in words nobody taught carebot ("c/o worst
     // HA of life" is shorthand, not a registration question).
@@ -552,7 +553,7 @@ const PROBLEM_WORDS: &[&str] = &[
 /// Words that say something hurts without saying what: a problem on their
 /// own, but accounted for by any finding of the knowledge base in the same
 /// message ("shingles on my back, it's really painful").
-const GENERIC_WORDS: &[&str] = &[
+pub const GENERIC_WORDS: &[&str] = &[
     "pain",
     "painful",
     "hurt",
@@ -584,7 +585,7 @@ const GENERIC_WORDS: &[&str] = &[
 
 /// Phrases that hide a problem word inside them: admin and everyday uses of
 /// medical words ("sick note", "flu shot", "blood test", "fall asleep").
-const NOT_A_PROBLEM: &[&str] = &[
+pub const NOT_A_PROBLEM: &[&str] = &[
     "burns when",
     "burns wen",
     "burning when",
@@ -673,7 +674,7 @@ const NOT_A_PROBLEM: &[&str] = &[
 /// Body parts that, with a vague word of something wrong near them ("my
 /// tummy has been weird", "something's off with my eye", "my knee is acting
 /// up"), report a problem in words no concept has.
-const BODY_PARTS: &[&str] = &[
+pub const BODY_PARTS: &[&str] = &[
     "face",
     "eye",
     "eyes",
@@ -773,7 +774,7 @@ const BODY_PARTS: &[&str] = &[
 
 /// Body-part words with an everyday sense too ("call me back", "on the other
 /// hand", "head over"): only as someone's own.
-const OWNED_BODY_PARTS: &[&str] = &[
+pub const OWNED_BODY_PARTS: &[&str] = &[
     "back",
     "lower back",
     "side",
@@ -796,13 +797,13 @@ const OWNED_BODY_PARTS: &[&str] = &[
 /// Who a body part belongs to, for [`OWNED_BODY_PARTS`].
 /// A possessive's "'s" is dropped in normalising: "my 10 month old's head"
 /// reads "old head", "dad's back" "dad back".
-const OWNERS: &[&str] = &[
+pub const OWNERS: &[&str] = &[
     "my", "his", "her", "their", "your", "our", "its", "old", "mum", "mom", "dad", "son",
     "daughter", "baby", "husband", "wife", "partner", "kid", "child", "toddler", "boy", "girl",
 ];
 
 /// Vague words that say something is wrong with a body part beside them.
-const SOMETHING_WRONG: &[&str] = &[
+pub const SOMETHING_WRONG: &[&str] = &[
     "weird",
     "funny",
     "strange",
@@ -879,11 +880,15 @@ const SOMETHING_WRONG: &[&str] = &[
 /// a word of something wrong near it by [`HealthDetector::problems`]. Two small
 /// lists matched separately, not their cross product as phrases, which made
 /// every "my" in a message try thousands of phrases.
-fn body_part_phrases() -> Vec<String> {
-    let owned = OWNED_BODY_PARTS
-        .iter()
-        .flat_map(|part| OWNERS.iter().map(move |owner| format!("{owner} {part}")));
-    BODY_PARTS
+fn body_part_phrases(words: &HealthWords) -> Vec<String> {
+    let owned = words.owned_body_parts.iter().flat_map(|part| {
+        words
+            .owners
+            .iter()
+            .map(move |owner| format!("{owner} {part}"))
+    });
+    words
+        .body_parts
         .iter()
         .map(|part| part.to_string())
         .chain(owned)
@@ -914,10 +919,15 @@ pub struct HealthDetector {
 
 impl HealthDetector {
     pub fn new(analyzer: &Analyzer) -> HealthDetector {
+        let built_in = &analyzer.lexicon().health;
         let concept = |id: &str, words: &[String]| Concept {
             id: id.to_string(),
             words: words.to_vec(),
-            absent_words: NOT_A_PROBLEM.iter().map(|w| w.to_string()).collect(),
+            absent_words: built_in
+                .not_a_problem
+                .iter()
+                .map(|w| w.to_string())
+                .collect(),
             includes: Vec::new(),
             neutral: false,
             overlay: false,
@@ -930,16 +940,16 @@ impl HealthDetector {
         // Concept 0 is the specific problems, 1 the generic words.
         let owned = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
         let concepts = [
-            concept("problem", &owned(PROBLEM_WORDS)),
-            concept("generic", &owned(GENERIC_WORDS)),
+            concept("problem", &owned(built_in.problem_words)),
+            concept("generic", &owned(built_in.generic_words)),
         ];
-        let mut body_part = concept("body part", &body_part_phrases());
+        let mut body_part = concept("body part", &body_part_phrases(built_in));
         body_part.absent_words.clear();
         HealthDetector {
             matcher: ConceptMatcher::new(&concepts, analyzer),
             body_parts: ConceptMatcher::new(&[body_part], analyzer),
             something_wrong: ConceptMatcher::new(
-                &[concept("something wrong", &owned(SOMETHING_WRONG))],
+                &[concept("something wrong", &owned(built_in.something_wrong))],
                 analyzer,
             ),
         }
@@ -988,7 +998,7 @@ impl HealthDetector {
                         .all(|token| token.clause == tokens[first.start].clause)
                     && !tokens[first.end..second.start].iter().any(|token| {
                         is_negation_word(&token.word)
-                            || matches!(token.word.as_str(), "but" | "though")
+                            || matches!(token.word.as_str(), "but" | "though" | "pero" | "aunque")
                     })
             })
         };

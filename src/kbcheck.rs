@@ -133,7 +133,93 @@ pub fn warnings(engine: &Engine, settings: CheckSettings) -> Vec<Problem> {
         }
     }
     unread_concepts(knowledge, &mut out);
+    missing_translations(knowledge, &mut out);
     out
+}
+
+/// An entry with no text in one of the practice's languages. (An emergency
+/// rule without one is an error, reported when the files are loaded.)
+fn missing_translations(knowledge: &Knowledge, out: &mut Vec<Problem>) {
+    for (language, translation) in &knowledge.translations {
+        let code = language.code();
+        for (origin, message) in &translation.orphans {
+            out.push(warn(origin, message.clone()));
+        }
+        for rule in &knowledge.rules {
+            if !translation.rules.contains_key(&rule.id) {
+                out.push(warn(&rule.origin, format!("rule `{}` has no `{code}` text: patients writing in it get the English advice", rule.id)));
+            } else if let Some(text) = translation.rules.get(&rule.id) {
+                for ask in &rule.asks {
+                    if !text.questions.contains_key(&ask.about) {
+                        out.push(warn(&text.origin, format!("rule `{}` has no `{code}` question about `{}`: it is asked in English", rule.id, ask.about)));
+                    }
+                }
+            }
+        }
+        for entry in &knowledge.faqs {
+            if !translation.faqs.contains_key(&entry.id) {
+                out.push(warn(
+                    &entry.origin,
+                    format!(
+                        "FAQ `{}` has no `{code}` text: questions in that language never reach it",
+                        entry.id
+                    ),
+                ));
+            }
+        }
+        for notice in &knowledge.notices {
+            if !translation.notices.contains_key(&notice.id) {
+                out.push(warn(&notice.origin, format!("notice `{}` has no `{code}` text: patients writing in that language do not see it", notice.id)));
+            }
+        }
+        let untranslated: Vec<&str> = knowledge
+            .concepts
+            .iter()
+            .filter(|concept| {
+                !concept.words.is_empty() && !translation.concepts.contains_key(&concept.id)
+            })
+            .map(|concept| concept.id.as_str())
+            .collect();
+        if let Some(first) = untranslated.first() {
+            let origin = &knowledge
+                .concepts
+                .iter()
+                .find(|c| c.id == *first)
+                .expect("listed")
+                .origin;
+            let shown: Vec<&str> = untranslated.iter().take(NAMED_CONCEPTS).copied().collect();
+            let more = untranslated.len().saturating_sub(NAMED_CONCEPTS);
+            out.push(warn(origin, format!(
+                "{} concepts have no `{code}` words, so they are never found in messages in that language: {}{}",
+                untranslated.len(),
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            )));
+        }
+        let defaults = crate::knowledge::Messages::default_templates();
+        let missing: Vec<&str> = defaults
+            .keys()
+            .copied()
+            .filter(|key| !translation.messages_given.iter().any(|given| given == key))
+            .collect();
+        if !missing.is_empty() {
+            let at = translation
+                .messages_origin
+                .clone()
+                .unwrap_or_else(|| Origin {
+                    file: knowledge.source.clone(),
+                    line: 0,
+                    column: 0,
+                });
+            out.push(warn(
+                &at,
+                format!(
+                    "messages with no `{code}` text (patients get them in English): {}",
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
 }
 
 /// How many concept ids a warning names.

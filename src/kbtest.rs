@@ -89,12 +89,17 @@ fn reached(reply: &Reply, id: &str) -> bool {
 
 struct Runner<'a> {
     engine: &'a Engine,
+    /// The language the tests are written in: each conversation starts in it.
+    language: Option<crate::text::Language>,
     report: TestReport,
 }
 
 impl Runner<'_> {
     fn check(&mut self, entry: &str, origin: &Origin, kind: TestKind, turns: &[String]) {
-        let mut conversation = Conversation::default();
+        let mut conversation = Conversation {
+            language: self.language,
+            ..Conversation::default()
+        };
         let mut last = None;
         for turn in turns {
             last = Some(self.engine.reply(&mut conversation, turn));
@@ -144,13 +149,24 @@ impl Runner<'_> {
     }
 }
 
-/// Runs every test of the knowledge base loaded in `engine`.
+/// Runs every test of the knowledge base loaded in `engine`, in every
+/// language it has: a translation's questions and examples are run in a
+/// conversation in that language.
 pub fn run(engine: &Engine) -> TestReport {
     let mut runner = Runner {
         engine,
+        language: None,
         report: TestReport::default(),
     };
-    let knowledge = engine.knowledge();
+    run_language(&mut runner, engine.knowledge());
+    for translated in engine.translations() {
+        runner.language = Some(translated.language());
+        run_language(&mut runner, translated.knowledge());
+    }
+    runner.report
+}
+
+fn run_language(runner: &mut Runner, knowledge: &crate::knowledge::Knowledge) {
     for entry in &knowledge.faqs {
         for question in &entry.questions {
             runner.check(
@@ -165,5 +181,4 @@ pub fn run(engine: &Engine) -> TestReport {
     for rule in &knowledge.rules {
         runner.check_tests(&rule.id, &rule.origin, &rule.tests);
     }
-    runner.report
 }

@@ -13,8 +13,9 @@
 //!
 //! | stage | module |
 //! |---|---|
-//! | load and validate knowledge files, `file:line:col` problems; write them (`kb import`) | [`knowledge`] |
-//! | normalise, tokenise, expand "can't"/"appt", put readings ("BP 186/124") into words, correct typos, stem | [`text`] |
+//! | load and validate knowledge files, `file:line:col` problems; write them (`kb import`); lay a language's translation files over them | [`knowledge`] |
+//! | read which language the patient writes in, or asks for | [`language`] |
+//! | normalise, tokenise, expand "can't"/"appt", put readings ("BP 186/124") into words, correct typos, stem; one word-table lexicon per language | [`text`] |
 //! | spot identifiers (SSN, card numbers) to warn and redact | [`identifiers`] |
 //! | detect findings, with negation / history / hypothetical context | [`findings`] |
 //! | read age, temperature and duration | [`modifiers`] |
@@ -85,6 +86,7 @@ pub mod identifiers;
 pub mod kbcheck;
 pub mod kbtest;
 pub mod knowledge;
+pub mod language;
 pub mod modifiers;
 pub mod ratelimit;
 pub mod record;
@@ -98,8 +100,8 @@ pub mod triage_semantic;
 pub mod upkeep;
 
 pub use carebot_chat::{
-    Address, Bot, BotError, Button, CaseId, ClinicianCommand, Delivery, Inbound, Level, Outbound,
-    Reply, ReplyKind, Sender,
+    Address, Bot, BotError, Button, CaseId, ClinicianCommand, Delivery, Inbound, Language, Level,
+    Outbound, Reply, ReplyKind, Sender,
 };
 pub use conversation::Conversation;
 pub use engine::{Engine, Explanation, Limits, Outcome};

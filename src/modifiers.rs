@@ -2,6 +2,12 @@
 //! ("my 7 week old", "I'm 70", "newborn"), a temperature ("38.4", "101F") and how
 //! long it has gone on ("for 3 weeks", "5 days now").
 //!
+//! Spanish is read by the same code: the words below carry their Spanish
+//! equivalents (accents folded, as the Spanish analyzer gives them: "bebe de
+//! 2 meses", "tiene 70 anos", "desde hace 3 dias", "fiebre de 39"), because
+//! the two languages' words do not collide where these lists are read (after
+//! or before a number).
+//!
 //! Age is kept as a range because people often give one ("my baby" is under a
 //! year, "toddler" one to four): a rule about babies under 3 months is decided by
 //! "7 weeks", ruled out by "toddler", and left open (so the bot asks) by "baby".
@@ -43,6 +49,22 @@ fn number_of(token: &Token) -> Option<f64> {
     token.number().or_else(|| lexicon::number_word(&token.word))
 }
 
+/// Days per unit of the word at `at`, if it is a unit of time. A "y" with
+/// more words after it in its clause is Spanish "and" ("fiebre de 38.3 y
+/// está dormida"), not years ("she is 4 y").
+fn unit_at(tokens: &[Token], at: usize) -> Option<f64> {
+    let unit = word(tokens, at);
+    if unit == "y" {
+        let clause = tokens.get(at).map(|t| t.clause);
+        let next = tokens.get(at + 1);
+        if next.is_some_and(|n| Some(n.clause) == clause && !matches!(n.word.as_str(), "old" | "o"))
+        {
+            return None;
+        }
+    }
+    days_per_unit(unit)
+}
+
 fn word(tokens: &[Token], at: usize) -> &str {
     tokens.get(at).map_or("", |t| t.word.as_str())
 }
@@ -65,11 +87,14 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
         let Some(value) = number_of(&tokens[at]) else {
             continue;
         };
-        let unit = days_per_unit(word(tokens, at + 1));
+        let unit = unit_at(tokens, at + 1);
         let after_unit = word(tokens, at + 2);
         // "7 week old", "2 year old", "3 months of age"
         if let Some(per_unit) = unit {
-            if after_unit == "old" || (after_unit == "of" && word(tokens, at + 3) == "age") {
+            if after_unit == "old"
+                || (after_unit == "of" && word(tokens, at + 3) == "age")
+                || (after_unit == "de" && word(tokens, at + 3) == "edad")
+            {
                 return Some(exact(value * per_unit));
             }
             // "she is 10 weeks" is an age; "I am 34 weeks" is not (nobody that
@@ -80,12 +105,34 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             // straight after the person.
             let named = matches!(
                 before,
-                "infant" | "baby" | "neonate" | "newborn" | "toddler" | "child"
+                "infant"
+                    | "baby"
+                    | "neonate"
+                    | "newborn"
+                    | "toddler"
+                    | "child"
+                    | "bebe"
+                    | "lactante"
             );
-            let stated =
-                matches!(before, "is" | "turned" | "aged") || (before == "am" && in_years) || named;
+            // Spanish gives an age after the person with "de" ("mi hijo de 3
+            // anos", "bebe de 2 meses", "mujer de 58 anos"), where "fiebre de
+            // 3 dias" is a duration and "embarazada de 8 meses" a pregnancy;
+            // and with "tiene" ("tiene 70 anos"), where "tiene 3 dias con
+            // fiebre" is a duration: months and weeks only for a child.
+            let person_before = PEOPLE_ES.contains(&word(tokens, at.wrapping_sub(2)));
+            let child_named = names_a_child(tokens);
+            let spanish = (before == "de" && person_before)
+                || (matches!(before, "tiene" | "tengo" | "cumplio" | "cumple")
+                    && (in_years || child_named));
+            let stated = matches!(before, "is" | "turned" | "aged")
+                || (before == "am" && in_years)
+                || named
+                || spanish;
             if (answering || stated)
-                && !matches!(after_unit, "ago" | "pregnant" | "now" | "straight")
+                && !matches!(
+                    after_unit,
+                    "ago" | "pregnant" | "now" | "straight" | "con" | "sin" | "embarazada"
+                )
             {
                 return Some(exact(value * per_unit));
             }
@@ -104,7 +151,7 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
                     "degrees" | "c" | "f" | "percent" | "kg" | "lbs" | "mg"
                 );
             // "aged 70", "age 70", "I am 70", "she is 4"
-            let introduced = matches!(before.last().copied(), Some("aged" | "age"))
+            let introduced = matches!(before.last().copied(), Some("aged" | "age" | "edad"))
                 || matches!(
                     before.as_slice(),
                     ["i", "am"] | ["he", "is"] | ["she", "is"] | ["they", "are"]
@@ -121,6 +168,12 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
             t.word.as_str(),
             "pregnant"
                 | "pregnancy"
+                | "embarazada"
+                | "embarazo"
+                | "gestacion"
+                | "parto"
+                | "posparto"
+                | "cesarea"
                 | "midwife"
                 | "kicks"
                 | "gestation"
@@ -132,15 +185,22 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
         )
     });
     for token in tokens {
-        if pregnancy && matches!(token.word.as_str(), "baby" | "babies" | "infant") {
+        if pregnancy
+            && matches!(
+                token.word.as_str(),
+                "baby" | "babies" | "infant" | "bebe" | "bebes" | "bebito" | "bebita"
+            )
+        {
             continue;
         }
         let range = match token.word.as_str() {
-            "newborn" | "neonate" => (0.0, 28.0),
-            "baby" | "infant" | "babies" => (0.0, YEAR),
+            "newborn" | "neonate" | "recien" | "neonato" => (0.0, 28.0),
+            "baby" | "infant" | "babies" | "bebe" | "bebes" | "bebito" | "bebita" | "lactante" => {
+                (0.0, YEAR)
+            }
             "toddler" => (YEAR, 4.0 * YEAR),
-            "teen" | "teenager" | "teenage" => (13.0 * YEAR, 20.0 * YEAR),
-            "elderly" | "pensioner" => (65.0 * YEAR, 120.0 * YEAR),
+            "teen" | "teenager" | "teenage" | "adolescente" => (13.0 * YEAR, 20.0 * YEAR),
+            "elderly" | "pensioner" | "anciano" | "anciana" => (65.0 * YEAR, 120.0 * YEAR),
             _ => continue,
         };
         return Some(range);
@@ -149,21 +209,104 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
     // "my wife", "a woman"), or a patient writing about themselves, is no
     // baby, so a question about a baby's age would not fit.
     let adult = tokens.iter().any(|t| ADULTS.contains(&t.word.as_str()));
-    let about_a_child = tokens.iter().any(|t| CHILDREN.contains(&t.word.as_str()));
+    let about_a_child = names_a_child(tokens);
     let about_someone_else = tokens.iter().any(|t| {
         matches!(
             t.word.as_str(),
-            "he" | "she" | "him" | "her" | "they" | "them"
+            "he" | "she"
+                | "him"
+                | "her"
+                | "they"
+                | "them"
+                | "ella"
+                | "ellos"
+                | "ellas"
+                | "le"
+                | "les"
         )
     });
-    let about_themselves = tokens
-        .iter()
-        .any(|t| matches!(t.word.as_str(), "i" | "me" | "im" | "my" | "myself"));
+    let about_themselves = tokens.iter().any(|t| {
+        matches!(
+            t.word.as_str(),
+            "i" | "me" | "im" | "my" | "myself" | "yo" | "mi" | "tengo" | "estoy"
+        )
+    });
     if !about_a_child && (adult || (about_themselves && !about_someone_else) || pregnancy) {
         return Some((ADULT_FROM, 120.0 * YEAR));
     }
     None
 }
+
+/// Whether the message names a child ([`CHILDREN`]). English chat's "lo"
+/// (little one) and "yo" (year-old) count only where English puts them ("my
+/// lo", "3 yo"): in Spanish they are a pronoun ("lo siento caliente") and "I".
+fn names_a_child(tokens: &[Token]) -> bool {
+    (0..tokens.len()).any(|at| match word(tokens, at) {
+        "lo" => matches!(
+            word(tokens, at.wrapping_sub(1)),
+            "my" | "the" | "our" | "little" | "her" | "his"
+        ),
+        "yo" => tokens
+            .get(at.wrapping_sub(1))
+            .is_some_and(|before| before.number().is_some()),
+        other => CHILDREN.contains(&other),
+    })
+}
+
+/// Spanish words for a person that an age follows with "de" ("mi hijo de
+/// 3 anos", "paciente de 58 anos").
+const PEOPLE_ES: &[&str] = &[
+    "abuelito",
+    "abuelita",
+    "hijito",
+    "hijita",
+    "baby",
+    "bebe",
+    "bebito",
+    "bebita",
+    "nino",
+    "nina",
+    "nene",
+    "nena",
+    "hijo",
+    "hija",
+    "chamaco",
+    "chamaca",
+    "crio",
+    "cria",
+    "nieto",
+    "nieta",
+    "sobrino",
+    "sobrina",
+    "paciente",
+    "mujer",
+    "hombre",
+    "senora",
+    "senor",
+    "varon",
+    "abuelo",
+    "abuela",
+    "mama",
+    "papa",
+    "esposo",
+    "esposa",
+    "marido",
+    "hermano",
+    "hermana",
+    "chico",
+    "chica",
+    "muchacho",
+    "muchacha",
+    "adolescente",
+    "lactante",
+    "pequeno",
+    "pequena",
+    "anciano",
+    "anciana",
+    "persona",
+    "femenina",
+    "masculino",
+];
 
 /// The youngest an adult named by who they are, or a patient writing about
 /// themselves, is taken to be.
@@ -198,6 +341,33 @@ const ADULTS: &[&str] = &[
     "neighbor",
     "fiance",
     "fiancee",
+    // Spanish.
+    "esposo",
+    "esposa",
+    "marido",
+    "papa",
+    "mama",
+    "padre",
+    "madre",
+    "abuelo",
+    "abuela",
+    "abuelito",
+    "abuelita",
+    "pareja",
+    "novio",
+    "novia",
+    "vecino",
+    "vecina",
+    "suegro",
+    "suegra",
+    "tio",
+    "tia",
+    "companero",
+    "companera",
+    "senor",
+    "senora",
+    "hombre",
+    "mujer",
     "man",
     "woman",
     "lady",
@@ -214,6 +384,29 @@ const ADULTS: &[&str] = &[
 
 /// Words that name a child.
 const CHILDREN: &[&str] = &[
+    // Spanish.
+    "hijo",
+    "hija",
+    "hijito",
+    "hijita",
+    "nino",
+    "nina",
+    "nene",
+    "nena",
+    "bebe",
+    "bebito",
+    "bebita",
+    "chamaco",
+    "chamaca",
+    "crio",
+    "cria",
+    "chiquito",
+    "chiquita",
+    "nieto",
+    "nieta",
+    "sobrino",
+    "sobrina",
+    "peque",
     "son",
     "daughter",
     "child",
@@ -274,7 +467,7 @@ fn age_after_a_relation(tokens: &[Token]) -> Option<f64> {
             .unwrap_or(relation);
         let is_relation = ADULTS.contains(&relation) || CHILDREN.contains(&relation);
         let value = tokens[at].number()?;
-        let unit_follows = days_per_unit(word(tokens, at + 1)).is_some()
+        let unit_follows = unit_at(tokens, at + 1).is_some()
             || matches!(
                 word(tokens, at + 1),
                 "times" | "x" | "pm" | "am" | "o" | "oclock"
@@ -301,6 +494,12 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
                         | "reading"
                         | "febrile"
                         | "degrees"
+                        | "fiebre"
+                        | "calentura"
+                        | "temperatura"
+                        | "termometro"
+                        | "febril"
+                        | "grados"
                 )
         })
     };
@@ -309,7 +508,7 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
             continue;
         };
         let mut next = at + 1;
-        if word(tokens, next) == "degrees" {
+        if matches!(word(tokens, next), "degrees" | "grados") {
             next += 1;
         }
         let unit = match word(tokens, next) {
@@ -317,7 +516,7 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
             "f" | "fahrenheit" => Some('f'),
             _ => None,
         };
-        if days_per_unit(word(tokens, at + 1)).is_some() {
+        if unit_at(tokens, at + 1).is_some() {
             continue;
         }
         // A bare number is a temperature only where the message (or the question
@@ -325,7 +524,7 @@ fn temperature(tokens: &[Token], answering: bool) -> Option<f64> {
         let is_reading = unit.is_some()
             || answering
             || context(token.clause)
-            || word(tokens, at + 1) == "degrees"
+            || matches!(word(tokens, at + 1), "degrees" | "grados")
             || looks_like_a_thermometer_reading(tokens, at);
         if !is_reading {
             continue;
@@ -382,8 +581,8 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
     for at in 0..tokens.len() {
         let current = word(tokens, at);
         // "for weeks", "for months": at least two of them.
-        if current == "for" || current == "over" {
-            if let Some(per_unit) = days_per_unit(word(tokens, at + 1)) {
+        if matches!(current, "for" | "over" | "por" | "durante" | "hace") {
+            if let Some(per_unit) = unit_at(tokens, at + 1) {
                 if word(tokens, at + 1).ends_with('s') {
                     note(2.0 * per_unit);
                 }
@@ -398,11 +597,31 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
         } else {
             value
         };
-        let Some(per_unit) = days_per_unit(word(tokens, at + 1)) else {
+        let Some(per_unit) = unit_at(tokens, at + 1) else {
             continue;
         };
         let after = word(tokens, at + 2);
-        if matches!(after, "old" | "pregnant") || (after == "of" && word(tokens, at + 3) == "age") {
+        if matches!(after, "old" | "pregnant" | "embarazada")
+            || (after == "of" && word(tokens, at + 3) == "age")
+            || (after == "de" && word(tokens, at + 3) == "edad")
+        {
+            continue;
+        }
+        // "mi hijo de 3 anos", "tiene 70 anos": an age (read above), not how
+        // long something has gone on.
+        let before_word = word(tokens, at.wrapping_sub(1));
+        if (before_word == "de" && PEOPLE_ES.contains(&word(tokens, at.wrapping_sub(2))))
+            || (matches!(before_word, "tiene" | "tengo" | "cumplio" | "cumple")
+                && per_unit >= 365.0)
+        {
+            continue;
+        }
+        // "embarazada de 30 semanas", "30 semanas de embarazo": how far
+        // along a pregnancy is.
+        let pregnancy_word = |w: &str| matches!(w, "embarazada" | "embarazo" | "gestacion");
+        if (at.saturating_sub(2)..at).any(|i| pregnancy_word(word(tokens, i)))
+            || (after == "de" && pregnancy_word(word(tokens, at + 3)))
+        {
             continue;
         }
         let before: Vec<&str> = (at.saturating_sub(3)..at)
@@ -424,11 +643,38 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
                     | "lasting"
                     // "been 2 months", "it's been 3 days"
                     | "been"
+                    // Spanish: "desde hace 3 dias", "llevo 2 semanas",
+                    // "durante 5 dias", "hace mas de 3 semanas", "tengo 3
+                    // dias con fiebre".
+                    | "desde"
+                    | "hace"
+                    | "durante"
+                    | "llevo"
+                    | "lleva"
+                    | "llevamos"
+                    | "llevan"
+                    | "por"
+                    | "mas"
+                    | "casi"
+                    | "ultimos"
+                    | "ultimas"
+                    | "tiene"
+                    | "tengo"
+                    // "fiebre de 3 dias" (an age with "de" was set aside above)
+                    | "de"
             )
         });
         let closed = matches!(
             after,
-            "now" | "ago" | "straight" | "running" | "already" | "in"
+            "now"
+                | "ago"
+                | "straight"
+                | "running"
+                | "already"
+                | "in"
+                | "ya"
+                | "seguidos"
+                | "seguidas"
         );
         if introduced || closed || answering {
             note(value * per_unit);
@@ -590,5 +836,74 @@ mod tests {
         );
         assert_eq!(modifiers("my 3 week old").duration_days, None);
         assert_eq!(modifiers("I have 2 kids").duration_days, None);
+    }
+
+    fn spanish(text: &str) -> Modifiers {
+        let analyzer = Analyzer::without_vocabulary_in(crate::text::Language::Spanish);
+        extract(&analyzer.analyze(text), None)
+    }
+
+    #[test]
+    fn reads_ages_temperatures_and_durations_in_spanish() {
+        // An age after the person with "de", or with "tiene" in years.
+        assert_eq!(
+            spanish("mi bebé de 6 semanas tiene fiebre").age_days,
+            Some((42.0, 42.0))
+        );
+        assert_eq!(
+            spanish("mi hijo de 3 años no para de vomitar").age_days,
+            Some((3.0 * YEAR, 3.0 * YEAR))
+        );
+        assert_eq!(
+            spanish("mi papá tiene 80 años y está confundido").age_days,
+            Some((80.0 * YEAR, 80.0 * YEAR))
+        );
+        assert_eq!(spanish("el bebé tiene fiebre").age_days, Some((0.0, YEAR)));
+        assert_eq!(
+            spanish("recién nacido con fiebre").age_days,
+            Some((0.0, 28.0))
+        );
+        // "fiebre de 3 días" is how long, not how old; a pregnancy is neither.
+        assert_eq!(spanish("fiebre de 3 días").age_days, None);
+        assert_eq!(spanish("fiebre de 3 días").duration_days, Some(3.0));
+        let adult = Some((ADULT_FROM, 120.0 * YEAR));
+        assert_eq!(spanish("estoy embarazada de 30 semanas").age_days, adult);
+        assert_eq!(
+            spanish("estoy embarazada de 30 semanas").duration_days,
+            None
+        );
+        // Temperatures, with or without "grados".
+        assert_eq!(
+            spanish("tiene fiebre de 39").temperature_celsius,
+            Some(39.0)
+        );
+        assert_eq!(spanish("38,5 grados").temperature_celsius, Some(38.5));
+        assert_eq!(
+            spanish("temperatura de 102 F")
+                .temperature_celsius
+                .map(f64::round),
+            Some(39.0)
+        );
+        // Durations.
+        assert_eq!(
+            spanish("tengo tos desde hace 3 semanas").duration_days,
+            Some(21.0)
+        );
+        assert_eq!(spanish("llevo 2 días con diarrea").duration_days, Some(2.0));
+        assert_eq!(
+            spanish("me duele hace 4 horas").duration_days,
+            Some(4.0 / 24.0)
+        );
+        assert_eq!(spanish("tiene 70 años").duration_days, None);
+        // "yo" is "I" and "lo" a pronoun, not English chat's year-old and
+        // little one.
+        assert_eq!(
+            spanish("yo tengo fiebre y lo siento caliente").age_days,
+            adult
+        );
+        assert_eq!(
+            spanish("mi abuelita de 91 años está confundida").age_days,
+            Some((91.0 * YEAR, 91.0 * YEAR))
+        );
     }
 }

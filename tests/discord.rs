@@ -260,6 +260,43 @@ async fn a_direct_message_is_answered_in_the_dm() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_writing_in_spanish_is_answered_in_spanish_and_can_switch_by_button() {
+    let app = spawn_app().await;
+    let fake = &app.fake;
+    let ana = patient();
+    let mark = fake.mark();
+    fake.dm(&ana, "¿a qué hora abren el sábado?");
+    let answer = fake.message_in(mark, ana.dm(), "Nuestro horario").await;
+    assert!(
+        answer.content().contains("Nuestro horario"),
+        "{}",
+        answer.content()
+    );
+    let sent = fake.messages_in(mark, ana.dm());
+    assert!(
+        sent[0].content().contains("asistente automático"),
+        "the first-contact notice in Spanish: {}",
+        sent[0].content()
+    );
+    let english = sent[0].button("English");
+
+    let mark = fake.mark();
+    fake.dm(&ana, "mi bebé de 6 semanas tiene fiebre de 38.5");
+    let advice = fake.message_in(mark, ana.dm(), "911").await;
+    assert!(advice.content().contains("Llame"), "{}", advice.content());
+
+    // The notice's button switches the conversation to English.
+    let mark = fake.mark();
+    fake.click(&ana, &sent[0], &english);
+    fake.message_in(mark, ana.dm(), "in English").await;
+    let mark = fake.mark();
+    fake.dm(&ana, "what are your opening hours?");
+    fake.message_in(mark, ana.dm(), "Our opening hours are")
+        .await;
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ankle_follow_up_works_by_button_and_by_free_text() {
     let app = spawn_app().await;
     let fake = &app.fake;

@@ -293,8 +293,49 @@ async fn an_faq_question_is_answered() {
         "{sent:#?}"
     );
     assert!(sent.iter().all(|s| s.parse_mode.as_deref() == Some("HTML")));
-    assert!(sent.iter().all(|s| s.buttons.is_empty()));
+    // The practice also speaks Spanish: the notice offers it.
+    assert_eq!(sent[0].button_data(), ["/language es"]);
+    assert!(sent[1].buttons.is_empty());
     assert!(app.telegram.is_connected());
+    app.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_writing_in_spanish_is_answered_in_spanish_and_can_switch_by_button() {
+    let app = spawn_app().await;
+    let ana = Person::new(9011, "Ana");
+    app.fake
+        .private_text(&ana, "me duele mucho el pecho y no puedo respirar bien");
+    let sent = app
+        .fake
+        .wait_for("the advice, the notice and the case", WAIT, |fake| {
+            let sent = fake.sent_to(ana.id);
+            let has = |words: &str| sent.iter().any(|s| s.text.contains(words));
+            (has("asistente automático") && has("como el caso C-0001")).then_some(sent)
+        })
+        .await;
+    // The advice in Spanish, naming the emergency number (an emergency's
+    // advice goes first), and the first-contact notice in Spanish, offering
+    // English.
+    assert!(sent[0].text.contains("911"), "{sent:#?}");
+    assert!(sent[0].text.contains("Llame"), "{sent:#?}");
+    let notice = sent
+        .iter()
+        .find(|s| s.text.contains("asistente automático"))
+        .unwrap_or_else(|| panic!("no first-contact notice: {sent:#?}"));
+    assert_eq!(notice.button_data(), ["/language en"]);
+
+    // The button switches the conversation to English.
+    let count = app.fake.sent_to(ana.id).len();
+    app.fake.press(&ana, notice, "/language en");
+    let sent = app.fake.wait_for_messages(ana.id, count + 1, WAIT).await;
+    assert!(sent[count].text.contains("in English"), "{sent:#?}");
+    app.fake.private_text(&ana, "what are your opening hours?");
+    let sent = app.fake.wait_for_messages(ana.id, count + 2, WAIT).await;
+    assert!(
+        sent[count + 1].text.starts_with("Our opening hours are:"),
+        "{sent:#?}"
+    );
     app.shut_down().await;
 }
 

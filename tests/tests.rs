@@ -23,6 +23,7 @@ mod heldout;
 #[cfg(feature = "telegram")]
 mod instances;
 mod knowledge_errors;
+mod languages;
 mod metamorphic;
 mod notice_publishing;
 mod notices;

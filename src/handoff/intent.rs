@@ -9,7 +9,9 @@
 //! or a doctor ("my nurse said to rest", "the doctor told me to talk to a
 //! physio") is not a request.
 
-use crate::text::normalize::{normalize, words};
+use carebot_chat::Language;
+
+use crate::text::normalize::{fold_accents, normalize, words};
 
 /// What a patient asked the bot itself to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +27,7 @@ pub enum PatientIntent {
 }
 
 /// Slash commands, as typed or sent by a platform's command menu.
-const SLASH: [(&str, PatientIntent); 8] = [
+const SLASH: &[(&str, PatientIntent)] = &[
     ("/agent", PatientIntent::Agent),
     ("/human", PatientIntent::Agent),
     ("/nurse", PatientIntent::Agent),
@@ -36,8 +38,17 @@ const SLASH: [(&str, PatientIntent); 8] = [
     ("/alerts", PatientIntent::Notices),
 ];
 
+/// Slash commands in Spanish, accents folded.
+const SLASH_ES: &[(&str, PatientIntent)] = &[
+    ("/humano", PatientIntent::Agent),
+    ("/enfermera", PatientIntent::Agent),
+    ("/misdatos", PatientIntent::MyData),
+    ("/olvidame", PatientIntent::Forget),
+    ("/avisos", PatientIntent::Notices),
+];
+
 /// Whole messages (as words, after text-speak is expanded) that are commands.
-const PHRASES: [(&str, PatientIntent); 25] = [
+const PHRASES: &[(&str, PatientIntent)] = &[
     ("agent", PatientIntent::Agent),
     ("an agent", PatientIntent::Agent),
     ("talk to an agent", PatientIntent::Agent),
@@ -65,8 +76,26 @@ const PHRASES: [(&str, PatientIntent); 25] = [
     ("any health alerts", PatientIntent::Notices),
 ];
 
+/// Whole messages in Spanish, accents folded, that are commands.
+const PHRASES_ES: &[(&str, PatientIntent)] = &[
+    ("agente", PatientIntent::Agent),
+    ("que saben de mi", PatientIntent::MyData),
+    ("que sabes de mi", PatientIntent::MyData),
+    ("que tienen de mi", PatientIntent::MyData),
+    ("mis datos", PatientIntent::MyData),
+    ("olvidame", PatientIntent::Forget),
+    ("olvidenme", PatientIntent::Forget),
+    ("borra mis datos", PatientIntent::Forget),
+    ("borren mis datos", PatientIntent::Forget),
+    ("borrar mis datos", PatientIntent::Forget),
+    ("avisos", PatientIntent::Notices),
+    ("alertas", PatientIntent::Notices),
+    ("avisos de salud", PatientIntent::Notices),
+    ("alertas de salud", PatientIntent::Notices),
+];
+
 /// Words that may frame a command without changing it ("agent please").
-const POLITE: [&str; 4] = ["please", "pls", "plz", "now"];
+const POLITE: &[&str] = &["please", "pls", "plz", "now", "porfa", "xfa", "ya"];
 
 /// Ways of asking to be put in touch, followed within a few words by a
 /// [`PERSON`]: "talk to", "speak with", "can I have a".
@@ -98,10 +127,33 @@ const REQUEST_FRAMES: &[&str] = &[
     "get through to",
     "hear from",
     "is there",
+    // Spanish.
+    "hablar con",
+    "habla con",
+    "hablo con",
+    "comunicar con",
+    "comunicarme con",
+    "pasame con",
+    "paseme con",
+    "quiero un",
+    "quiero una",
+    "necesito un",
+    "necesito una",
+    "hay alguna",
+    "hay algun",
 ];
 
 /// The people a patient may ask for.
 const PERSON: &[&str] = &[
+    "enfermera",
+    "enfermero",
+    "doctora",
+    "medico",
+    "medica",
+    "humano",
+    "persona",
+    "agente",
+    "alguien",
     "nurse",
     "nurses",
     "doctor",
@@ -167,7 +219,7 @@ const PERSON_REACH: usize = 3;
 
 /// Whether `text` asks for a person, wherever the request stands.
 pub fn asks_for_person(text: &str) -> bool {
-    let words: Vec<String> = words(&normalize(text))
+    let words: Vec<String> = words(&fold_accents(&normalize(text)))
         .into_iter()
         .map(|word| word.text)
         .collect();
@@ -259,15 +311,58 @@ const FILLER: &[&str] = &[
     "bother",
     "but",
     "there",
+    // Spanish.
+    "hola",
+    "buenas",
+    "buenos",
+    "dias",
+    "tardes",
+    "por",
+    "favor",
+    "porfa",
+    "gracias",
+    "quiero",
+    "necesito",
+    "un",
+    "una",
+    "con",
+];
+
+/// Command words and what they ask for.
+type Commands = &'static [(&'static str, PatientIntent)];
+
+/// The commands of each language: slash commands, then whole messages.
+const COMMANDS: &[(Language, Commands, Commands)] = &[
+    (Language::English, SLASH, PHRASES),
+    (Language::Spanish, SLASH_ES, PHRASES_ES),
 ];
 
 /// The patient command `text` is, if it is one.
 pub fn patient_intent(text: &str) -> Option<PatientIntent> {
-    let normalized = normalize(text);
+    command(text)
+        .map(|(intent, _)| intent)
+        .or_else(|| asks_for_person(text).then_some(PatientIntent::Agent))
+}
+
+/// The language a patient command is written in, when its words say:
+/// "/misdatos" and "olvídame" are Spanish, "/mydata" and "forget me"
+/// English. `None` for anything else, a request for a person among other
+/// words included (the message's words tell its language then).
+pub fn command_language(text: &str) -> Option<Language> {
+    command(text).map(|(_, language)| language)
+}
+
+/// A slash command or a whole-message command, and the language of the
+/// table it is in.
+fn command(text: &str) -> Option<(PatientIntent, Language)> {
+    // Accents folded: "olvídame" and "olvidame" are one command.
+    let normalized = fold_accents(&normalize(text));
     let first = normalized.split(' ').next().unwrap_or("");
     let slash = first.split('@').next().unwrap_or(first);
-    if let Some((_, intent)) = SLASH.iter().find(|(command, _)| *command == slash) {
-        return Some(*intent);
+    for (language, commands, _) in COMMANDS {
+        if let Some((_, intent)) = commands.iter().find(|(command, _)| *command == slash) {
+            return Some((*intent, *language));
+        }
     }
     let mut words: Vec<String> = words(&normalized)
         .into_iter()
@@ -280,11 +375,12 @@ pub fn patient_intent(text: &str) -> Option<PatientIntent> {
         words.pop();
     }
     let phrase = words.join(" ");
-    PHRASES
-        .iter()
-        .find(|(known, _)| *known == phrase)
-        .map(|(_, intent)| *intent)
-        .or_else(|| asks_for_person(text).then_some(PatientIntent::Agent))
+    COMMANDS.iter().find_map(|(language, _, phrases)| {
+        phrases
+            .iter()
+            .find(|(known, _)| *known == phrase)
+            .map(|(_, intent)| (*intent, *language))
+    })
 }
 
 /// The message without a leading slash command ("/agent my dad passed out" →

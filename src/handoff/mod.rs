@@ -15,13 +15,13 @@
 mod intent;
 mod settings;
 
-pub use intent::{patient_intent, without_command, PatientIntent};
+pub use intent::{command_language, patient_intent, without_command, PatientIntent};
 pub use settings::{HandoffSettings, SettingsError};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use carebot_chat::{Address, CaseId, Level};
+use carebot_chat::{Address, CaseId, Language, Level};
 
 /// Why a case was opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +123,12 @@ pub struct HandoffCase {
     pub thread: Vec<CaseMessage>,
     pub claim: Option<Claim>,
     pub resolution: Option<Resolution>,
+    /// The language of the patient's conversation, which what the patient is
+    /// told about the case follows (clinicians' notifications stay in
+    /// English). Absent from cases stored before carebot spoke more than one
+    /// language, which are English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 impl HandoffCase {

@@ -14,14 +14,17 @@ use super::practice::{Messages, OpeningHours, Practice, BUILTIN_PLACEHOLDERS, WE
 use super::problem::{LineIndex, Problem, Severity};
 use super::quantity::{parse_duration_days, parse_temperature_celsius};
 use super::raw::{
-    RawAsk, RawConcept, RawFaq, RawFile, RawNotice, RawPair, RawPractice, RawRule, RawWhen,
+    RawAsk, RawConcept, RawFaq, RawFile, RawNotice, RawPair, RawPractice, RawRule,
+    RawTranslationFile, RawWhen,
 };
 use super::template::{self, TemplateError};
 use super::{
     Ask, AskAbout, Bound, Comparison, Concept, Conditions, EntryTests, FaqEntry, Knowledge, Level,
     Notice, Origin, Quantity, Review, TriageRule,
 };
-use crate::text::Analyzer;
+use crate::text::{Analyzer, Language};
+
+mod translations;
 
 /// One knowledge file's path and text.
 #[derive(Debug, Clone)]
@@ -135,21 +138,36 @@ fn load_files_with(
         publish_now,
     };
     let mut parsed = Vec::new();
+    let mut translated = Vec::new();
     for file in &files {
-        match toml::from_str::<RawFile>(&file.source) {
-            Ok(raw) => parsed.push((file, raw)),
-            Err(error) => {
-                let offset = error.span().map_or(0, |span| span.start);
-                validator.problems.push(Problem::error_at(
-                    &file.path,
-                    &file.source,
-                    offset,
-                    error.message().trim().to_string(),
-                ));
+        if translations::is_translation(&file.source) {
+            if let Some(raw) = parse::<RawTranslationFile>(file, &mut validator.problems) {
+                translated.push((file, raw));
             }
+        } else if let Some(raw) = parse::<RawFile>(file, &mut validator.problems) {
+            parsed.push((file, raw));
         }
     }
-    let knowledge = validator.validate(dir, parsed);
+    let mut knowledge = validator.validate(dir, parsed);
+    if let Some(knowledge) = &mut knowledge {
+        let line_indexes: Vec<LineIndex> = translated
+            .iter()
+            .map(|(file, _)| LineIndex::new(&file.source))
+            .collect();
+        let sources = translated
+            .into_iter()
+            .zip(&line_indexes)
+            .map(|((file, raw), lines)| {
+                let source = Source {
+                    path: &file.path,
+                    text: &file.source,
+                    lines,
+                };
+                (source, raw)
+            })
+            .collect();
+        validator.translations(knowledge, sources);
+    }
     // Report top to bottom, file by file, as an editor would walk them.
     validator
         .problems
@@ -287,6 +305,8 @@ impl Validator {
             rules,
             notices,
             source: dir.to_path_buf(),
+            language: Language::English,
+            translations: BTreeMap::new(),
         })
     }
 
@@ -407,7 +427,34 @@ impl Validator {
             extra,
             messages: Messages::from_rendered(BTreeMap::new()),
             notice_topics: Vec::new(),
+            languages: vec![Language::English],
         };
+        for code in &raw.languages {
+            match Language::parse(code.get_ref()) {
+                Some(language) if practice.languages.contains(&language) => {
+                    if language != Language::English {
+                        self.error(
+                            source,
+                            code,
+                            format!("language `{}` is listed twice", code.get_ref()),
+                        );
+                    }
+                }
+                Some(language) => practice.languages.push(language),
+                None => {
+                    let known: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+                    self.error(
+                        source,
+                        code,
+                        format!(
+                            "unknown language `{}`; carebot speaks: {}",
+                            code.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         for topic in &raw.notice_topics {
             if !is_valid_id(topic.get_ref()) {
                 self.error(
@@ -563,33 +610,13 @@ impl Validator {
                     }
                 }
             }
-            let paired = raw
-                .pair
-                .iter()
-                .flat_map(|pair| pair.words.get_ref().iter().chain(pair.with.get_ref()));
-            for phrase in raw.words.iter().chain(&raw.absent_words).chain(paired) {
-                if self.analyzer.analyze_exact(phrase.get_ref()).is_empty() {
-                    self.error(
-                        source,
-                        phrase,
-                        format!("`{}` has no words carebot can match", phrase.get_ref()),
-                    );
-                }
-            }
+            self.check_phrases(source, None, &raw.words, &raw.absent_words, &raw.pair);
             raw_includes.push((source, raw.includes.clone()));
+            let (words, absent_words) = concept_phrases(&raw.words, &raw.absent_words, &raw.pair);
             concepts.push(Concept {
                 id,
-                words: raw
-                    .words
-                    .iter()
-                    .map(|w| w.get_ref().clone())
-                    .chain(raw.pair.iter().flat_map(pair_phrases))
-                    .collect(),
-                absent_words: raw
-                    .absent_words
-                    .iter()
-                    .map(|w| w.get_ref().clone())
-                    .collect(),
+                words,
+                absent_words,
                 includes: raw.includes.iter().map(|w| w.get_ref().clone()).collect(),
                 neutral: raw.neutral,
                 overlay: raw.overlay,
@@ -1206,6 +1233,71 @@ fn find_include_cycle(concepts: &[Concept]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// A concept's phrases as the matcher takes them: its `words` with its pairs
+/// spelt out, and its `absent_words`.
+fn concept_phrases(
+    words: &[Spanned<String>],
+    absent_words: &[Spanned<String>],
+    pairs: &[RawPair],
+) -> (Vec<String>, Vec<String>) {
+    let words = words
+        .iter()
+        .map(|w| w.get_ref().clone())
+        .chain(pairs.iter().flat_map(pair_phrases))
+        .collect();
+    let absent_words = absent_words.iter().map(|w| w.get_ref().clone()).collect();
+    (words, absent_words)
+}
+
+impl Validator {
+    /// Reports every phrase of a concept that has no word `analyzer` (the
+    /// translation's language's; the files' own when `None`) can match.
+    fn check_phrases(
+        &mut self,
+        source: Source,
+        analyzer: Option<&Analyzer>,
+        words: &[Spanned<String>],
+        absent_words: &[Spanned<String>],
+        pairs: &[RawPair],
+    ) {
+        let analyzer = analyzer.unwrap_or(&self.analyzer);
+        let paired = pairs
+            .iter()
+            .flat_map(|pair| pair.words.get_ref().iter().chain(pair.with.get_ref()));
+        let unmatchable: Vec<&Spanned<String>> = words
+            .iter()
+            .chain(absent_words)
+            .chain(paired)
+            .filter(|phrase| analyzer.analyze_exact(phrase.get_ref()).is_empty())
+            .collect();
+        for phrase in unmatchable {
+            self.error(
+                source,
+                phrase,
+                format!("`{}` has no words carebot can match", phrase.get_ref()),
+            );
+        }
+    }
+}
+
+/// Reads one file as `T`, or reports its TOML error where it stands.
+fn parse<T: serde::de::DeserializeOwned>(
+    file: &KnowledgeFile,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    toml::from_str::<T>(&file.source)
+        .map_err(|error| {
+            let offset = error.span().map_or(0, |span| span.start);
+            problems.push(Problem::error_at(
+                &file.path,
+                &file.source,
+                offset,
+                error.message().trim().to_string(),
+            ));
+        })
+        .ok()
 }
 
 /// The phrases a `[[concept.pair]]` stands for: each word of one list next to

@@ -12,6 +12,7 @@ pub mod problem;
 mod quantity;
 mod raw;
 mod template;
+mod translation;
 mod write;
 
 use std::path::PathBuf;
@@ -21,6 +22,9 @@ pub use load::{load_dir, load_dir_and_notice_file, load_files, toml_files, Knowl
 pub use practice::{Messages, OpeningHours, Practice};
 pub use problem::{Problem, Severity};
 pub use quantity::{parse_duration_days, parse_temperature_celsius};
+pub use translation::{
+    ConceptTranslation, FaqTranslation, NoticeTranslation, RuleTranslation, Translation,
+};
 pub use write::{toml_list, toml_string, write_faq, FaqText};
 // For reading quantities out of messages, which comes without a rule's text to parse.
 pub(crate) use quantity::{days_per_unit, is_body_temperature, to_celsius};
@@ -216,7 +220,9 @@ impl Conditions {
 
 /// What a follow-up question asks about. Stored in conversation state by its
 /// name (the `ask.about` of the file), so stored state reads the same as the files.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(into = "String", from = "String")]
 pub enum AskAbout {
     Concept(String),
@@ -327,6 +333,11 @@ pub struct Knowledge {
     pub notices: Vec<Notice>,
     /// The folder it was loaded from.
     pub source: PathBuf,
+    /// The language of the texts above: English for the files as written,
+    /// another for [`Knowledge::in_language`].
+    pub language: carebot_chat::Language,
+    /// The texts in the practice's other languages, from its translation files.
+    pub translations: std::collections::BTreeMap<carebot_chat::Language, Translation>,
 }
 
 impl Knowledge {

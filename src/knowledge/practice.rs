@@ -43,6 +43,9 @@ pub struct Practice {
     pub messages: Messages,
     /// The topics the practice publishes notices on (`notice_topics`).
     pub notice_topics: Vec<String>,
+    /// The languages patients can talk to carebot in (`languages`), the
+    /// knowledge files' own language, English, first.
+    pub languages: Vec<carebot_chat::Language>,
 }
 
 impl Practice {
@@ -130,12 +133,32 @@ impl OpeningHours {
 
     /// The week as a short Markdown list, for the `{hours}` placeholder.
     pub fn describe(&self) -> String {
+        self.describe_in(carebot_chat::Language::English)
+    }
+
+    /// [`OpeningHours::describe`] with the days' names in `language`.
+    pub fn describe_in(&self, language: carebot_chat::Language) -> String {
+        const SPANISH_DAYS: [&str; 7] = [
+            "lunes",
+            "martes",
+            "miércoles",
+            "jueves",
+            "viernes",
+            "sábado",
+            "domingo",
+        ];
+        let (names, closed) = match language {
+            carebot_chat::Language::English => (WEEKDAY_NAMES, "closed"),
+            carebot_chat::Language::Spanish => (SPANISH_DAYS, "cerrado"),
+        };
         let mut lines = Vec::new();
-        for (name, ranges) in WEEKDAY_NAMES.iter().zip(&self.days) {
+        for (name, ranges) in names.iter().zip(&self.days) {
             let mut day = name.to_string();
-            day[..1].make_ascii_uppercase();
+            if let Some(first) = day.chars().next() {
+                day.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+            }
             let hours = if ranges.is_empty() {
-                "closed".to_string()
+                closed.to_string()
             } else {
                 ranges
                     .iter()
@@ -218,6 +241,26 @@ impl Messages {
     }
 
     /// Builds the messages from filled-in templates by key.
+    /// The sentences by key, as [`Messages::from_rendered`] takes them.
+    pub fn rendered(&self) -> BTreeMap<String, String> {
+        BTreeMap::from(
+            [
+                ("fallback", &self.fallback),
+                ("choices_intro", &self.choices_intro),
+                ("identifier_warning", &self.identifier_warning),
+                ("emergency_prefix", &self.emergency_prefix),
+                ("safety_line", &self.safety_line),
+                ("safety_net", &self.safety_net),
+                ("health_fallback", &self.health_fallback),
+                ("followup_unclear", &self.followup_unclear),
+                ("too_long", &self.too_long),
+                ("empty", &self.empty),
+                ("slow_down", &self.slow_down),
+            ]
+            .map(|(key, text)| (key.to_string(), text.clone())),
+        )
+    }
+
     pub fn from_rendered(mut rendered: BTreeMap<String, String>) -> Messages {
         let mut take = |key: &str| rendered.remove(key).unwrap_or_default();
         Messages {

@@ -6,12 +6,14 @@
 /// of time.
 pub fn days_per_unit(unit: &str) -> Option<f64> {
     Some(match unit {
-        "minute" | "minutes" | "min" | "mins" => 1.0 / 1440.0,
-        "hour" | "hours" | "hr" | "hrs" | "h" => 1.0 / 24.0,
-        "day" | "days" | "d" | "night" | "nights" => 1.0,
-        "week" | "weeks" | "wk" | "wks" | "w" => 7.0,
-        "month" | "months" | "mo" | "mos" | "mth" | "mths" | "m" => 30.44,
-        "year" | "years" | "yr" | "yrs" | "y" => 365.25,
+        // English, then Spanish with accents folded ("3 dias", "2 anos": a
+        // unit is only ever read after a number, where "ano" is a year).
+        "minute" | "minutes" | "min" | "mins" | "minuto" | "minutos" => 1.0 / 1440.0,
+        "hour" | "hours" | "hr" | "hrs" | "h" | "hora" | "horas" => 1.0 / 24.0,
+        "day" | "days" | "d" | "night" | "nights" | "dia" | "dias" | "noche" | "noches" => 1.0,
+        "week" | "weeks" | "wk" | "wks" | "w" | "semana" | "semanas" | "sem" => 7.0,
+        "month" | "months" | "mo" | "mos" | "mth" | "mths" | "m" | "mes" | "meses" => 30.44,
+        "year" | "years" | "yr" | "yrs" | "y" | "ano" | "anos" | "anio" | "anios" => 365.25,
         _ => return None,
     })
 }

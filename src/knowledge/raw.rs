@@ -48,6 +48,9 @@ pub struct RawPractice {
     /// The topics the practice publishes notices on.
     #[serde(default)]
     pub notice_topics: Vec<Spanned<String>>,
+    /// The languages offered to patients, as ISO 639-1 codes.
+    #[serde(default)]
+    pub languages: Vec<Spanned<String>>,
 }
 
 fn default_emergency_number() -> Spanned<String> {
@@ -181,4 +184,99 @@ pub struct RawNotice {
     pub sources: Vec<Spanned<String>>,
     pub reviewed: Spanned<toml::Value>,
     pub owner: Spanned<String>,
+}
+
+/// A translation file: the text of existing entries in one more language
+/// (`[translation] language = "es"`). Conditions, levels and the structure
+/// of follow-up questions stay in the entries themselves, so a translation
+/// can never change what a rule decides, only how it is said.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTranslationFile {
+    pub translation: Spanned<RawTranslationHeader>,
+    #[serde(default)]
+    pub concept: Vec<Spanned<RawConceptText>>,
+    #[serde(default)]
+    pub faq: Vec<Spanned<RawFaqText>>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRuleText>>,
+    #[serde(default)]
+    pub notice: Vec<Spanned<RawNoticeText>>,
+    #[serde(default)]
+    pub messages: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// `[translation]`: the language and who vouches for the wording.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTranslationHeader {
+    pub language: Spanned<String>,
+    pub reviewed: Spanned<toml::Value>,
+    pub owner: Spanned<String>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConceptText {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub words: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub absent_words: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub pair: Vec<RawPair>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFaqText {
+    pub id: Spanned<String>,
+    pub title: Option<Spanned<String>>,
+    pub questions: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub keywords: Vec<Spanned<String>>,
+    pub answer: Spanned<String>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub counter_examples: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuleText {
+    pub id: Spanned<String>,
+    pub title: Option<Spanned<String>>,
+    pub advice: Spanned<String>,
+    #[serde(default)]
+    pub ask: Vec<Spanned<RawAskText>>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub counter_examples: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAskText {
+    pub about: Spanned<String>,
+    pub question: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNoticeText {
+    pub id: Spanned<String>,
+    pub title: Spanned<String>,
+    pub text: Spanned<String>,
+    #[serde(default)]
+    pub questions: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub keywords: Vec<Spanned<String>>,
 }

@@ -15,13 +15,13 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
-use carebot_chat::{Address, Button, Reply, ReplyKind};
+use carebot_chat::{Address, Button, Language, Reply, ReplyKind};
 
 use super::{wording, Response, Service, ServiceError};
 use crate::engine::{Engine, Explanation};
 use crate::knowledge::{Notice, Practice};
 use crate::store::{NoticeProgress, Subscription};
-use crate::text::normalize::normalize;
+use crate::text::normalize::{fold_accents, normalize};
 
 /// A patient's command about notices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,31 +63,133 @@ const UNSUBSCRIBE_PHRASES: &[&str] = &[
     "no more notices",
 ];
 
+/// Whole messages in Spanish, accents folded, that subscribe to every topic.
+const SUBSCRIBE_PHRASES_ES: &[&str] = &[
+    "suscribir",
+    "suscribirme",
+    "suscribirse",
+    "quiero suscribirme",
+    "suscribirme a las alertas",
+    "suscribirme a las alertas de salud",
+    "suscribirme a alertas",
+    "suscribirme a los avisos",
+    "suscribirme a los avisos de salud",
+    "suscribirme a avisos",
+    "quiero suscribirme a las alertas",
+    "quiero suscribirme a los avisos",
+    "quiero recibir alertas",
+    "quiero recibir las alertas",
+    "quiero recibir avisos",
+    "quiero recibir los avisos",
+    "activar alertas",
+    "activar avisos",
+];
+
+/// Whole messages in Spanish, accents folded, that stop every topic.
+const UNSUBSCRIBE_PHRASES_ES: &[&str] = &[
+    "cancelar suscripcion",
+    "cancelar la suscripcion",
+    "cancelar mi suscripcion",
+    "cancelar alertas",
+    "cancelar las alertas",
+    "cancelar avisos",
+    "cancelar los avisos",
+    "darme de baja",
+    "quiero darme de baja",
+    "darme de baja de las alertas",
+    "darme de baja de los avisos",
+    "desuscribirme",
+    "ya no quiero alertas",
+    "ya no quiero las alertas",
+    "ya no quiero avisos",
+    "ya no quiero los avisos",
+    "ya no quiero recibir alertas",
+    "ya no quiero recibir avisos",
+    "no quiero mas alertas",
+    "no quiero mas avisos",
+    "no mas alertas",
+    "no mas avisos",
+    "parar alertas",
+    "parar las alertas",
+    "parar avisos",
+    "parar los avisos",
+    "detener alertas",
+    "detener las alertas",
+    "desactivar alertas",
+    "desactivar avisos",
+];
+
+/// Words around a command that do not change it ("stop alerts please",
+/// "parar alertas, por favor").
+const POLITE_ENDINGS: &[&str] = &[" please", " por favor", " porfa", " xfa", ","];
+
 /// The notices command `text` is, if it is one.
-pub(super) fn notice_command(text: &str) -> Option<NoticeCommand> {
-    let normalized = normalize(text);
-    let trimmed = normalized.trim().trim_end_matches(['.', '!', '?']);
+#[cfg(test)]
+fn notice_command(text: &str) -> Option<NoticeCommand> {
+    notice_command_in(text).map(|(command, _)| command)
+}
+
+/// The notices command `text` is, if it is one, and the language its words
+/// are in ("/suscribir" and "parar alertas" are Spanish).
+pub(super) fn notice_command_in(text: &str) -> Option<(NoticeCommand, Language)> {
+    // Accents folded: "suscripción" and "suscripcion" are one word.
+    let normalized = fold_accents(&normalize(text));
+    let trimmed = normalized
+        .trim()
+        .trim_start_matches(['¡', '¿'])
+        .trim_end_matches(['.', '!', '?'])
+        .trim();
     let (first, rest) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
     let first = first.split('@').next().unwrap_or(first);
     let topics = || -> Vec<String> {
         rest.split(',')
             .map(|part| part.trim().replace(' ', "-"))
-            .filter(|topic| !topic.is_empty() && topic != "all")
+            .filter(|topic| {
+                !topic.is_empty() && !["all", "todo", "todos", "todas"].contains(&topic.as_str())
+            })
             .collect()
     };
     match first {
-        "/subscribe" => return Some(NoticeCommand::Subscribe(topics())),
-        "/unsubscribe" | "/stop" => return Some(NoticeCommand::Unsubscribe(topics())),
+        "/subscribe" => return Some((NoticeCommand::Subscribe(topics()), Language::English)),
+        "/unsubscribe" | "/stop" => {
+            return Some((NoticeCommand::Unsubscribe(topics()), Language::English))
+        }
+        "/suscribir" | "/suscribirme" | "/suscribirse" => {
+            return Some((NoticeCommand::Subscribe(topics()), Language::Spanish))
+        }
+        "/cancelar" | "/baja" | "/desuscribir" | "/desuscribirme" | "/parar" => {
+            return Some((NoticeCommand::Unsubscribe(topics()), Language::Spanish))
+        }
         _ => {}
     }
-    let phrase = trimmed.trim_end_matches(" please");
-    if SUBSCRIBE_PHRASES.contains(&phrase) {
-        return Some(NoticeCommand::Subscribe(Vec::new()));
+    let mut phrase = trimmed;
+    while let Some(shorter) = POLITE_ENDINGS
+        .iter()
+        .find_map(|ending| phrase.strip_suffix(ending))
+    {
+        phrase = shorter.trim_end();
     }
-    if UNSUBSCRIBE_PHRASES.contains(&phrase) {
-        return Some(NoticeCommand::Unsubscribe(Vec::new()));
-    }
-    None
+    let phrase = phrase
+        .strip_prefix("por favor, ")
+        .or_else(|| phrase.strip_prefix("por favor "))
+        .unwrap_or(phrase);
+    let tables: [(&[&str], bool, Language); 4] = [
+        (SUBSCRIBE_PHRASES, true, Language::English),
+        (UNSUBSCRIBE_PHRASES, false, Language::English),
+        (SUBSCRIBE_PHRASES_ES, true, Language::Spanish),
+        (UNSUBSCRIBE_PHRASES_ES, false, Language::Spanish),
+    ];
+    tables
+        .iter()
+        .find(|(phrases, _, _)| phrases.contains(&phrase))
+        .map(|&(_, subscribing, language)| {
+            let command = if subscribing {
+                NoticeCommand::Subscribe(Vec::new())
+            } else {
+                NoticeCommand::Unsubscribe(Vec::new())
+            };
+            (command, language)
+        })
 }
 
 /// The notice as a subscriber receives it; its `entry` names the notice,
@@ -105,84 +207,133 @@ pub(super) fn notice_message(practice: &Practice, notice: &Notice) -> Reply {
     }
 }
 
-fn response(reply: Reply) -> Response {
+/// A reply in `language` (which the first-contact notice then follows too).
+fn response(reply: Reply, language: Language) -> Response {
     Response {
         notice: None,
         reply,
         handoff: None,
         case: None,
-        explanation: Explanation::default(),
+        explanation: Explanation {
+            language: Some(language),
+            ..Explanation::default()
+        },
     }
 }
 
 impl Service {
     /// The notices in force, what the patient is subscribed to, and buttons
-    /// to change it.
+    /// to change it, in the patient's `language`.
     pub(super) fn notices_list(
         &self,
         engine: &Engine,
         from: &Address,
         now: Timestamp,
+        language: Language,
     ) -> Result<Response, ServiceError> {
         let knowledge = engine.knowledge();
         let notices = self.notices(engine).unwrap_or_else(|error| {
             tracing::error!(%error, "cannot read the published health notices; listing the knowledge folder's");
             knowledge.notices.clone()
         });
-        let mut reply = wording::notices_in_force(&knowledge.practice, &notices, now);
+        let mut reply = wording::notices_in_force(&knowledge.practice, &notices, now, language);
         let topics = &knowledge.practice.notice_topics;
         if topics.is_empty() {
-            return Ok(response(reply));
+            return Ok(response(reply, language));
         }
         let subscribed = self
             .store()
             .subscription(from)?
             .map(|s| s.topics)
             .unwrap_or_default();
+        let spanish = language == Language::Spanish;
+        let (subscribe, stop) = if spanish {
+            ("/suscribir", "/baja")
+        } else {
+            ("/subscribe", "/unsubscribe")
+        };
         if subscribed.is_empty() {
-            reply.text.push_str(&format!(
-                "\n\nI can send you the practice's notices as they come out, on: {}. Type /subscribe (all of them) or /subscribe and a topic.",
-                topics.join(", ")
-            ));
+            reply.text.push_str(&if spanish {
+                format!(
+                    "\n\nPuedo enviarle los avisos del consultorio a medida que se publiquen, sobre: {}. Escriba /suscribir (todos) o /suscribir y un tema.",
+                    topics.join(", ")
+                )
+            } else {
+                format!(
+                    "\n\nI can send you the practice's notices as they come out, on: {}. Type /subscribe (all of them) or /subscribe and a topic.",
+                    topics.join(", ")
+                )
+            });
             reply.buttons.push(Button {
-                label: "Subscribe to all".into(),
-                reply: "/subscribe".into(),
+                label: if spanish {
+                    "Suscribirme a todos"
+                } else {
+                    "Subscribe to all"
+                }
+                .into(),
+                reply: subscribe.into(),
             });
         } else {
             let names: Vec<&str> = subscribed.iter().map(String::as_str).collect();
-            reply.text.push_str(&format!(
-                "\n\nYou get notices about: {}. Type /unsubscribe to stop.",
-                names.join(", ")
-            ));
+            reply.text.push_str(&if spanish {
+                format!(
+                    "\n\nRecibe avisos sobre: {}. Escriba /baja para dejar de recibirlos.",
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    "\n\nYou get notices about: {}. Type /unsubscribe to stop.",
+                    names.join(", ")
+                )
+            });
             reply.buttons.push(Button {
-                label: "Stop notices".into(),
-                reply: "/unsubscribe".into(),
+                label: if spanish {
+                    "Dejar de recibir avisos"
+                } else {
+                    "Stop notices"
+                }
+                .into(),
+                reply: stop.into(),
             });
         }
         for topic in topics.iter().filter(|topic| !subscribed.contains(*topic)) {
             reply.buttons.push(Button {
-                label: format!("Subscribe: {topic}"),
-                reply: format!("/subscribe {topic}"),
+                label: if spanish {
+                    format!("Suscribirme: {topic}")
+                } else {
+                    format!("Subscribe: {topic}")
+                },
+                reply: format!("{subscribe} {topic}"),
             });
         }
-        Ok(response(reply))
+        Ok(response(reply, language))
     }
 
-    /// Subscribes `from` to `topics` (all when empty) or stops them.
+    /// Subscribes `from` to `topics` (all when empty) or stops them, and
+    /// says so in the patient's `language`.
     pub(super) fn change_subscription(
         &self,
         engine: &Engine,
         from: &Address,
         command: NoticeCommand,
         now: Timestamp,
+        language: Language,
     ) -> Result<Response, ServiceError> {
         let practice = &engine.knowledge().practice;
         let offered = &practice.notice_topics;
+        let spanish = language == Language::Spanish;
         if offered.is_empty() {
-            return Ok(response(Reply::plain(
-                ReplyKind::Notice,
-                format!("{} does not send notices in this chat.", practice.name),
-            )));
+            return Ok(response(
+                Reply::plain(
+                    ReplyKind::Notice,
+                    if spanish {
+                        format!("{} no envía avisos por este chat.", practice.name)
+                    } else {
+                        format!("{} does not send notices in this chat.", practice.name)
+                    },
+                ),
+                language,
+            ));
         }
         let (named, subscribing) = match &command {
             NoticeCommand::Subscribe(topics) => (topics, true),
@@ -190,18 +341,28 @@ impl Service {
         };
         let unknown: Vec<&String> = named.iter().filter(|t| !offered.contains(t)).collect();
         if !unknown.is_empty() {
-            return Ok(response(Reply::plain(
-                ReplyKind::Notice,
-                format!(
-                    "I don't have notices about {}. The topics are: {}.",
-                    unknown
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    offered.join(", ")
+            let unknown = unknown
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Ok(response(
+                Reply::plain(
+                    ReplyKind::Notice,
+                    if spanish {
+                        format!(
+                            "No tengo avisos sobre {unknown}. Los temas son: {}.",
+                            offered.join(", ")
+                        )
+                    } else {
+                        format!(
+                            "I don't have notices about {unknown}. The topics are: {}.",
+                            offered.join(", ")
+                        )
+                    },
                 ),
-            )));
+                language,
+            ));
         }
         let chosen: BTreeSet<String> = if named.is_empty() {
             offered.iter().cloned().collect()
@@ -223,18 +384,28 @@ impl Service {
             topics = topics.len(),
             "a patient changed their notice subscription"
         );
-        let text = if topics.is_empty() {
-            "Done: you won't get any more notices from us. Type /subscribe to start again."
-                .to_string()
-        } else {
-            let names: Vec<&str> = topics.iter().map(String::as_str).collect();
-            format!(
+        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+        let text = match (topics.is_empty(), spanish) {
+            (true, true) => {
+                "Listo: ya no recibirá más avisos nuestros. Escriba /suscribir para volver a recibirlos."
+                    .to_string()
+            }
+            (true, false) => {
+                "Done: you won't get any more notices from us. Type /subscribe to start again."
+                    .to_string()
+            }
+            (false, true) => format!(
+                "Listo: recibirá en este chat los avisos de {} sobre {}. Escriba /baja para dejar de recibirlos cuando quiera.",
+                practice.name,
+                names.join(", ")
+            ),
+            (false, false) => format!(
                 "Done: you'll get {}'s notices about {} in this chat. Type /unsubscribe to stop at any time.",
                 practice.name,
                 names.join(", ")
-            )
+            ),
         };
-        Ok(response(Reply::plain(ReplyKind::Notice, text)))
+        Ok(response(Reply::plain(ReplyKind::Notice, text), language))
     }
 
     /// Every notice: the knowledge folder's, then those published from
@@ -419,5 +590,44 @@ mod tests {
             None
         );
         assert_eq!(notice_command("I can't stop coughing"), None);
+    }
+
+    #[test]
+    fn spanish_subscribe_and_stop_commands_are_read_as_spanish() {
+        let spanish = |text| notice_command_in(text).map(|(_, language)| language);
+        assert_eq!(
+            notice_command_in("/suscribir outbreaks"),
+            Some((
+                NoticeCommand::Subscribe(vec!["outbreaks".into()]),
+                Language::Spanish
+            ))
+        );
+        assert_eq!(
+            notice_command("/suscribirme todos"),
+            Some(NoticeCommand::Subscribe(vec![]))
+        );
+        assert_eq!(
+            notice_command("Suscribirme a las alertas, por favor"),
+            Some(NoticeCommand::Subscribe(vec![]))
+        );
+        for stop in [
+            "/cancelar",
+            "/baja",
+            "¡Ya no quiero alertas!",
+            "parar alertas por favor",
+            "cancelar la suscripción",
+        ] {
+            assert_eq!(
+                notice_command(stop),
+                Some(NoticeCommand::Unsubscribe(vec![])),
+                "{stop}"
+            );
+            assert_eq!(spanish(stop), Some(Language::Spanish), "{stop}");
+        }
+        assert_eq!(spanish("/subscribe"), Some(Language::English));
+        assert_eq!(spanish("stop alerts please"), Some(Language::English));
+        // Not commands.
+        assert_eq!(notice_command("no puedo parar de toser"), None);
+        assert_eq!(notice_command("quiero cancelar mi cita"), None);
     }
 }

@@ -8,7 +8,7 @@
 
 use jiff::Timestamp;
 
-use carebot_chat::{Address, Level, Purpose, Reply, ReplyKind};
+use carebot_chat::{Address, Language, Level, Purpose, Reply, ReplyKind};
 
 use super::notices;
 use super::recording::Record;
@@ -18,9 +18,12 @@ use crate::audit::{Action, Actor, AuditEntry};
 use crate::clock;
 use crate::engine::{Engine, Explanation};
 use crate::handoff::{
-    patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase, PatientIntent, Trigger,
+    command_language, patient_intent, CaseMessage, CaseStatus, FollowUpAnswer, HandoffCase,
+    PatientIntent, Trigger,
 };
 use crate::identifiers::redact;
+use crate::knowledge::Practice;
+use crate::language::Choice;
 use crate::store::{CaseChange, Correspondence, Effects, NewOutbound, PatientRecord, Turn};
 
 /// How many of the patient's recent messages a case opened by "agent" quotes.
@@ -61,6 +64,8 @@ struct Escalation {
     messages: Vec<String>,
     /// The message that escalated, added to an existing case's thread.
     latest: String,
+    /// The patient's language, for what they are told about a new case.
+    language: Option<Language>,
 }
 
 impl Service {
@@ -73,33 +78,93 @@ impl Service {
         let now = self.now();
         let engine = self.engine();
         let practice = &engine.knowledge().practice;
-        let notice = self
-            .first_contact(from, now)
-            .then(|| wording::first_contact(practice, &self.settings, &self.record));
-        if let Some(command) = notices::notice_command(text) {
-            let response = self.change_subscription(&engine, from, command, now)?;
-            return Ok(Response { notice, ..response });
+        let first = self.first_contact(from, now);
+        // In the language the reply is in, or the message is written in.
+        let notice = |response: &Response| {
+            first.then(|| {
+                let language = response.explanation.language.unwrap_or_else(|| {
+                    match crate::language::read(text, &practice.languages) {
+                        Choice::WrittenIn(language)
+                        | Choice::Requested(language)
+                        | Choice::Leaning(language) => language,
+                        Choice::AskedWhich | Choice::Unclear => Language::English,
+                    }
+                });
+                wording::first_contact(practice, &self.settings, &self.record, language)
+            })
+        };
+        if let Some((command, written_in)) = notices::notice_command_in(text) {
+            let language = self.reply_language(practice, from, text, Some(written_in));
+            let response = self.change_subscription(&engine, from, command, now, language)?;
+            return Ok(Response {
+                notice: notice(&response),
+                ..response
+            });
         }
-        let response = match patient_intent(text) {
+        let intent = patient_intent(text);
+        // The patient's own commands are answered in their language: read
+        // before "forget me" deletes the conversation it is kept in.
+        let language = || self.reply_language(practice, from, text, command_language(text));
+        let response = match intent {
             Some(PatientIntent::Agent) => self.agent(&engine, from, text, now),
             Some(PatientIntent::MyData) => {
+                let response = self.my_data(&engine, from, now, language())?;
                 return Ok(Response {
-                    notice,
-                    ..self.my_data(&engine, from, now)?
-                })
+                    notice: notice(&response),
+                    ..response
+                });
             }
             Some(PatientIntent::Forget) => {
+                let response = self.forget(from, now, language())?;
                 return Ok(Response {
-                    notice,
-                    ..self.forget(from, now)?
-                })
+                    notice: notice(&response),
+                    ..response
+                });
             }
-            Some(PatientIntent::Notices) => self.notices_list(&engine, from, now)?,
+            Some(PatientIntent::Notices) => self.notices_list(&engine, from, now, language())?,
             None => self.converse(&engine, from, text, now),
         };
-        let response = Response { notice, ..response };
+        let response = Response {
+            notice: notice(&response),
+            ..response
+        };
         self.keep_correspondence(from, text, &response, now);
         Ok(response)
+    }
+
+    /// The language to answer a patient's own command in ("my data",
+    /// "forget me", the notices and subscriptions): their stored
+    /// conversation's, else the language the message is written in (the
+    /// command's own words, `command`, first: "/misdatos" is Spanish), else
+    /// English; always one the practice offers.
+    fn reply_language(
+        &self,
+        practice: &Practice,
+        from: &Address,
+        text: &str,
+        command: Option<Language>,
+    ) -> Language {
+        let offered = |language: &Language| practice.languages.contains(language);
+        // Even a conversation idle past its time to live: the language is
+        // the patient's, not the thread's.
+        let stored = self
+            .store
+            .conversation(from)
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot read the conversation's language; reading the message's");
+                None
+            })
+            .and_then(|record| record.state.language);
+        stored
+            .filter(offered)
+            .or(command.filter(offered))
+            .or_else(|| match crate::language::read(text, &practice.languages) {
+                Choice::WrittenIn(language)
+                | Choice::Requested(language)
+                | Choice::Leaning(language) => Some(language),
+                Choice::AskedWhich | Choice::Unclear => None,
+            })
+            .unwrap_or(Language::English)
     }
 
     /// Keeps the patient's message and every reply to it for their record
@@ -244,6 +309,7 @@ impl Service {
         };
         let practice = &engine.knowledge().practice;
         let open_now = practice.is_open_at(now);
+        let language = response.explanation.language.unwrap_or(Language::English);
         if response.reply.kind == ReplyKind::Triage && response.reply.handoff {
             let level = response.reply.level;
             let escalation = Escalation {
@@ -253,16 +319,20 @@ impl Service {
                 level,
                 messages: record.state.episode.messages.clone(),
                 latest: said,
+                language: record.state.language.or(response.explanation.language),
             };
             match self.escalate(engine, from, record, escalation, now) {
                 Ok((case, joined)) => {
-                    response.handoff =
-                        Some(wording::case_next_steps(practice, &case, open_now, joined));
+                    response.handoff = Some(wording::case_next_steps(
+                        practice, &case, open_now, joined, language,
+                    ));
                     response.case = Some(case.id);
                 }
                 Err(error) => {
                     self.not_kept(Record::Case, &error);
-                    response.handoff = Some(wording::case_not_passed_on(practice, level, open_now));
+                    response.handoff = Some(wording::case_not_passed_on(
+                        practice, level, open_now, language,
+                    ));
                 }
             }
         } else if let Some(id) = record.case {
@@ -284,7 +354,9 @@ impl Service {
                 Err(error) => {
                     self.not_kept(Record::Case, &error);
                     let level = response.reply.level;
-                    response.handoff = Some(wording::case_not_passed_on(practice, level, open_now));
+                    response.handoff = Some(wording::case_not_passed_on(
+                        practice, level, open_now, language,
+                    ));
                     self.save_conversation(from, &record);
                 }
             }
@@ -327,6 +399,11 @@ impl Service {
             let emergency = Some(Level::Emergency);
             let escalated = level == emergency && case.level != emergency;
             case.level = case.level.max(level);
+            // What the patient is told about the case follows them when they
+            // switch language.
+            if let Some(language) = record.state.language {
+                case.language = Some(language);
+            }
             let title = Self::rule_title(engine, case.rule());
             let (purpose, update) = if escalated {
                 (
@@ -430,6 +507,7 @@ impl Service {
                 thread: Vec::new(),
                 claim: None,
                 resolution: None,
+                language: escalation.language,
             };
             let notification = wording::case_opened(practice, &case, title.as_deref());
             let action = Action::CaseOpened {
@@ -492,22 +570,34 @@ impl Service {
         let triage = Some(engine.reply(&mut crate::Conversation::default(), rest))
             .filter(|reply| !rest.is_empty() && reply.kind == crate::ReplyKind::Triage);
         let level = triage.as_ref().and_then(|reply| reply.level);
+        let practice = &engine.knowledge().practice;
+        let open_now = practice.is_open_at(now);
+        let language = record.state.language.unwrap_or_else(|| {
+            match crate::language::read(text, &practice.languages) {
+                Choice::WrittenIn(language)
+                | Choice::Requested(language)
+                | Choice::Leaning(language) => language,
+                Choice::AskedWhich | Choice::Unclear => Language::English,
+            }
+        });
         let escalation = Escalation {
             trigger: Trigger::PatientAsked,
             level,
             messages: context,
             latest: said,
+            language: Some(language),
         };
-        let practice = &engine.knowledge().practice;
-        let open_now = practice.is_open_at(now);
         let (mut reply, case) = match self.escalate(engine, from, record, escalation, now) {
             Ok((case, joined)) => (
-                wording::case_next_steps(practice, &case, open_now, joined),
+                wording::case_next_steps(practice, &case, open_now, joined, language),
                 Some(case.id),
             ),
             Err(error) => {
                 self.not_kept(Record::Case, &error);
-                (wording::case_not_passed_on(practice, level, open_now), None)
+                (
+                    wording::case_not_passed_on(practice, level, open_now, language),
+                    None,
+                )
             }
         };
         if let Some(advice) = triage {
@@ -529,6 +619,7 @@ impl Service {
         engine: &Engine,
         from: &Address,
         now: Timestamp,
+        language: Language,
     ) -> Result<Response, ServiceError> {
         // Audited before it is shown: a read nobody recorded must not happen.
         self.store
@@ -537,15 +628,23 @@ impl Service {
         tracing::info!(cases = data.cases.len(), "patient read their data");
         Ok(Response {
             notice: None,
-            reply: wording::patient_data(&engine.knowledge().practice, &data),
+            reply: wording::patient_data(&engine.knowledge().practice, &data, language),
             handoff: None,
             case: None,
-            explanation: Explanation::default(),
+            explanation: Explanation {
+                language: Some(language),
+                ..Explanation::default()
+            },
         })
     }
 
     /// "forget me": deletes everything but the record that it was deleted.
-    fn forget(&self, from: &Address, now: Timestamp) -> Result<Response, ServiceError> {
+    fn forget(
+        &self,
+        from: &Address,
+        now: Timestamp,
+        language: Language,
+    ) -> Result<Response, ServiceError> {
         let forgotten = self.store.forget(from, |forgotten| {
             self.patient_entry(
                 from,
@@ -564,10 +663,13 @@ impl Service {
         );
         Ok(Response {
             notice: None,
-            reply: wording::forgotten(&forgotten),
+            reply: wording::forgotten(&forgotten, language),
             handoff: None,
             case: None,
-            explanation: Explanation::default(),
+            explanation: Explanation {
+                language: Some(language),
+                ..Explanation::default()
+            },
         })
     }
 }

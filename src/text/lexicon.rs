@@ -849,37 +849,13 @@ pub const NUMBER_WORDS: &[(&str, f64)] = &[
     ("half", 0.5),
 ];
 
-/// The value of a number word ("seven" → 7), if `word` is one of [`NUMBER_WORDS`].
+/// The value of a number word in any language carebot speaks ("seven",
+/// "siete" → 7): ages and durations are read the same way whatever the
+/// conversation's language, and the two tables share no word.
 pub fn number_word(word: &str) -> Option<f64> {
-    NUMBER_WORDS
-        .iter()
-        .find(|(number, _)| *number == word)
-        .map(|(_, value)| *value)
-}
-
-/// The words of every table above, so the spelling corrector never "fixes" them.
-pub fn all_words() -> impl Iterator<Item = &'static str> {
-    let pairs = CONTRACTIONS
-        .iter()
-        .chain(TEXT_SPEAK)
-        .flat_map(|(from, to)| std::iter::once(*from).chain(to.split(' ')));
-    let lists = [
-        STOPWORDS,
-        SCOPE_TERMINATORS,
-        PRE_NEGATION,
-        POST_NEGATION,
-        HISTORICAL,
-        HYPOTHETICAL,
-        POST_HYPOTHETICAL,
-        PRONOUNS_AFTER_INTERJECTION,
-        YES,
-        NO,
-        UNSURE,
-    ]
-    .into_iter()
-    .flat_map(|list| list.iter().flat_map(|phrase| phrase.split(' ')));
-    let numbers = NUMBER_WORDS.iter().map(|(word, _)| *word);
-    pairs.chain(lists).chain(numbers)
+    super::languages::Language::ALL
+        .into_iter()
+        .find_map(|language| super::languages::lexicon(language).number_word(word))
 }
 
 /// Irregular English forms and their base form, so that "came" meets "come" and

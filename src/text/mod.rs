@@ -5,15 +5,18 @@
 //! correction), so a phrase and a message meet in one form: "Swelling" in a concept
 //! file and "swolen" from a patient both end up comparing stems.
 
+pub mod languages;
 pub mod lexicon;
+pub mod lexicon_es;
 pub mod normalize;
 pub mod spelling;
 pub mod vitals;
 
 use std::collections::{HashMap, HashSet};
 
-use rust_stemmers::{Algorithm, Stemmer};
+use rust_stemmers::Stemmer;
 
+pub use languages::{lexicon, Language, Lexicon};
 pub use normalize::normalize;
 use spelling::Speller;
 
@@ -46,6 +49,9 @@ impl Token {
 
 /// Analyses text against one knowledge base's vocabulary.
 pub struct Analyzer {
+    /// The language's word tables, which every stage built from this
+    /// analyzer reads.
+    lexicon: &'static Lexicon,
     stemmer: Stemmer,
     /// Irregular forms → base form ("came" → "come").
     irregular: HashMap<&'static str, &'static str>,
@@ -65,45 +71,39 @@ pub struct Analyzer {
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
-            .field("known_words", &(self.known.len() + common_words().len()))
+            .field("language", &self.lexicon.language)
+            .field(
+                "known_words",
+                &(self.known.len() + self.lexicon.common_words().len()),
+            )
             .finish_non_exhaustive()
     }
 }
 
-/// The lexicon's words and common English, built once per process: every
-/// analyzer (one per knowledge load, and one more to validate the files) used
-/// to copy these 40,000 words into a set of its own.
-fn common_words() -> &'static HashSet<&'static str> {
-    static WORDS: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
-    WORDS.get_or_init(|| lexicon::all_words().chain(english_words()).collect())
-}
-
-/// Common English words, so that a correctly spelt word that the knowledge base
-/// happens not to use ("rain") is not "corrected" into one it does use ("pain").
-fn english_words() -> impl Iterator<Item = &'static str> {
-    include_str!("english-words.txt")
-        .lines()
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-}
-
 impl Analyzer {
-    /// An analyzer that corrects spelling towards `vocabulary` (word → frequency).
+    /// An English analyzer that corrects spelling towards `vocabulary` (word → frequency).
     pub fn new(vocabulary: &HashMap<String, u32>) -> Analyzer {
+        Analyzer::for_language(Language::English, vocabulary)
+    }
+
+    /// An analyzer of `language` that corrects spelling towards `vocabulary`.
+    pub fn for_language(language: Language, vocabulary: &HashMap<String, u32>) -> Analyzer {
+        let lexicon = lexicon(language);
         let known: HashSet<String> = vocabulary
             .keys()
-            .filter(|word| !common_words().contains(word.as_str()))
+            .filter(|word| !lexicon.common_words().contains(word.as_str()))
             .cloned()
             .collect();
-        let stemmer = Stemmer::create(Algorithm::English);
+        let stemmer = Stemmer::create(lexicon.stemmer);
         let irregular: HashMap<&'static str, &'static str> =
-            lexicon::IRREGULAR_FORMS.iter().copied().collect();
+            lexicon.irregular_forms.iter().copied().collect();
         let base_stem = |word: &str| {
             stemmer
                 .stem(irregular.get(word).copied().unwrap_or(word))
                 .into_owned()
         };
         let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
-        for group in lexicon::SYNONYMS {
+        for group in lexicon.synonyms {
             let stems: Vec<String> = group.iter().map(|word| base_stem(word)).collect();
             for stem in &stems {
                 let others = synonyms.entry(stem.clone()).or_default();
@@ -120,6 +120,7 @@ impl Analyzer {
             .map(|word| (word.clone(), base_stem(word)))
             .collect();
         Analyzer {
+            lexicon,
             stemmer,
             irregular,
             synonyms,
@@ -129,9 +130,19 @@ impl Analyzer {
         }
     }
 
-    /// Whether `word` is everyday English (or one of the chat lexicon's words).
+    /// Whether `word` is an everyday word of the language (or one of the chat lexicon's words).
     pub fn is_common_word(&self, word: &str) -> bool {
-        self.known.contains(word) || common_words().contains(word)
+        self.known.contains(word) || self.lexicon.common_words().contains(word)
+    }
+
+    /// The word tables of the analyzer's language.
+    pub fn lexicon(&self) -> &'static Lexicon {
+        self.lexicon
+    }
+
+    /// The language the analyzer reads.
+    pub fn language(&self) -> Language {
+        self.lexicon.language
     }
 
     /// The stems of `stem`'s general-English synonyms.
@@ -143,6 +154,11 @@ impl Analyzer {
     /// knowledge files themselves, whose words make the vocabulary.
     pub fn without_vocabulary() -> Analyzer {
         Analyzer::new(&HashMap::new())
+    }
+
+    /// An analyzer of `language` without a vocabulary.
+    pub fn without_vocabulary_in(language: Language) -> Analyzer {
+        Analyzer::for_language(language, &HashMap::new())
     }
 
     /// The stem of one normalised word; irregular forms stem as their base form
@@ -169,7 +185,13 @@ impl Analyzer {
     }
 
     fn tokens(&self, text: &str, correct: bool) -> Vec<Token> {
-        normalize::words(&vitals::annotate(&normalize(text)))
+        let normal = normalize(text);
+        let normal = if self.lexicon.fold_accents {
+            normalize::fold_accents(&normal)
+        } else {
+            normal
+        };
+        normalize::words_in(&vitals::annotate(&normal), self.lexicon)
             .into_iter()
             .map(|raw| {
                 let corrected = if correct {

@@ -6,11 +6,10 @@
 //! where clauses end, because negation never reaches past a clause.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::lexicon;
+use super::languages::{Lexicon, ENGLISH};
 
 /// A word of the message after normalisation, before spelling correction.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,16 +117,18 @@ fn fold(chars: impl Iterator<Item = char>, capacity: usize) -> String {
     out
 }
 
-fn expansions() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        lexicon::CONTRACTIONS
-            .iter()
-            .chain(lexicon::TEXT_SPEAK)
-            .chain(lexicon::CLINICAL_TERMS)
-            .copied()
-            .collect()
-    })
+type Expansions = HashMap<&'static str, &'static str>;
+
+/// Folds accents away ("dolór" → "dolor", "año" → "ano"): Spanish typed on a
+/// phone comes with and without them, and a knowledge file's phrase must meet
+/// both. Applied to Spanish only (see [`Lexicon::fold_accents`]).
+pub fn fold_accents(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    text.nfd()
+        .filter(|&c| !unicode_normalization::char::is_combining_mark(c))
+        .collect()
 }
 
 /// Characters that end a clause.
@@ -147,6 +148,8 @@ fn is_clause_break(c: char) -> bool {
             | '\u{2014}'
             | '\u{2013}'
             | '"'
+            | '\u{00BF}'
+            | '\u{00A1}'
     )
 }
 
@@ -154,13 +157,19 @@ fn is_clause_break(c: char) -> bool {
 ///
 /// `text` should already be [`normalize`]d.
 pub fn words(text: &str) -> Vec<RawWord> {
+    words_in(text, &ENGLISH)
+}
+
+/// [`words`] with the contractions and text-speak of `lexicon`'s language.
+pub fn words_in(text: &str, lexicon: &Lexicon) -> Vec<RawWord> {
+    let expansions = lexicon.expansions();
     let mut out = Vec::new();
     let mut clause = 0u32;
     // Clauses opened by a comma, in increasing order.
     let mut comma_clauses = Vec::new();
     for chunk in text.split(' ') {
         let chunk = comparison_read_out(chunk, clause, &mut out);
-        scan_chunk(chunk, &mut clause, &mut comma_clauses, &mut out);
+        scan_chunk(chunk, expansions, &mut clause, &mut comma_clauses, &mut out);
     }
     if !comma_clauses.is_empty() {
         for word in &mut out {
@@ -171,7 +180,13 @@ pub fn words(text: &str) -> Vec<RawWord> {
 }
 
 /// Scans one white-space separated chunk ("ankle,", "38.4c", "w/o", "it's").
-fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: &mut Vec<RawWord>) {
+fn scan_chunk(
+    chunk: &str,
+    expansions: &Expansions,
+    clause: &mut u32,
+    comma_clauses: &mut Vec<u32>,
+    out: &mut Vec<RawWord>,
+) {
     // Whole-chunk abbreviations that contain punctuation ("w/o", "y/o").
     let trimmed = chunk.trim_end_matches(|c: char| is_clause_break(c) && c != '/');
     // Clinical time notation: "3/52" three weeks, "5/7" five days, "35/40"
@@ -186,7 +201,7 @@ fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: 
     // (`contains` first: it spares a table lookup for nearly every chunk.)
     if let Some(expansion) = trimmed
         .contains('/')
-        .then(|| expansions().get(trimmed))
+        .then(|| expansions.get(trimmed))
         .flatten()
     {
         push_expansion(expansion, *clause, out);
@@ -214,7 +229,7 @@ fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: 
             // A decimal number: "38.4", and "38,4" as many Europeans write it.
             current.push('.');
         } else {
-            flush_word(&mut current, *clause, out);
+            flush_word(&mut current, expansions, *clause, out);
             if c == '\u{00B0}' {
                 out.push(RawWord {
                     text: "degrees".into(),
@@ -239,7 +254,7 @@ fn scan_chunk(chunk: &str, clause: &mut u32, comma_clauses: &mut Vec<u32>, out: 
         }
         prev = Some(c);
     }
-    flush_word(&mut current, *clause, out);
+    flush_word(&mut current, expansions, *clause, out);
 }
 
 /// Notes write "~7/40", ">5 min" and "<24h": the sign in front of a number
@@ -309,12 +324,12 @@ fn push_expansion(expansion: &str, clause: u32, out: &mut Vec<RawWord>) {
 }
 
 /// Emits a finished word, expanded and split at digit/letter boundaries.
-fn flush_word(current: &mut String, clause: u32, out: &mut Vec<RawWord>) {
+fn flush_word(current: &mut String, expansions: &Expansions, clause: u32, out: &mut Vec<RawWord>) {
     if current.is_empty() {
         return;
     }
     let word = std::mem::take(current);
-    if let Some(expansion) = expansions().get(word.as_str()) {
+    if let Some(expansion) = expansions.get(word.as_str()) {
         push_expansion(expansion, clause, out);
         return;
     }
@@ -334,7 +349,7 @@ fn flush_word(current: &mut String, clause: u32, out: &mut Vec<RawWord>) {
     let word = word.strip_suffix("'s").map(str::to_string).unwrap_or(word);
     let word = word.replace('\'', "");
     for part in split_digits_from_letters(&word) {
-        if let Some(expansion) = expansions().get(part) {
+        if let Some(expansion) = expansions.get(part) {
             push_expansion(expansion, clause, out);
         } else if !is_ordinal_suffix(part) {
             out.push(RawWord {

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Assemble the hand-written lists, check counts, shuffle with a fixed seed, write messages.jsonl."""
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+from data_emergency import EMERGENCY
+from data_urgent import URGENT
+from data_routine import ROUTINE
+from data_selfcare import SELF_CARE
+from data_admin_null import ADMIN, NULL
+
+HERE = Path(__file__).resolve().parent
+rows = []
+for group in (EMERGENCY, URGENT, ROUTINE, SELF_CARE):
+    for text, level, note in group:
+        rows.append({"text": text, "expect_level": level, "expect_entry": None, "note": note})
+for text, entry, note in ADMIN:
+    rows.append({"text": text, "expect_level": None, "expect_entry": entry, "note": note})
+for text, _, note in NULL:
+    rows.append({"text": text, "expect_level": None, "expect_entry": None, "note": note})
+
+expected = {"emergency": 50, "urgent": 35, "routine": 25, "self_care": 20, "admin": 35, "null": 15}
+got = Counter(r["expect_level"] or ("admin" if r["expect_entry"] else "null") for r in rows)
+assert dict(got) == expected, got
+assert len(rows) == 180
+assert len({r["expect_entry"] for r in rows if r["expect_entry"]}) >= 25
+
+random.Random(20240602).shuffle(rows)
+with open(HERE / "messages.jsonl", "w", encoding="utf-8") as f:
+    for r in rows:
+        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+print("wrote", len(rows), dict(got))
