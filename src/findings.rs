@@ -21,7 +21,7 @@ use crate::text::{lexicon, Analyzer, Lexicon, Token};
 pub const MAX_GAP: usize = 2;
 
 /// How many more words a phrase may stretch over when they are the
-/// language's gap fillers (see [`match_phrase`]).
+/// language's gap fillers (see `match_phrase`).
 pub const MAX_FILLERS: usize = 4;
 /// How far before a mention a trigger may stand.
 const PRE_SCOPE: usize = 6;
