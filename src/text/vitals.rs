@@ -12,8 +12,18 @@
 
 use std::borrow::Cow;
 
-/// The words each kind of reading is introduced by.
-const BLOOD_PRESSURE: &[&str] = &["bp", "b/p", "pressure", "pressures", "bloodpressure"];
+/// The words each kind of reading is introduced by, in English and in
+/// Spanish (accents folded, as the Spanish analyzer gives them: "saturación
+/// 88", "pulso 140", "FR 24", "glucosa 45"). The words put after a reading
+/// are English in every language: the Spanish files name them as they are.
+const BLOOD_PRESSURE: &[&str] = &[
+    "bp",
+    "b/p",
+    "pressure",
+    "pressures",
+    "bloodpressure",
+    "presion",
+];
 const OXYGEN: &[&str] = &[
     "sats",
     "sat",
@@ -28,6 +38,12 @@ const OXYGEN: &[&str] = &[
     "finger",
     "ox",
     "pulseox",
+    "saturacion",
+    "saturando",
+    "satura",
+    "sato2",
+    "oxigeno",
+    "oximetro",
 ];
 /// A smartwatch or fitness band shows a heart rate first ("my watch says 190").
 const PULSE: &[&str] = &[
@@ -38,8 +54,13 @@ const PULSE: &[&str] = &[
     "watch",
     "smartwatch",
     "fitbit",
+    "pulso",
+    "pulsaciones",
+    "fc",
+    "cardiaca",
+    "reloj",
 ];
-const BREATHING_RATE: &[&str] = &["rr", "resps", "respirations"];
+const BREATHING_RATE: &[&str] = &["rr", "resps", "respirations", "fr", "respiraciones"];
 const SUGAR: &[&str] = &[
     "bm",
     "bms",
@@ -49,10 +70,23 @@ const SUGAR: &[&str] = &[
     "bg",
     "cbg",
     "glucometer",
+    "glucosa",
+    "azucar",
+    "glucemia",
+    "glicemia",
+    "glucometro",
+    "dextro",
 ];
 const CONSCIOUSNESS: &[&str] = &["gcs"];
 /// "T 38.4" in notes; "temp"/"temperature" in chat.
-const TEMPERATURE: &[&str] = &["t", "temp", "temperature", "tmax", "tympanic"];
+const TEMPERATURE: &[&str] = &[
+    "t",
+    "temp",
+    "temperature",
+    "tmax",
+    "tympanic",
+    "temperatura",
+];
 
 /// How many words a reading may follow its cue by ("sats are only 89").
 const CUE_REACH: usize = 3;
@@ -141,7 +175,7 @@ fn pulse(chunks: &[&str], index: usize, body: &str) -> Option<f64> {
     let unit = chunks
         .get(index + 1)
         .map(|next| split_trailing_punctuation(next).0);
-    (unit == Some("bpm") || cue_before(chunks, index) == Some(Cue::Pulse))
+    (matches!(unit, Some("bpm" | "lpm" | "ppm")) || cue_before(chunks, index) == Some(Cue::Pulse))
         .then_some(value)
         .filter(|value| PULSE_SCALE.plausible.contains(value))
 }
@@ -441,6 +475,13 @@ mod tests {
             ("pt 68m, t 38.2, perineal pain", "temperature reading high"),
             ("temp 101.3 since last night", "temperature reading high"),
             ("t 35.1 and shivering", "temperature reading low"),
+            // Spanish, accents folded.
+            ("la saturacion esta en 88", "oxygen reading very low"),
+            ("pulso 140 y sudando", "pulse reading very fast"),
+            ("el reloj marca 150 lpm", "pulse reading very fast"),
+            ("fr 30, tiraje", "breathing rate reading very fast"),
+            ("glucosa 45 mg/dl y sudando frio", "sugar reading very low"),
+            ("temperatura 39.5", "temperature reading high"),
         ] {
             let annotated = annotate(text);
             assert!(annotated.contains(words), "{text:?} → {annotated:?}");
