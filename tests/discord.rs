@@ -224,7 +224,7 @@ async fn a_direct_message_is_answered_in_the_dm() {
         .collect();
     assert_eq!(
         names,
-        ["ask", "agent", "forget", "mydata", "notices", "help"]
+        ["ask", "agent", "forget", "mydata", "notices", "language", "help"]
     );
     assert!(app.discord.is_connected());
 
@@ -293,6 +293,21 @@ async fn a_patient_writing_in_spanish_is_answered_in_spanish_and_can_switch_by_b
     fake.dm(&ana, "what are your opening hours?");
     fake.message_in(mark, ana.dm(), "Our opening hours are")
         .await;
+
+    // The /language slash command offers the practice's languages.
+    let mark = fake.mark();
+    let token = fake.slash(&ana, ana.dm(), "language", None);
+    let choice = fake
+        .wait_for(mark, "the languages offered", |r| {
+            r.path.contains(&token) && r.content().contains("Which language")
+        })
+        .await;
+    let labels: Vec<String> = choice
+        .buttons()
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
+    assert_eq!(labels, ["English", "Español"]);
     app.shut_down().await;
 }
 

@@ -354,7 +354,7 @@ async fn the_command_menus_are_registered() {
     };
     assert_eq!(
         names(&calls[0].body),
-        ["start", "help", "agent", "forget", "mydata", "notices"]
+        ["start", "help", "agent", "forget", "mydata", "notices", "language"]
     );
     assert!(calls[0].body.get("scope").is_none_or(|s| s.is_null()));
     assert_eq!(

@@ -161,6 +161,7 @@ fn slash_commands() -> Vec<CreateCommand> {
             .description("Delete everything the assistant has stored about you"),
         CreateCommand::new("mydata").description("See what the assistant has stored about you"),
         CreateCommand::new("notices").description("Health notices from the practice"),
+        CreateCommand::new("language").description("English / Español"),
         CreateCommand::new("help").description("What the assistant can do"),
     ]
 }
@@ -202,6 +203,7 @@ fn slash_text(command: &CommandInteraction, in_clinician_channel: bool) -> Optio
         "forget" => Some("/forget".to_string()),
         "mydata" => Some("/mydata".to_string()),
         "notices" => Some("/notices".to_string()),
+        "language" => Some("/language".to_string()),
         "help" if in_clinician_channel => Some("/help".to_string()),
         // The practice's own "about the assistant" answer.
         "help" => Some(PATIENT_HELP.to_string()),

@@ -213,13 +213,14 @@ impl ChatAdapter for Telegram {
 
 /// The commands in every chat's menu. carebot understands them as text
 /// (`/start` and `/help` are translated in `route.rs`).
-const PATIENT_COMMANDS: [(&str, &str); 6] = [
+const PATIENT_COMMANDS: [(&str, &str); 7] = [
     ("start", "What I can do, and what I keep about you"),
     ("help", "What I can help you with"),
     ("agent", "Talk to a person at the practice"),
     ("forget", "Delete everything I've stored about you"),
     ("mydata", "See everything I've stored about you"),
     ("notices", "Health notices from the practice"),
+    ("language", "English / Español"),
 ];
 
 impl Telegram {
