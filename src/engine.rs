@@ -460,9 +460,10 @@ impl Engine {
     ///
     /// Fails safe across languages: a message that is not an emergency in
     /// the conversation's language is also read in the others, and an
-    /// emergency found there in words of that language wins, answered in it. A patient who
-    /// has written in English and then writes "no puede respirar" gets
-    /// emergency advice, however few words the language was read from.
+    /// emergency found there in words of that language wins, answered in it.
+    /// A patient who has written in English and then writes "no puede
+    /// respirar" gets emergency advice, however few words the language was
+    /// read from.
     fn respond_in_language(
         &self,
         conversation: &mut Conversation,
@@ -517,30 +518,31 @@ impl Engine {
         // reading high") nor a medical word both languages share ("what are
         // the signs of sepsis?") may turn an English message into a Spanish
         // emergency.
-        let here = &self.in_language(language).analyzer;
-        let written: HashSet<String> =
-            crate::text::normalize::fold_accents(&crate::text::normalize(text))
-                .split(|c: char| !c.is_alphanumeric())
-                .map(str::to_string)
-                .collect();
+        let here = &engine.analyzer;
+        let written = language::folded_words(text);
         let others = std::iter::once(self)
             .chain(&self.translations)
             .filter(|other| other.language() != language);
         for other in others {
-            let mut trial = conversation.clone();
-            // Lexically: the sentence encoder reads English only, and this
-            // runs on every message that is not an emergency.
-            let mut glance = other.respond_with(&mut trial, text, now, false);
-            // An everyday word of the other language as the patient wrote
-            // it (not a spelling correction towards it: "isn't" is not
-            // "inconsciente"), that this language's engine does not know
+            // Everyday words of the other language as the patient wrote them
+            // (not spelling corrections towards it: "isn't" is not
+            // "inconsciente") that this language's engine does not know
             // ("sepsis" it does; "guillain" is nobody's everyday word).
+            // Without one, nothing found in that language could count, and
+            // the message is not read again: most messages are not.
             let theirs = other.analyzer.lexicon().common_words();
-            let foreign = |words: &str| {
-                words.split(' ').any(|word| {
-                    written.contains(word) && theirs.contains(word) && !here.is_common_word(word)
-                })
-            };
+            let foreign: HashSet<&str> = written
+                .iter()
+                .map(String::as_str)
+                .filter(|word| theirs.contains(word) && !here.is_common_word(word))
+                .collect();
+            if foreign.is_empty() {
+                continue;
+            }
+            let mut trial = conversation.clone();
+            // Lexically: the sentence encoder reads English only.
+            let mut glance = other.respond_with(&mut trial, text, now, false);
+            let foreign = |words: &str| words.split(' ').any(|word| foreign.contains(word));
             let explanation = &glance.explanation;
             let found_in_other_words = explanation
                 .findings

@@ -27,6 +27,18 @@ pub enum Choice {
     Unclear,
 }
 
+impl Choice {
+    /// The language the message names or is written in, if it says one.
+    pub fn language(self) -> Option<Language> {
+        match self {
+            Choice::Requested(language)
+            | Choice::WrittenIn(language)
+            | Choice::Leaning(language) => Some(language),
+            Choice::AskedWhich | Choice::Unclear => None,
+        }
+    }
+}
+
 /// Words a request for a language is made of besides the language's name.
 const REQUEST_WORDS: &[&str] = &[
     "please",
@@ -99,8 +111,9 @@ const REQUEST_WORDS: &[&str] = &[
     "ustedes",
 ];
 
-/// The words of `text`, lower-case and without accents.
-fn folded_words(text: &str) -> Vec<String> {
+/// The words of `text`, lower-case and without accents, as a patient wrote
+/// them (no spelling correction).
+pub fn folded_words(text: &str) -> Vec<String> {
     normalize::fold_accents(&normalize(text))
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())

@@ -485,18 +485,7 @@ impl Validator {
         for (key, value) in &raw.messages {
             match templates.get_mut(key.get_ref()) {
                 Some(slot) => *slot = (Some(value), value.get_ref().clone()),
-                None => {
-                    let known: Vec<&str> = defaults.keys().copied().collect();
-                    self.error(
-                        source,
-                        key,
-                        format!(
-                            "unknown message `{}`; the messages are: {}",
-                            key.get_ref(),
-                            known.join(", ")
-                        ),
-                    );
-                }
+                None => self.unknown_message(source, key),
             }
         }
         let mut rendered = BTreeMap::new();
@@ -1252,6 +1241,20 @@ fn concept_phrases(
 }
 
 impl Validator {
+    /// Reports a `[messages]` key that names none of the bot's messages.
+    fn unknown_message(&mut self, source: Source, key: &Spanned<String>) {
+        let known: Vec<&str> = Messages::default_templates().keys().copied().collect();
+        self.error(
+            source,
+            key,
+            format!(
+                "unknown message `{}`; the messages are: {}",
+                key.get_ref(),
+                known.join(", ")
+            ),
+        );
+    }
+
     /// Reports every phrase of a concept that has no word `analyzer` (the
     /// translation's language's; the files' own when `None`) can match.
     fn check_phrases(

@@ -23,7 +23,6 @@ use crate::handoff::{
 };
 use crate::identifiers::redact;
 use crate::knowledge::Practice;
-use crate::language::Choice;
 use crate::store::{CaseChange, Correspondence, Effects, NewOutbound, PatientRecord, Turn};
 
 /// How many of the patient's recent messages a case opened by "agent" quotes.
@@ -83,12 +82,9 @@ impl Service {
         let notice = |response: &Response| {
             first.then(|| {
                 let language = response.explanation.language.unwrap_or_else(|| {
-                    match crate::language::read(text, &practice.languages) {
-                        Choice::WrittenIn(language)
-                        | Choice::Requested(language)
-                        | Choice::Leaning(language) => language,
-                        Choice::AskedWhich | Choice::Unclear => Language::English,
-                    }
+                    crate::language::read(text, &practice.languages)
+                        .language()
+                        .unwrap_or(Language::English)
                 });
                 wording::first_contact(practice, &self.settings, &self.record, language)
             })
@@ -158,12 +154,7 @@ impl Service {
         stored
             .filter(offered)
             .or(command.filter(offered))
-            .or_else(|| match crate::language::read(text, &practice.languages) {
-                Choice::WrittenIn(language)
-                | Choice::Requested(language)
-                | Choice::Leaning(language) => Some(language),
-                Choice::AskedWhich | Choice::Unclear => None,
-            })
+            .or_else(|| crate::language::read(text, &practice.languages).language())
             .unwrap_or(Language::English)
     }
 
@@ -572,14 +563,11 @@ impl Service {
         let level = triage.as_ref().and_then(|reply| reply.level);
         let practice = &engine.knowledge().practice;
         let open_now = practice.is_open_at(now);
-        let language = record.state.language.unwrap_or_else(|| {
-            match crate::language::read(text, &practice.languages) {
-                Choice::WrittenIn(language)
-                | Choice::Requested(language)
-                | Choice::Leaning(language) => language,
-                Choice::AskedWhich | Choice::Unclear => Language::English,
-            }
-        });
+        let language = record
+            .state
+            .language
+            .or_else(|| crate::language::read(text, &practice.languages).language())
+            .unwrap_or(Language::English);
         let escalation = Escalation {
             trigger: Trigger::PatientAsked,
             level,

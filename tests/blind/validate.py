@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Validate messages.jsonl for a blind set: schema, labels, counts, FAQ ids, duplicates.
 
-Exit 0 on pass, 1 on any failure.  Usage: python3 tests/blind/validate.py tests/blind/SET/messages.jsonl
+Exit 0 on pass, 1 on any failure.  Usage: python3 tests/blind/validate.py [--spanish] tests/blind/SET/messages.jsonl
+(--spanish: the 180-message Spanish sets, tests/blind/brief_es.md)
 """
 import difflib
 import json
@@ -10,9 +11,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-if len(sys.argv) != 2:
+ARGS = sys.argv[1:]
+SPANISH = "--spanish" in ARGS
+ARGS = [a for a in ARGS if a != "--spanish"]
+if len(ARGS) != 1:
     sys.exit(__doc__)
-PATH = Path(sys.argv[1])
+PATH = Path(ARGS[0])
 
 LEVELS = {"emergency", "urgent", "routine", "self_care"}
 IDS = set("""about-carebot accessibility after-hours-care billing-questions blood-tests
@@ -25,10 +29,16 @@ privacy-what-stored referrals repeat-prescription same-day-appointment self-pay
 talk-to-someone telehealth test-results-how-long test-results-in-chat test-results-where
 travel-vaccines what-to-bring""".split())
 KEYS = {"text", "expect_level", "expect_entry", "note"}
-TARGET = {"emergency": 120, "urgent": 70, "routine": 45, "self_care": 40, "admin": 55, "null": 30}
-TOTAL = 360
-MIN_DISTINCT_IDS = 35
-VIGNETTE_RANGE = {"emergency": (22, 30), "urgent": (11, 17)}  # "about 26" / "about 14"
+if SPANISH:
+    TARGET = {"emergency": 50, "urgent": 35, "routine": 25, "self_care": 20, "admin": 35, "null": 15}
+    TOTAL = 180
+    MIN_DISTINCT_IDS = 25
+    VIGNETTE_RANGE = {"emergency": (6, 12), "urgent": (3, 8)}
+else:
+    TARGET = {"emergency": 120, "urgent": 70, "routine": 45, "self_care": 40, "admin": 55, "null": 30}
+    TOTAL = 360
+    MIN_DISTINCT_IDS = 35
+    VIGNETTE_RANGE = {"emergency": (22, 30), "urgent": (11, 17)}  # "about 26" / "about 14"
 NEAR_DUP_RATIO = 0.88
 NEAR_DUP_JACCARD = 0.8
 
@@ -40,7 +50,8 @@ def err(msg):
 
 
 def norm(t):
-    t = t.lower().replace("´", "'").replace("`", "'").replace("’", "'")
+    # Inverted punctuation (Spanish sets) is not a difference between messages.
+    t = t.lower().replace("¿", " ").replace("¡", " ").replace("´", "'").replace("`", "'").replace("’", "'")
     t = re.sub(r"[^\w\s']", " ", t)
     return re.sub(r"\s+", " ", t).strip()
 

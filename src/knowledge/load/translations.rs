@@ -384,16 +384,7 @@ impl Validator {
         let mut given = translation.messages_given.clone();
         for (key, value) in messages {
             if !defaults.contains_key(key.get_ref().as_str()) {
-                let known: Vec<&str> = defaults.keys().copied().collect();
-                self.error(
-                    source,
-                    key,
-                    format!(
-                        "unknown message `{}`; the messages are: {}",
-                        key.get_ref(),
-                        known.join(", ")
-                    ),
-                );
+                self.unknown_message(source, key);
                 continue;
             }
             if let Some(text) = self.render(source, value, placeholders) {
