@@ -1323,6 +1323,26 @@ mod tests {
     }
 
     #[test]
+    fn spanish_articles_and_prepositions_do_not_count_towards_the_gap() {
+        let spanish = Analyzer::without_vocabulary_in(crate::text::Language::Spanish);
+        let english = Analyzer::without_vocabulary();
+        let belly = vec![concept("belly_pain", &["dolor barriga"], &[])];
+        let es = ConceptMatcher::new(&belly, &spanish);
+        let status = |text: &str| es.statuses(&es.mentions(&spanish.analyze(text)))[0];
+        assert_eq!(
+            status("dolor en la parte baja de la barriga"),
+            Status::Present
+        );
+        // Content words still count: three of them are too far.
+        assert_eq!(status("dolor ayer tarde noche barriga"), Status::Unknown);
+        // English has no gap fillers: its phrases were written to the gap.
+        let pain = vec![concept("belly_pain", &["pain tummy"], &[])];
+        let en = ConceptMatcher::new(&pain, &english);
+        let tokens = english.analyze("pain in the lower part of my tummy");
+        assert_eq!(en.statuses(&en.mentions(&tokens))[0], Status::Unknown);
+    }
+
+    #[test]
     fn a_present_phrase_holding_an_absent_one_says_more() {
         // Spanish negates before the phrase: "no puede caminar" holds the
         // absent "puede caminar" and is not a reassurance.

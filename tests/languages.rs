@@ -770,3 +770,30 @@ fn a_spanish_command_with_nothing_stored_is_answered_in_spanish_and_english_stay
     let data = say(&service, &english, "/misdatos");
     assert!(data.text.starts_with("Here is everything"), "{}", data.text);
 }
+
+#[test]
+fn an_emergency_in_spanish_words_inside_an_english_message_is_caught_and_shared_words_are_not() {
+    let engine = shipped_engine();
+    // Mostly English, the emergency in Spanish words: read in Spanish too.
+    let mut conversation = Conversation::default();
+    let reply = engine.reply(&mut conversation, "help my dad no respira");
+    assert_eq!(reply.level, Some(Level::Emergency), "{}", reply.text);
+    assert_eq!(conversation.language, Some(Language::Spanish));
+    // A medical word both languages share, or a spelling correction towards
+    // Spanish ("isn't"), is no reason to answer an English message in Spanish.
+    for text in ["what are the signs of sepsis?", "The portal isn't working"] {
+        let mut conversation = Conversation::default();
+        let outcome = engine.respond(&mut conversation, text);
+        assert_eq!(
+            outcome.explanation.language,
+            Some(Language::English),
+            "{text}"
+        );
+        assert_ne!(
+            outcome.reply.level,
+            Some(Level::Emergency),
+            "{text}: {}",
+            outcome.reply.text
+        );
+    }
+}
