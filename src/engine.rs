@@ -23,6 +23,7 @@ use crate::faq_semantic::{self, SemanticFaq};
 use crate::findings::{ConceptMatcher, Context, Mention, Status, HEALTH_PROBLEM, PREGNANCY};
 use crate::health::HealthDetector;
 use crate::identifiers;
+use crate::knowledge::FIGURE_OF_SPEECH;
 use crate::knowledge::{Ask, AskAbout, FaqEntry, Knowledge, TriageRule};
 use crate::language::{self, Choice};
 use crate::modifiers::{self, Modifiers};
@@ -591,9 +592,8 @@ impl Engine {
         }
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
-        let mut statuses = self.matcher.statuses(&mentions);
-        let problems = self.everyday_senses_removed(self.health.problems(&tokens), &mentions);
-        self.mark_health_problem(&problems, &mut statuses);
+        let (statuses, problems) =
+            self.statuses_of(&tokens, &mentions, conversation.pending.is_none());
         let candidates = self.faq.rank(&tokens, &self.analyzer, EXPLAIN_CANDIDATES);
         let mut explanation = Explanation {
             findings: mentions
@@ -692,6 +692,25 @@ impl Engine {
             .collect()
     }
 
+    /// What a message's words say of each concept, with the built-in health
+    /// problem, and the problem words it holds. A new message about an animal
+    /// and nobody else says nothing of a person ("my cat keeps sneezing"); an
+    /// answer to a question is read as one.
+    fn statuses_of(
+        &self,
+        tokens: &[Token],
+        mentions: &[(u32, Mention)],
+        new_message: bool,
+    ) -> (Vec<Status>, Vec<crate::health::Problem>) {
+        let mut statuses = self.matcher.statuses(mentions);
+        let problems = self.everyday_senses_removed(self.health.problems(tokens), mentions);
+        self.mark_health_problem(&problems, &mut statuses);
+        if new_message && self.health.about_an_animal_only(tokens) {
+            statuses.fill(Status::Unknown);
+        }
+        (statuses, problems)
+    }
+
     /// Sets the built-in health-problem finding when the message reports a
     /// health problem now: the red-flag screen starts from it, and it keeps
     /// the message from the FAQ.
@@ -738,15 +757,40 @@ impl Engine {
         // red-flag screen's life-threatening question, in place of lower advice
         // or the screen's own question (an answer to a question is too short
         // to read).
-        // A topic rule's own follow-up question stands: its clinicians wrote
-        // it to tell these cases apart, and it names the emergency number.
-        let rule_asks =
-            matches!(decision, Decision::Ask { rule, .. } if !self.knowledge.rules[rule].screen);
-        if reading == Reading::Fresh && !self.is_emergency_advice(&decision) && !rule_asks {
-            if let Some(meant) = self.emergency_by_meaning(&facts, message) {
-                let screened = self.triage.screen(&self.knowledge, &meant);
-                if self.is_emergency_advice(&screened) {
-                    decision = screened;
+        // A topic rule's own follow-up question names the emergency number and
+        // was asked on purpose: the net must be surer to answer it, and surer
+        // still when a "no" leads to the clinicians' own lower advice (the
+        // question tells two of their cases apart). Then an emergency rule's
+        // question is answered yes (its own advice fits best), any other by
+        // the screen.
+        if reading == Reading::Fresh && !self.is_emergency_advice(&decision) {
+            let from = match decision {
+                Decision::Ask { rule, ask } if !self.knowledge.rules[rule].screen => {
+                    if self.question_tells_rules_apart(&facts, rule, ask) {
+                        triage_semantic::OVERRULES_A_QUESTION
+                    } else {
+                        triage_semantic::ANSWERS_A_QUESTION
+                    }
+                }
+                _ => triage_semantic::EMERGENCY_PROBABILITY,
+            };
+            if let Some(meant) = self.emergency_by_meaning(&facts, message, from) {
+                // An emergency rule's own question answered yes: its advice
+                // fits best. Otherwise the screen's emergency advice.
+                let answered = match decision {
+                    Decision::Ask { rule, ask }
+                        if self.knowledge.rules[rule].level == Level::Emergency =>
+                    {
+                        self.answered(&facts, rule, ask, true)
+                    }
+                    _ => None,
+                };
+                let (redecided, meant) = match answered {
+                    Some(answered) => (self.triage.decide(&self.knowledge, &answered), answered),
+                    None => (self.triage.screen(&self.knowledge, &meant), meant),
+                };
+                if self.is_emergency_advice(&redecided) {
+                    decision = redecided;
                     facts = meant;
                 }
             }
@@ -829,7 +873,13 @@ impl Engine {
                     if let Some(meant) = self.health_by_meaning(&facts, message) {
                         // A health problem now, read by meaning: the
                         // emergency net reads it as for any other.
-                        let meant = self.emergency_by_meaning(&meant, message).unwrap_or(meant);
+                        let meant = self
+                            .emergency_by_meaning(
+                                &meant,
+                                message,
+                                triage_semantic::EMERGENCY_PROBABILITY,
+                            )
+                            .unwrap_or(meant);
                         match self.triage.screen(&self.knowledge, &meant) {
                             Decision::Ask { rule, ask } => {
                                 return self.ask(conversation, &meant, rule, ask)
@@ -898,7 +948,7 @@ impl Engine {
     /// message that reports a health problem now and denies no sign an
     /// emergency rule looks for ("stung, but breathing totally fine" has
     /// answered the question itself).
-    fn emergency_by_meaning(&self, facts: &Facts, message: &Message) -> Option<Facts> {
+    fn emergency_by_meaning(&self, facts: &Facts, message: &Message, from: f32) -> Option<Facts> {
         if !message.by_meaning
             || self.screen.life_threatening.is_empty()
             || !self.health_problem(facts)
@@ -917,7 +967,7 @@ impl Engine {
         let reading = *message
             .emergency_by_meaning
             .get_or_init(|| net.read(message.text));
-        if !reading.is_emergency() {
+        if !reading.reads_as(from) {
             return None;
         }
         let mut meant = facts.clone();
@@ -928,16 +978,48 @@ impl Engine {
         Some(meant)
     }
 
+    /// `facts` with `rule`'s follow-up question `ask` answered `yes` or no;
+    /// `None` when it asks about something other than a finding (an age).
+    fn answered(&self, facts: &Facts, rule: usize, ask: usize, yes: bool) -> Option<Facts> {
+        let ask = self.knowledge.rules[rule].asks.get(ask)?;
+        let AskAbout::Concept(id) = &ask.about else {
+            return None;
+        };
+        let index = self.matcher.index(id)?;
+        let mut answered = facts.clone();
+        answered.concepts[index] = if yes == ask.yes_means_present {
+            Status::Present
+        } else {
+            Status::Absent
+        };
+        self.matcher.resolve_includes(&mut answered.concepts);
+        Some(answered)
+    }
+
+    /// Whether a "no" to the rule's question `ask` leads to a topic rule's
+    /// own lower advice: then the question tells two of the clinicians' cases
+    /// apart ("do you have a plan?" between a crisis and thoughts of suicide),
+    /// and no reading by meaning may answer it.
+    fn question_tells_rules_apart(&self, facts: &Facts, rule: usize, ask: usize) -> bool {
+        self.answered(facts, rule, ask, false).is_some_and(|no| {
+            matches!(self.triage.decide(&self.knowledge, &no),
+                Decision::Advise { rule } if !self.knowledge.rules[rule].screen)
+        })
+    }
+
     /// `facts` with a health problem now, when the health net reads one in a
-    /// message whose words found none: only a new message that names a body
-    /// part ("this queue is killing me" is a figure of speech) and in which
-    /// no finding was denied, put in the past or asked about ("no chest pain
-    /// now, thanks" has said what it means).
+    /// message whose words found none: only a new message in which no finding
+    /// was denied, put in the past or asked about ("no chest pain now,
+    /// thanks" has said what it means), that holds none of the knowledge
+    /// base's figures of speech ("killing it at the gym") and names no animal
+    /// ("my horse is lame"). A body part is not required: "I have an ICD and
+    /// it's just shocked me 3 times" names none.
     fn health_by_meaning(&self, facts: &Facts, message: &Message) -> Option<Facts> {
         let index = self.matcher.index(HEALTH_PROBLEM)?;
         if !message.by_meaning
             || message.mentions.iter().any(|(_, m)| !m.affirmed())
-            || !self.health.names_body_part(message.tokens)
+            || self.health.names_an_animal(message.tokens)
+            || self.figure_of_speech(message)
         {
             return None;
         }
@@ -952,6 +1034,15 @@ impl Engine {
         meant.concepts[index] = Status::Present;
         self.matcher.resolve_includes(&mut meant.concepts);
         Some(meant)
+    }
+
+    /// Whether the message holds one of the knowledge base's figures of
+    /// speech ([`FIGURE_OF_SPEECH`]): "killing it at the gym" says how the
+    /// gym went.
+    fn figure_of_speech(&self, message: &Message) -> bool {
+        self.matcher
+            .index(FIGURE_OF_SPEECH)
+            .is_some_and(|figure| message.mentions.iter().any(|(c, _)| *c as usize == figure))
     }
 
     /// The emergency net (see [`Engine::nets`]).
@@ -997,9 +1088,7 @@ impl Engine {
     fn reports_problem_by_words(&self, text: &str) -> bool {
         let tokens = self.analyzer.analyze(text);
         let mentions = self.matcher.mentions(&tokens);
-        let mut statuses = self.matcher.statuses(&mentions);
-        let problems = self.everyday_senses_removed(self.health.problems(&tokens), &mentions);
-        self.mark_health_problem(&problems, &mut statuses);
+        let (statuses, _) = self.statuses_of(&tokens, &mentions, true);
         self.matcher
             .index(HEALTH_PROBLEM)
             .is_some_and(|index| statuses[index] == Status::Present)

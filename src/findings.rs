@@ -1012,10 +1012,19 @@ fn match_phrase(
     if !matches(&tokens[start], &stems[0]) {
         return None;
     }
-    let clause = tokens[start].clause;
+    let mut clause = tokens[start].clause;
     let mut positions = vec![start];
     let mut position = start;
     for stem in &stems[1..] {
+        // A list written with commas says the phrase's "and" or "or": "cold,
+        // white and painful" is "cold and white".
+        let comma_listed = tokens.get(position + 1).is_some_and(|next| {
+            next.comma_opened && next.clause == clause + 1 && !is_negation_word(&next.word)
+        });
+        if matches!(stem.as_str(), "and" | "or") && comma_listed {
+            clause += 1;
+            continue;
+        }
         let mut found = None;
         // After a negation inside the phrase ("not breathing"), only an adverb may
         // stand between: "can't really walk" is "can't walk", but "not short of
@@ -1119,6 +1128,36 @@ mod tests {
         let tokens = analyzer.analyze(text);
         let statuses = matcher.statuses(&matcher.mentions(&tokens));
         statuses[matcher.index(concept).unwrap()]
+    }
+
+    #[test]
+    fn a_comma_in_a_list_stands_for_the_phrases_and() {
+        let concepts = vec![
+            concept("limb_pale", &["cold and white"], &[]),
+            concept("fever", &["fever"], &[]),
+            concept("cough", &["cough"], &[]),
+        ];
+        let analyzer = Analyzer::new(&HashMap::new());
+        let matcher = ConceptMatcher::new(&concepts, &analyzer);
+        let status = |text: &str, id: &str| {
+            let statuses = matcher.statuses(&matcher.mentions(&analyzer.analyze(text)));
+            statuses[matcher.index(id).unwrap()]
+        };
+        assert_eq!(
+            status("my foot is cold, white and really painful", "limb_pale"),
+            Status::Present
+        );
+        assert_eq!(
+            status("my foot is cold and white", "limb_pale"),
+            Status::Present
+        );
+        // Only a list: a comma between two clauses that share no phrase says
+        // nothing, and a negation after the comma is no "and".
+        assert_eq!(status("it's cold, I'm fine", "limb_pale"), Status::Unknown);
+        assert_ne!(
+            status("my foot is cold, not white", "limb_pale"),
+            Status::Present
+        );
     }
 
     #[test]

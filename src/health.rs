@@ -802,6 +802,94 @@ pub const OWNERS: &[&str] = &[
     "daughter", "baby", "husband", "wife", "partner", "kid", "child", "toddler", "boy", "girl",
 ];
 
+/// Animals people keep or ride: a message about one, in words nothing knows,
+/// is not read as a person's health problem by meaning ("my horse is lame on
+/// his front left"). Written as they are after normalising (singular and
+/// plural).
+pub const ANIMALS: &[&str] = &[
+    "dog", "dogs", "puppy", "pup", "cat", "cats", "kitten", "kitty", "horse", "horses", "pony",
+    "hamster", "rabbit", "bunny", "parrot", "budgie", "tortoise", "ferret", "goat", "sheep", "vet",
+    "vets",
+];
+
+/// Words of a person, for [`HealthDetector::about_an_animal_only`]: the
+/// writer as themselves (not "my", which owns the pet too) and the people a
+/// message names, in English and Spanish (accents folded).
+const PEOPLE: &[&str] = &[
+    "i",
+    "im",
+    "ive",
+    "me",
+    "myself",
+    "we",
+    "us",
+    "son",
+    "daughter",
+    "baby",
+    "child",
+    "kid",
+    "kids",
+    "boy",
+    "girl",
+    "toddler",
+    "husband",
+    "wife",
+    "partner",
+    "mum",
+    "mom",
+    "dad",
+    "mother",
+    "father",
+    "grandad",
+    "grandma",
+    "nan",
+    "brother",
+    "sister",
+    "friend",
+    "neighbour",
+    "neighbor",
+    "person",
+    "people",
+    "man",
+    "woman",
+    "yo",
+    "nosotros",
+    "hijo",
+    "hija",
+    "bebe",
+    "nino",
+    "nina",
+    "esposo",
+    "esposa",
+    "marido",
+    "mama",
+    "papa",
+    "abuelo",
+    "abuela",
+    "hermano",
+    "hermana",
+    "vecino",
+    "vecina",
+    "amigo",
+    "amiga",
+    "persona",
+    "tengo",
+    "estoy",
+    "family",
+    "everyone",
+    "everybody",
+    "familia",
+    "todos",
+];
+
+/// How words of an animal's harm to a person begin: with one, the person's
+/// injury is what the message is about ("the dog bit my hand", "un arañazo
+/// del perro").
+const HARMED_BY_ANIMALS: &[&str] = &[
+    "bit", "scratch", "attack", "sting", "stung", "kick", "trampl", "mord", "aran", "picad",
+    "atac", "patad",
+];
+
 /// Vague words that say something is wrong with a body part beside them.
 pub const SOMETHING_WRONG: &[&str] = &[
     "weird",
@@ -915,6 +1003,7 @@ pub struct HealthDetector {
     /// them near each other is a generic problem, as "pain" is.
     body_parts: ConceptMatcher,
     something_wrong: ConceptMatcher,
+    animals: &'static [&'static str],
 }
 
 impl HealthDetector {
@@ -952,6 +1041,7 @@ impl HealthDetector {
                 &[concept("something wrong", &owned(built_in.something_wrong))],
                 analyzer,
             ),
+            animals: built_in.animals,
         }
     }
 
@@ -963,6 +1053,29 @@ impl HealthDetector {
             .mentions(tokens)
             .iter()
             .any(|(_, mention)| mention.affirmed())
+    }
+
+    /// Whether the message names an animal ([`ANIMALS`]): a pet's or a
+    /// horse's problem is not a person's.
+    pub fn names_an_animal(&self, tokens: &[Token]) -> bool {
+        tokens
+            .iter()
+            .any(|t| self.animals.contains(&t.word.as_str()))
+    }
+
+    /// Whether the message is about an animal and nobody else: it names one,
+    /// and no person but its owner ("my cat keeps sneezing", "our horse is
+    /// lame"), and no animal's harm to a person ("the dog bit me", "stung by
+    /// a wasp"). The words of a person are [`PEOPLE`], and the writer speaking
+    /// as themselves.
+    pub fn about_an_animal_only(&self, tokens: &[Token]) -> bool {
+        self.names_an_animal(tokens)
+            && !tokens.iter().any(|t| {
+                PEOPLE.contains(&t.word.as_str())
+                    || HARMED_BY_ANIMALS
+                        .iter()
+                        .any(|harm| t.word.starts_with(harm))
+            })
     }
 
     /// The built-in problem words the message affirms, where they stand.
@@ -1046,6 +1159,29 @@ mod tests {
             &detector.problems(&analyzer.analyze(text)),
             std::iter::empty(),
         )
+    }
+
+    #[test]
+    fn a_message_about_an_animal_and_nobody_else_is_told_apart() {
+        let analyzer = Analyzer::new(&HashMap::new());
+        let detector = HealthDetector::new(&analyzer);
+        let animal_only = |text: &str| detector.about_an_animal_only(&analyzer.analyze(text));
+        for text in [
+            "my cat keeps sneezing",
+            "our horse is lame on his front left",
+            "the hamster has a lump on his side",
+        ] {
+            assert!(animal_only(text), "{text}");
+        }
+        for text in [
+            "the dog bit my hand and it's bleeding",
+            "my dog has diarrhoea and so do I",
+            "the whole family feels sick and the dog is sluggish too",
+            "my calf is swollen after the flight",
+            "my son is allergic to our cat and wheezing",
+        ] {
+            assert!(!animal_only(text), "{text}");
+        }
     }
 
     #[test]

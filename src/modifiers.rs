@@ -234,8 +234,41 @@ fn age(tokens: &[Token], answering: bool) -> Option<(f64, f64)> {
     if !about_a_child && (adult || (about_themselves && !about_someone_else) || pregnancy) {
         return Some((ADULT_FROM, 120.0 * YEAR));
     }
+    // A treatment of long standing ("kidney transplant 2 yrs ago", "day 9 of
+    // cycle 3 of chemo") says the person is no newborn, whoever they are.
+    if tokens
+        .iter()
+        .any(|t| LONG_TREATMENTS.contains(&t.word.as_str()))
+    {
+        return Some((YEAR, 120.0 * YEAR));
+    }
     None
 }
+
+/// Treatments a baby in its first months does not have behind it: a message
+/// that names one is about someone a year old at least.
+const LONG_TREATMENTS: &[&str] = &[
+    "transplant",
+    "transplanted",
+    "chemo",
+    "chemotherapy",
+    "dialysis",
+    "haemodialysis",
+    "hemodialysis",
+    "stent",
+    "stents",
+    "pacemaker",
+    "warfarin",
+    "apixaban",
+    "rivaroxaban",
+    "methotrexate",
+    "lithium",
+    "trasplante",
+    "quimio",
+    "quimioterapia",
+    "dialisis",
+    "marcapasos",
+];
 
 /// Whether the message names a child ([`CHILDREN`]). English chat's "lo"
 /// (little one) and "yo" (year-old) count only where English puts them ("my
@@ -728,6 +761,15 @@ mod tests {
         );
         assert_eq!(modifiers("it is 3 weeks now").age_days, None);
         assert_eq!(modifiers("im 34 weeks and tired").age_days, adult);
+        // A long-standing treatment says the person is no newborn.
+        assert_eq!(
+            modifiers("kidney transplant 2 yrs ago, temp 39").age_days,
+            Some((YEAR, 120.0 * YEAR))
+        );
+        assert_eq!(
+            modifiers("my 6 week old has a temp, I'm on warfarin").age_days,
+            Some(exact(42.0))
+        );
         // Someone named as an adult, or writing about themselves, is no baby.
         assert_eq!(modifiers("my dad has a fever").age_days, adult);
         assert_eq!(modifiers("I've had a fever since Monday").age_days, adult);

@@ -4,7 +4,9 @@
 //! a message that denies a life-threatening sign, a minor complaint and a
 //! practical question are left as the words read them. The health net: an
 //! injury in words nothing knows gets the red-flag screen, not the bare
-//! fallback; a body mentioned in passing does not.
+//! fallback, and so does a problem that names no body part; a body mentioned
+//! in passing and a pet's problem do not. A question that tells two of the
+//! clinicians' rules apart stands, however sure the net.
 
 use carebot::{Conversation, Engine, Level, Outcome, ReplyKind};
 
@@ -111,4 +113,53 @@ fn a_body_mentioned_in_passing_still_gets_the_fallback() {
         "we totally killed it at the quiz tonight",
     );
     assert_eq!(meaning.explanation.health_by_meaning, None, "{meaning:?}");
+}
+
+#[test]
+fn a_problem_without_a_body_part_gets_the_screen_not_the_bare_fallback() {
+    // Words alone know no problem here, and it names no body part: the health
+    // net reads it, and the red-flag screen asks, with the emergency number.
+    let text =
+        "nan has been seeing people who aren't there since this morning, she was fine yesterday";
+    let words = respond(&shipped_lexical_engine(), text);
+    assert_eq!(words.reply.kind, ReplyKind::Fallback, "{words:?}");
+
+    let meaning = respond(&shipped_engine(), text);
+    assert_eq!(meaning.reply.kind, ReplyKind::Question, "{meaning:?}");
+    assert!(meaning.reply.text.contains("911"), "{}", meaning.reply.text);
+    assert!(meaning.explanation.health_by_meaning.is_some());
+}
+
+#[test]
+fn a_pets_problem_is_not_triaged_as_a_persons() {
+    for text in [
+        "our pony is off his food and lying down a lot",
+        "my cat has been sneezing all week",
+    ] {
+        let meaning = respond(&shipped_engine(), text);
+        assert_eq!(meaning.reply.level, None, "{text}: {meaning:?}");
+        assert_eq!(meaning.explanation.health_by_meaning, None, "{text}");
+    }
+    // A person hurt by an animal is a person's problem.
+    let bite = respond(&shipped_engine(), "the dog bit my hand and it's bleeding");
+    assert!(bite.reply.level.is_some(), "{bite:?}");
+}
+
+#[test]
+fn the_crisis_flows_question_stands_whatever_the_net_reads() {
+    // "Do you have a plan?" tells the clinicians' crisis rule from their
+    // thoughts-of-suicide rule: the net, however sure, does not answer it, so
+    // the reply is the crisis flow's own question with the crisis line.
+    let engine = shipped_engine();
+    let mut conversation = Conversation::default();
+    let first = engine.respond(&mut conversation, "I don't want to be alive anymore");
+    assert_eq!(first.reply.kind, ReplyKind::Question, "{first:?}");
+    assert_eq!(first.reply.entry.as_deref(), Some("suicide-plan-or-intent"));
+    assert!(first.reply.text.contains("988"), "{}", first.reply.text);
+    let answer = engine.respond(&mut conversation, "no, I wouldn't act on it");
+    assert_eq!(
+        answer.reply.entry.as_deref(),
+        Some("suicidal-thoughts"),
+        "{answer:?}"
+    );
 }

@@ -35,6 +35,11 @@ pub(crate) use quantity::{days_per_unit, is_body_temperature, to_celsius};
 /// checked against the ids they may name, and used by [`crate::findings`].
 pub const HEALTH_PROBLEM: &str = "@health_problem";
 
+/// The id of the knowledge base's concept of everyday figures of speech built
+/// from health words ("killing it", "gave me a heart attack"): a message that
+/// holds one is not read as a health problem by meaning alone.
+pub const FIGURE_OF_SPEECH: &str = "figure_of_speech";
+
 /// Where an entry was defined, for messages that point the practice at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {

@@ -29,6 +29,7 @@ pub struct HealthWords {
     pub owned_body_parts: &'static [&'static str],
     pub owners: &'static [&'static str],
     pub something_wrong: &'static [&'static str],
+    pub animals: &'static [&'static str],
 }
 
 type Pairs = &'static [(&'static str, &'static str)];
@@ -144,6 +145,7 @@ pub static ENGLISH: Lexicon = Lexicon {
         owned_body_parts: health::OWNED_BODY_PARTS,
         owners: health::OWNERS,
         something_wrong: health::SOMETHING_WRONG,
+        animals: health::ANIMALS,
     },
     phrases: Phrases {
         answer_buttons: ["Yes", "No", "Not sure"],
@@ -281,6 +283,7 @@ pub static SPANISH: Lexicon = Lexicon {
         owned_body_parts: es::OWNED_BODY_PARTS,
         owners: es::OWNERS,
         something_wrong: es::SOMETHING_WRONG,
+        animals: es::ANIMALS,
     },
     phrases: Phrases {
         answer_buttons: ["Sí", "No", "No estoy seguro"],

@@ -3236,6 +3236,32 @@ pub const OWNERS: &[&str] = &[
     "nos", "tengo", "tiene", "tienen", "tienes", "siento", "siente", "sentia", "noto",
 ];
 
+/// Animals people keep or ride ([`crate::health::ANIMALS`]), accents folded.
+pub const ANIMALS: &[&str] = &[
+    "perro",
+    "perros",
+    "perrito",
+    "perrita",
+    "gato",
+    "gatos",
+    "gatito",
+    "gatita",
+    "caballo",
+    "caballos",
+    "yegua",
+    "hamster",
+    "conejo",
+    "loro",
+    "perico",
+    "tortuga",
+    "cabra",
+    "oveja",
+    "veterinario",
+    "veterinaria",
+    "mascota",
+    "mascotas",
+];
+
 /// Vague words that say something is wrong with a body part beside them.
 pub const SOMETHING_WRONG: &[&str] = &[
     "raro",
