@@ -611,6 +611,7 @@ impl Engine {
         let reranked = OnceCell::new();
         let emergency_by_meaning = OnceCell::new();
         let health_by_meaning = OnceCell::new();
+        let embedding = OnceCell::new();
         let message = Message {
             text,
             tokens: &tokens,
@@ -618,6 +619,7 @@ impl Engine {
             candidates: &explanation.candidates,
             reranked: &reranked,
             emergency_by_meaning: &emergency_by_meaning,
+            embedding: &embedding,
             health_by_meaning: &health_by_meaning,
             now,
             by_meaning,
@@ -966,7 +968,7 @@ impl Engine {
         let net = self.emergency_net()?;
         let reading = *message
             .emergency_by_meaning
-            .get_or_init(|| net.read(message.text));
+            .get_or_init(|| net.read_embedded(message.embedding()));
         if !reading.reads_as(from) {
             return None;
         }
@@ -1026,7 +1028,7 @@ impl Engine {
         let net = self.nets()?.health.as_ref()?;
         let reading = *message
             .health_by_meaning
-            .get_or_init(|| net.read(message.text));
+            .get_or_init(|| net.read_embedded(message.embedding()));
         if !reading.reads_as(triage_semantic::HEALTH_PROBABILITY) {
             return None;
         }
@@ -1321,9 +1323,9 @@ impl Engine {
         let Some(layer) = self.semantic_layer() else {
             return lexical;
         };
-        let ranked = message
-            .reranked
-            .get_or_init(|| layer.rank(message.text, message.candidates, EXPLAIN_CANDIDATES));
+        let ranked = message.reranked.get_or_init(|| {
+            layer.rank_embedded(message.embedding(), message.candidates, EXPLAIN_CANDIDATES)
+        });
         faq_semantic::decide(ranked, &lexical)
     }
 
@@ -1647,6 +1649,9 @@ struct Message<'a> {
     emergency_by_meaning: &'a OnceCell<triage_semantic::Reading>,
     /// The health net's, once a message nothing answered has asked for it.
     health_by_meaning: &'a OnceCell<triage_semantic::Reading>,
+    /// The message's sentence embedding, computed once for the FAQ's semantic
+    /// layer and both nets (an encoder pass costs milliseconds).
+    embedding: &'a OnceCell<Vec<f32>>,
     /// When the message arrived: which health notices are in force.
     now: jiff::Timestamp,
     /// Whether the sentence encoder may read it (the emergency net, the
@@ -1656,6 +1661,15 @@ struct Message<'a> {
     mentions: &'a [(u32, Mention)],
     /// The built-in problem words the message affirms.
     problems: &'a [crate::health::Problem],
+}
+
+impl Message<'_> {
+    /// The message's sentence embedding by the built-in encoder, computed the
+    /// first time a semantic stage needs it.
+    fn embedding(&self) -> &[f32] {
+        self.embedding
+            .get_or_init(|| crate::semantic::Encoder::builtin().embed(self.text))
+    }
 }
 
 /// A follow-up question as the patient sees it.

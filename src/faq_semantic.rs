@@ -319,15 +319,25 @@ impl SemanticFaq {
     /// Every entry ranked by hybrid score for `text`, best first, `limit` at
     /// most; `lexical` is the lexical ranking of the same text.
     pub fn rank(&self, text: &str, lexical: &[Candidate], limit: usize) -> Vec<Candidate> {
-        let query = self.encoder.embed(text);
+        self.rank_embedded(&self.encoder.embed(text), lexical, limit)
+    }
+
+    /// [`SemanticFaq::rank`] for a text already embedded by the built-in
+    /// encoder (`query`), which the triage nets may have needed too.
+    pub fn rank_embedded(
+        &self,
+        query: &[f32],
+        lexical: &[Candidate],
+        limit: usize,
+    ) -> Vec<Candidate> {
         let mut scores = vec![f32::NEG_INFINITY; self.ids.len()];
         for (row, &entry) in self.questions.iter().zip(&self.question_entry) {
-            let cosine = dot(row, &query);
+            let cosine = dot(row, query);
             let best = &mut scores[entry as usize];
             *best = best.max(cosine);
         }
         for (score, row) in scores.iter_mut().zip(&self.answers) {
-            *score += ANSWER_WEIGHT * dot(row, &query);
+            *score += ANSWER_WEIGHT * dot(row, query);
         }
         for candidate in lexical {
             if let Some(&number) = self.index.get(&candidate.entry) {

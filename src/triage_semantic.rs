@@ -193,15 +193,20 @@ impl ByMeaning {
     /// example (a lower level; an FAQ question) is clearly closer to it than
     /// every positive one (then the rules' reading stands).
     pub fn read(&self, text: &str) -> Reading {
-        let query = self.encoder.embed(text);
+        self.read_embedded(&self.encoder.embed(text))
+    }
+
+    /// [`ByMeaning::read`] for a text already embedded by the built-in
+    /// encoder (`query`).
+    pub fn read_embedded(&self, query: &[f32]) -> Reading {
         let (mut emergency, mut lower) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
         for (vector, &label) in self.vectors.iter().zip(&self.labels) {
-            let cosine = crate::semantic::dot(vector, &query);
+            let cosine = crate::semantic::dot(vector, query);
             let best = if label { &mut emergency } else { &mut lower };
             *best = best.max(cosine);
         }
         Reading {
-            probability: self.model.probability(&query),
+            probability: self.model.probability(query),
             nearer_a_lower_example: lower > emergency + CLOSER_TO_LOWER,
         }
     }
