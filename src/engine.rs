@@ -766,7 +766,9 @@ impl Engine {
         // question is answered yes (its own advice fits best), any other by
         // the screen.
         if reading == Reading::Fresh && !self.is_emergency_advice(&decision) {
-            let from = match decision {
+            // Worked out only once the net has read the message: telling the
+            // rules apart runs triage again.
+            let from = || match decision {
                 Decision::Ask { rule, ask } if !self.knowledge.rules[rule].screen => {
                     if self.question_tells_rules_apart(&facts, rule, ask) {
                         triage_semantic::OVERRULES_A_QUESTION
@@ -876,11 +878,9 @@ impl Engine {
                         // A health problem now, read by meaning: the
                         // emergency net reads it as for any other.
                         let meant = self
-                            .emergency_by_meaning(
-                                &meant,
-                                message,
-                                triage_semantic::EMERGENCY_PROBABILITY,
-                            )
+                            .emergency_by_meaning(&meant, message, || {
+                                triage_semantic::EMERGENCY_PROBABILITY
+                            })
                             .unwrap_or(meant);
                         match self.triage.screen(&self.knowledge, &meant) {
                             Decision::Ask { rule, ask } => {
@@ -946,11 +946,17 @@ impl Engine {
     }
 
     /// `facts` with the red-flag screen's life-threatening question answered
-    /// yes, when the emergency net reads the message as an emergency: only a
-    /// message that reports a health problem now and denies no sign an
-    /// emergency rule looks for ("stung, but breathing totally fine" has
-    /// answered the question itself).
-    fn emergency_by_meaning(&self, facts: &Facts, message: &Message, from: f32) -> Option<Facts> {
+    /// yes, when the emergency net reads the message as an emergency with a
+    /// probability of at least what `from` gives (asked only once the net
+    /// has read it): only a message that reports a health problem now and
+    /// denies no sign an emergency rule looks for ("stung, but breathing
+    /// totally fine" has answered the question itself).
+    fn emergency_by_meaning(
+        &self,
+        facts: &Facts,
+        message: &Message,
+        from: impl FnOnce() -> f32,
+    ) -> Option<Facts> {
         if !message.by_meaning
             || self.screen.life_threatening.is_empty()
             || !self.health_problem(facts)
@@ -969,7 +975,7 @@ impl Engine {
         let reading = *message
             .emergency_by_meaning
             .get_or_init(|| net.read_embedded(message.embedding()));
-        if !reading.reads_as(from) {
+        if !reading.reads_as(from()) {
             return None;
         }
         let mut meant = facts.clone();

@@ -1018,10 +1018,12 @@ fn match_phrase(
     for stem in &stems[1..] {
         // A list written with commas says the phrase's "and" or "or": "cold,
         // white and painful" is "cold and white".
-        let comma_listed = tokens.get(position + 1).is_some_and(|next| {
-            next.comma_opened && next.clause == clause + 1 && !is_negation_word(&next.word)
-        });
-        if matches!(stem.as_str(), "and" | "or") && comma_listed {
+        let comma_listed = || {
+            tokens.get(position + 1).is_some_and(|next| {
+                next.comma_opened && next.clause == clause + 1 && !is_negation_word(&next.word)
+            })
+        };
+        if matches!(stem.as_str(), "and" | "or") && comma_listed() {
             clause += 1;
             continue;
         }
