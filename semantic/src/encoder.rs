@@ -152,20 +152,40 @@ fn quantised(
     Ok((scales, values))
 }
 
+/// A quantised matrix as stored: its scales, values and biases.
+struct Stored {
+    scales: Vec<f32>,
+    weight: Vec<i8>,
+    bias: Vec<f32>,
+}
+
+fn stored(
+    r: &mut Reader<'_>,
+    outputs: usize,
+    inputs: usize,
+    what: &'static str,
+) -> Result<Stored, SemanticError> {
+    let (scales, weight) = quantised(r, outputs, inputs, what)?;
+    let bias = floats(r, outputs, what)?;
+    Ok(Stored {
+        scales,
+        weight,
+        bias,
+    })
+}
+
 fn linear(
     r: &mut Reader<'_>,
     outputs: usize,
     inputs: usize,
     what: &'static str,
 ) -> Result<Linear, SemanticError> {
-    let (scales, weight) = quantised(r, outputs, inputs, what)?;
-    let bias = floats(r, outputs, what)?;
-    Ok(Linear {
-        weight,
+    let Stored {
         scales,
+        weight,
         bias,
-        inputs,
-    })
+    } = stored(r, outputs, inputs, what)?;
+    Ok(Linear::new(&weight, scales, bias, inputs))
 }
 
 fn norm(r: &mut Reader<'_>, width: usize, what: &'static str) -> Result<Norm, SemanticError> {
@@ -177,20 +197,14 @@ fn norm(r: &mut Reader<'_>, width: usize, what: &'static str) -> Result<Norm, Se
 
 /// Stacks the query, key and value projections into one matrix, so one
 /// multiplication computes all three.
-fn stacked(parts: [Linear; 3]) -> Linear {
-    let inputs = parts[0].inputs;
-    let mut stacked = Linear {
-        weight: Vec::new(),
-        scales: Vec::new(),
-        bias: Vec::new(),
-        inputs,
-    };
+fn stacked(parts: [Stored; 3], inputs: usize) -> Linear {
+    let (mut weight, mut scales, mut bias) = (Vec::new(), Vec::new(), Vec::new());
     for part in parts {
-        stacked.weight.extend(part.weight);
-        stacked.scales.extend(part.scales);
-        stacked.bias.extend(part.bias);
+        weight.extend(part.weight);
+        scales.extend(part.scales);
+        bias.extend(part.bias);
     }
-    stacked
+    Linear::new(&weight, scales, bias, inputs)
 }
 
 impl Encoder {
@@ -241,9 +255,9 @@ impl Encoder {
         let embeddings_norm = norm(&mut r, hidden, "in the embeddings' norm")?;
         let mut layers = Vec::with_capacity(layer_count);
         for _ in 0..layer_count {
-            let query = linear(&mut r, hidden, hidden, "in a query matrix")?;
-            let key = linear(&mut r, hidden, hidden, "in a key matrix")?;
-            let value = linear(&mut r, hidden, hidden, "in a value matrix")?;
+            let query = stored(&mut r, hidden, hidden, "in a query matrix")?;
+            let key = stored(&mut r, hidden, hidden, "in a key matrix")?;
+            let value = stored(&mut r, hidden, hidden, "in a value matrix")?;
             let attention_output = linear(&mut r, hidden, hidden, "in an attention output")?;
             let attention_norm = norm(&mut r, hidden, "in an attention norm")?;
             let intermediate = linear(
@@ -260,7 +274,7 @@ impl Encoder {
             )?;
             let output_norm = norm(&mut r, hidden, "in an output norm")?;
             layers.push(Layer {
-                qkv: stacked([query, key, value]),
+                qkv: stacked([query, key, value], hidden),
                 attention_output,
                 attention_norm,
                 intermediate,
