@@ -24,12 +24,19 @@ use crate::support::{postgres, shipped_dir};
 const INSTANCES: usize = 3;
 const PATIENTS: i64 = 18;
 const CLINICIANS_GROUP: i64 = -1_005_001;
-/// What each patient writes, and a piece of the reply each must get.
-const SCRIPT: [(&str, &str); 3] = [
-    ("what are your opening hours", "opening hours"),
-    ("where can I park", "parking"),
-    ("agent", "as case"),
+/// What each patient writes, and the pieces of which the reply must hold one.
+/// A process killed after opening a case but before telling the patient
+/// leaves the case in the database: the resent "agent" then joins it ("added
+/// this to your case"), which is the right answer, not a lost reply.
+const SCRIPT: [(&str, &[&str]); 3] = [
+    ("what are your opening hours", &["opening hours"]),
+    ("where can I park", &["parking"]),
+    ("agent", &["as case", "to your case"]),
 ];
+
+fn answers(sent: &str, expected: &[&str]) -> bool {
+    expected.iter().any(|piece| sent.contains(piece))
+}
 /// Long enough for a debug build on a busy 2-core machine.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -216,7 +223,7 @@ async fn three_processes_on_one_database_lose_nothing_when_one_is_killed_under_l
                         let answered = telegram
                             .sent_to(person.id)
                             .iter()
-                            .filter(|sent| sent.text.contains(expected))
+                            .filter(|sent| answers(&sent.text, expected))
                             .count();
                         if answered > 0 {
                             replies_seen.fetch_add(1, Ordering::SeqCst);
@@ -265,7 +272,7 @@ async fn three_processes_on_one_database_lose_nothing_when_one_is_killed_under_l
             .map(|(_, expected)| {
                 texts
                     .iter()
-                    .position(|text| text.contains(expected))
+                    .position(|text| answers(text, expected))
                     .unwrap_or_else(|| panic!("patient {p}: no {expected:?} in {texts:#?}"))
             })
             .collect();
