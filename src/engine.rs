@@ -851,7 +851,27 @@ impl Engine {
                 self.store_facts(conversation, &facts);
                 self.advice(rule, message)
             }
-            Decision::Ask { rule, ask } => self.ask(conversation, &facts, rule, ask),
+            Decision::Ask { rule, ask } => {
+                // The screen's life-threatening question, for a message the
+                // knowledge base understood word for word and that names a
+                // same-day sign ("on tacrolimus, diarrhoea for 3 days"): as
+                // with a topic rule's lower advice above, the same-day advice
+                // at once. Its words hold no life-threatening sign (those were
+                // handled above) and nothing unread that the question could
+                // bring out.
+                let screen_question = self.knowledge.rules[rule].screen
+                    && self.knowledge.rules[rule].level == Level::Emergency;
+                if screen_question
+                    && self.names_a_problem_besides_screen_signs(&facts)
+                    && !self.unexplained(&facts, message)
+                {
+                    if let Some(urgent) = self.screen_urgent_advice(&facts) {
+                        self.store_facts(conversation, &facts);
+                        return self.advice(&self.knowledge.rules[urgent], message);
+                    }
+                }
+                self.ask(conversation, &facts, rule, ask)
+            }
             Decision::NoRule if self.health_problem(&facts) => {
                 // Fail safe: a health problem never gets an FAQ answer, even
                 // where the practice's files have no red-flag screen.
@@ -921,6 +941,22 @@ impl Engine {
                 && self.screen.is_sign(*concept as usize, from)
                 && !weighed.iter().any(|other| overlap(&mention.span, other))
         })
+    }
+
+    /// Whether `facts` hold a problem of the knowledge base's own (a symptom,
+    /// an injury) besides what only qualifies one: a screen sign such as
+    /// "pregnant" or a weak immune system, and neutral concepts. "Flu jabs for
+    /// pregnant women" names no problem to give same-day advice about.
+    fn names_a_problem_besides_screen_signs(&self, facts: &Facts) -> bool {
+        self.knowledge
+            .concepts
+            .iter()
+            .enumerate()
+            .any(|(index, concept)| {
+                facts.concepts[index] == Status::Present
+                    && !concept.neutral
+                    && !self.screen.is_sign(index, Level::Urgent)
+            })
     }
 
     /// The red-flag screen's same-day advice for `facts`, its life-threatening

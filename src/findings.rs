@@ -1613,6 +1613,39 @@ mod tests {
     }
 
     #[test]
+    fn stories_from_films_books_and_the_news_are_not_reports() {
+        for text in [
+            "that film where the guy has a stroke on a plane was so unrealistic",
+            "read in the news about a man who fell off a cliff",
+            "in the book the old lady has chest pain and nobody notices",
+            "the main character in the book keeps having a stroke, would that happen?",
+        ] {
+            for concept in ["stroke", "fall", "chest_pain"] {
+                assert_ne!(
+                    status_of(text, concept),
+                    Status::Present,
+                    "{text}: {concept}"
+                );
+            }
+        }
+        // A story that leads to a report now is a report.
+        assert_eq!(
+            status_of(
+                "saw a stroke on the news and now my chest hurts",
+                "chest_pain"
+            ),
+            Status::Present
+        );
+        assert_eq!(
+            status_of(
+                "watching the film on tv, I just fell down the stairs",
+                "fall"
+            ),
+            Status::Present
+        );
+    }
+
+    #[test]
     fn pregnancy_is_a_built_in_finding() {
         assert_eq!(
             status_of("bleeding in my last pregnancy", PREGNANCY),

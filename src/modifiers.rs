@@ -676,6 +676,9 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
                     | "lasting"
                     // "been 2 months", "it's been 3 days"
                     | "been"
+                    // "nosebleed going 45 min", "gone on 2 hours"
+                    | "going"
+                    | "gone"
                     // Spanish: "desde hace 3 dias", "llevo 2 semanas",
                     // "durante 5 dias", "hace mas de 3 semanas", "tengo 3
                     // dias con fiebre".
@@ -702,6 +705,8 @@ fn duration(tokens: &[Token], answering: bool) -> Option<f64> {
             "now"
                 | "ago"
                 | "straight"
+                // "3 days solid"
+                | "solid"
                 | "running"
                 | "already"
                 | "in"
@@ -876,6 +881,16 @@ mod tests {
             modifiers("sore heel, been 2 months").duration_days,
             Some(2.0 * 30.44)
         );
+        // A bleed or a pain told as still going.
+        assert_eq!(
+            modifiers("nosebleed going 45 min, still pouring").duration_days,
+            Some(45.0 / 1440.0)
+        );
+        assert_eq!(
+            modifiers("the pain has gone on 2 hours").duration_days,
+            Some(2.0 / 24.0)
+        );
+        assert_eq!(modifiers("diarrhoea 3 days solid").duration_days, Some(3.0));
         assert_eq!(modifiers("my 3 week old").duration_days, None);
         assert_eq!(modifiers("I have 2 kids").duration_days, None);
     }

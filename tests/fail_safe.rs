@@ -395,6 +395,34 @@ fn a_same_day_sign_beside_an_understood_self_care_problem_gets_same_day_advice()
 }
 
 #[test]
+fn an_everyday_infection_with_a_weak_immune_system_is_seen_today() {
+    // Self-care is not for someone whose immune system is weakened: the
+    // screen's same-day advice, at once, since every word was understood.
+    let engine = shipped_engine();
+    assert_first_replies_are(
+        &engine,
+        &[
+            "on tacrolimus for my kidney and got diarrhoea for 3 days",
+            "I'm a liver transplant patient and I've had a bad cough since yesterday",
+        ],
+        Some(Level::Urgent),
+    );
+    assert_first_replies_are(
+        &engine,
+        &["got diarrhoea for 3 days, drinking fine"],
+        Some(Level::SelfCare),
+    );
+    // Pregnancy or a transplant alone is no problem to advise about.
+    for text in [
+        "do you do flu jabs for pregnant women?",
+        "how do I get a copy of my transplant records",
+    ] {
+        let reply = &converse(&engine, &[text])[0];
+        assert_ne!(reply.level, Some(Level::Urgent), "{text}");
+    }
+}
+
+#[test]
 fn a_pulse_at_or_above_the_systolic_pressure_is_shock_with_whatever_it_comes_with() {
     let engine = shipped_engine();
     // Neither reading alone scores 3 in NEWS2; together the shock index is over 1.

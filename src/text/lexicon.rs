@@ -576,7 +576,31 @@ pub const HYPOTHETICAL: &[&str] = &[
     "do people get",
     "people with",
     "someone with",
-    "anyone with",
+    "anyone with", // Stories: a film, a show, a book or the news tells of someone else's
+    // illness, not one happening to the writer's people now ("that film where
+    // the guy has a fit on a plane"). The story's clause only: "…and now I
+    // have it" still reports.
+    "that film",
+    "the film",
+    "in a film",
+    "that movie",
+    "the movie",
+    "in a movie",
+    "on tv",
+    "tv show",
+    "on the telly",
+    "that show",
+    "the episode",
+    "in the book",
+    "in a book",
+    "in the news",
+    "on the news",
+    "news story",
+    "read an article",
+    "an article about",
+    "documentary",
+    "podcast",
+    "soap opera",
 ];
 
 /// Hypothetical framings that a request for help now overrides: "what do I do

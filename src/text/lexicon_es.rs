@@ -1045,7 +1045,19 @@ pub const HYPOTHETICAL: &[&str] = &[
     "gente con",
     "las personas con",
     "los que tienen",
-    "quienes tienen",
+    "quienes tienen", // Historias: una película, una serie, una novela o las noticias.
+    "la pelicula",
+    "una pelicula",
+    "esa pelicula",
+    "la serie",
+    "esa serie",
+    "la novela",
+    "la telenovela",
+    "en la tele",
+    "en las noticias",
+    "en el noticiero",
+    "un documental",
+    "un articulo",
 ];
 
 /// Hypothetical framings that a request for help now overrides: "que hago si

@@ -185,6 +185,7 @@ impl Analyzer {
     }
 
     fn tokens(&self, text: &str, correct: bool) -> Vec<Token> {
+        let acronyms = if correct { acronyms(text) } else { Vec::new() };
         let normal = normalize(text);
         let normal = if self.lexicon.fold_accents {
             normalize::fold_accents(&normal)
@@ -194,7 +195,7 @@ impl Analyzer {
         normalize::words_in(&vitals::annotate(&normal), self.lexicon)
             .into_iter()
             .map(|raw| {
-                let corrected = if correct {
+                let corrected = if correct && !acronyms.contains(&raw.text) {
                     self.correction(&raw.text)
                 } else {
                     None
@@ -215,6 +216,8 @@ impl Analyzer {
     }
 
     fn correction(&self, word: &str) -> Option<String> {
+        // (An acronym the patient typed in capitals is never "corrected": see
+        // `acronyms`.)
         if self.is_common_word(word) {
             return None;
         }
@@ -225,9 +228,43 @@ impl Analyzer {
     }
 }
 
+/// The words `text` spells in capitals though the message as a whole is not
+/// shouted, lowercased: "CKD", "COPD", "INR", "PD". Patients and carers write
+/// their conditions, devices and tests this way, and such a word is not a
+/// typo or a vowel-dropped abbreviation ("CKD" is not "choked"). In a message
+/// typed in capitals throughout nothing is set apart this way.
+fn acronyms(text: &str) -> Vec<String> {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let capitals = text.chars().filter(|c| c.is_uppercase()).count();
+    if capitals * 2 > letters {
+        return Vec::new();
+    }
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| {
+            (2..=6).contains(&word.chars().count())
+                && word.chars().filter(|c| c.is_uppercase()).count() >= 2
+                && word.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+        })
+        .map(str::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acronyms_in_capitals_are_not_corrected() {
+        let analyzer = analyzer(&["choked", "copd"]);
+        let words = |text: &str| -> Vec<String> {
+            analyzer.analyze(text).into_iter().map(|t| t.word).collect()
+        };
+        assert_eq!(words("CKD and high BP"), ["ckd", "and", "high", "bp"]);
+        // The same letters in lower case are a vowel-dropped word.
+        assert_eq!(words("i ckd on it"), ["i", "choked", "on", "it"]);
+        // A message in capitals throughout is shouting, not acronyms.
+        assert_eq!(words("I CKD ON IT"), ["i", "choked", "on", "it"]);
+    }
 
     fn analyzer(words: &[&str]) -> Analyzer {
         Analyzer::new(&words.iter().map(|w| (w.to_string(), 1)).collect())
