@@ -131,6 +131,16 @@ impl Linear {
                 self.tile_block::<FMA, BLOCK>(tile, t * TILE, x, first, out);
                 first += BLOCK;
             }
+            // The last few tokens in halving blocks: one token at a time would
+            // widen the tile's weights once per token.
+            if rows - first >= 4 && BLOCK > 4 {
+                self.tile_block::<FMA, 4>(tile, t * TILE, x, first, out);
+                first += 4;
+            }
+            if rows - first >= 2 && BLOCK > 2 {
+                self.tile_block::<FMA, 2>(tile, t * TILE, x, first, out);
+                first += 2;
+            }
             while first < rows {
                 self.tile_block::<FMA, 1>(tile, t * TILE, x, first, out);
                 first += 1;
