@@ -209,6 +209,9 @@ pub struct ConceptMatcher {
     neutral: Vec<bool>,
     /// For each concept, whether it is an overlay (never hides other phrases).
     overlay: Vec<bool>,
+    /// For each concept, whether it is a lasting state (told in the past, it
+    /// is there now).
+    lasting: Vec<bool>,
     pre_negation: TriggerSet,
     post_negation: TriggerSet,
     historical: TriggerSet,
@@ -220,6 +223,9 @@ pub struct ConceptMatcher {
     now_anchors: TriggerSet,
     /// ConText's pseudo-triggers: trigger words inside them are not triggers.
     pseudo: TriggerSet,
+    /// Pseudo-triggers that need a novelty marker after them in their clause.
+    novelty_pseudo: TriggerSet,
+    novelty_markers: &'static [&'static str],
 }
 
 /// What the context rules need to know about the whole message.
@@ -504,11 +510,14 @@ impl ConceptMatcher {
         neutral.resize(ids.len(), false);
         let mut overlay: Vec<bool> = concepts.iter().map(|c| c.overlay).collect();
         overlay.resize(ids.len(), false);
+        let mut lasting: Vec<bool> = concepts.iter().map(|c| c.lasting).collect();
+        lasting.resize(ids.len(), false);
         ConceptMatcher {
             lexicon: analyzer.lexicon(),
             ids,
             neutral,
             overlay,
+            lasting,
             index_of,
             phrases,
             by_first_stem,
@@ -529,6 +538,12 @@ impl ConceptMatcher {
             ),
             now_anchors: TriggerSet::new(analyzer.lexicon().now_anchors, analyzer, false),
             pseudo: TriggerSet::new(analyzer.lexicon().pseudo_triggers, analyzer, true),
+            novelty_pseudo: TriggerSet::new(
+                analyzer.lexicon().novelty_pseudo_triggers,
+                analyzer,
+                true,
+            ),
+            novelty_markers: analyzer.lexicon().novelty_markers,
         }
     }
 
@@ -726,6 +741,7 @@ impl ConceptMatcher {
         for (concept, mention) in mentions {
             let status = match (mention.context, mention.absent_phrase) {
                 (Context::Affirmed, false) => Status::Present,
+                (Context::Historical, false) if self.lasting[*concept as usize] => Status::Present,
                 (Context::Affirmed, true) | (Context::Negated, false) => Status::Absent,
                 _ => Status::Unknown,
             };
@@ -782,7 +798,16 @@ impl ConceptMatcher {
         let mut now_anchored = false;
         for at in 0..tokens.len() {
             if let Some(length) = self.pseudo.starts_at(tokens, at, tokens.len()) {
-                pseudo[at..at + length].iter_mut().for_each(|p| *p = true);
+                let conditional = self.novelty_pseudo.starts_at(tokens, at, tokens.len());
+                let new_to_the_writer = || {
+                    tokens[at + length..]
+                        .iter()
+                        .take_while(|token| token.clause == tokens[at].clause)
+                        .any(|token| self.novelty_markers.contains(&token.word.as_str()))
+                };
+                if conditional.is_none() || new_to_the_writer() {
+                    pseudo[at..at + length].iter_mut().for_each(|p| *p = true);
+                }
             }
             now_anchored |= self
                 .now_anchors
@@ -965,6 +990,7 @@ pub fn context_of(sentence: &str, target: &str) -> Option<Context> {
         includes: Vec::new(),
         neutral: false,
         overlay: false,
+        lasting: false,
         origin: crate::knowledge::Origin {
             file: std::path::PathBuf::new(),
             line: 0,
@@ -1084,6 +1110,7 @@ mod tests {
             includes: Vec::new(),
             neutral: false,
             overlay: false,
+            lasting: false,
             origin: Origin {
                 file: "test.toml".into(),
                 line: 1,
@@ -1610,6 +1637,50 @@ mod tests {
             status_of("my son fell on his back in the playground", "fall"),
             Status::Present
         );
+    }
+
+    #[test]
+    fn a_lasting_state_told_in_the_past_is_there_now() {
+        let mut transplant = concept("transplant", &["kidney transplant"], &[]);
+        transplant.lasting = true;
+        let concepts = vec![transplant, concept("stroke", &["stroke"], &[])];
+        let analyzer = Analyzer::without_vocabulary();
+        let matcher = ConceptMatcher::new(&concepts, &analyzer);
+        let status = |text: &str, id: &str| {
+            let statuses = matcher.statuses(&matcher.mentions(&analyzer.analyze(text)));
+            statuses[matcher.index(id).unwrap()]
+        };
+        assert_eq!(
+            status("I had a kidney transplant in 2019", "transplant"),
+            Status::Present
+        );
+        // Any other finding told in the past is history.
+        assert_eq!(status("I had a stroke in 2019", "stroke"), Status::Unknown);
+        // Denied or asked about, a lasting state is not there.
+        assert_eq!(
+            status("I have not had a kidney transplant", "transplant"),
+            Status::Absent
+        );
+        assert_ne!(
+            status("what are the risks of a kidney transplant", "transplant"),
+            Status::Present
+        );
+    }
+
+    #[test]
+    fn never_denies_unless_the_clause_says_the_finding_is_new() {
+        assert_eq!(
+            status_of("I have never had chest pain", "chest_pain"),
+            Status::Absent
+        );
+        assert_eq!(status_of("never had a stroke", "stroke"), Status::Absent);
+        for text in [
+            "never had chest pain like this before",
+            "I've never had chest pain this bad",
+            "never had chest pain in my life and now it's crushing",
+        ] {
+            assert_eq!(status_of(text, "chest_pain"), Status::Present, "{text}");
+        }
     }
 
     #[test]

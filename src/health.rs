@@ -1020,6 +1020,7 @@ impl HealthDetector {
             includes: Vec::new(),
             neutral: false,
             overlay: false,
+            lasting: false,
             origin: Origin {
                 file: "built-in".into(),
                 line: 0,

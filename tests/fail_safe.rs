@@ -53,6 +53,12 @@ fn admin_questions_and_what_is_not_happening_now_still_reach_the_faq() {
     let engine = shipped_engine();
     for (text, entry) in [
         ("can I get a flu shot?", "flu-vaccine"),
+        // Asking for the jab is not having the flu, whatever the background.
+        ("can I get the flu jab?", "flu-vaccine"),
+        (
+            "I had a kidney transplant in 2019, can I get the flu jab?",
+            "flu-vaccine",
+        ),
         ("I need a sick note for work", "forms-sick-notes"),
         ("the portal app keeps crashing", "portal-not-working"),
         ("do you close for labor day", "holiday-hours"),
@@ -404,6 +410,8 @@ fn an_everyday_infection_with_a_weak_immune_system_is_seen_today() {
         &[
             "on tacrolimus for my kidney and got diarrhoea for 3 days",
             "I'm a liver transplant patient and I've had a bad cough since yesterday",
+            // A transplant told in the past is still there.
+            "had a liver transplant last year, got a bad cough since yesterday",
         ],
         Some(Level::Urgent),
     );

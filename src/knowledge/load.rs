@@ -609,6 +609,7 @@ impl Validator {
                 includes: raw.includes.iter().map(|w| w.get_ref().clone()).collect(),
                 neutral: raw.neutral,
                 overlay: raw.overlay,
+                lasting: raw.lasting,
                 origin,
             });
         }

@@ -73,6 +73,11 @@ pub struct Concept {
     /// concept's phrase inside it ("temperature"). For the red-flag screen's
     /// categories, which restate other concepts' words.
     pub overlay: bool,
+    /// A state that goes on once it has begun (an organ transplant, a missing
+    /// spleen, Addison's disease): told in the past ("I had a kidney
+    /// transplant in 2019", "diagnosed with Addison's years ago") it is there
+    /// now. Denied, or only asked about, it is not.
+    pub lasting: bool,
     pub origin: Origin,
 }
 

@@ -75,6 +75,8 @@ pub struct RawConcept {
     pub neutral: bool,
     #[serde(default)]
     pub overlay: bool,
+    #[serde(default)]
+    pub lasting: bool,
 }
 
 /// `[[concept.pair]]`: any of `words` next to any of `with` ("pressure in

@@ -73,6 +73,12 @@ pub struct Lexicon {
     pub weak_hypothetical: Words,
     pub now_anchors: Words,
     pub pseudo_triggers: Words,
+    /// Pseudo-triggers that are only pseudo when the rest of their clause
+    /// says the thing is new ("never had pain like this before"); without
+    /// that they negate ("I've never had chest pain").
+    pub novelty_pseudo_triggers: Words,
+    /// The words after such a trigger that say it is new.
+    pub novelty_markers: Words,
     pub onset_units: Words,
     pub post_hypothetical: Words,
     pub pronouns_after_interjection: Words,
@@ -126,6 +132,8 @@ pub static ENGLISH: Lexicon = Lexicon {
     weak_hypothetical: en::WEAK_HYPOTHETICAL,
     now_anchors: en::NOW_ANCHORS,
     pseudo_triggers: en::PSEUDO_TRIGGERS,
+    novelty_pseudo_triggers: en::NOVELTY_PSEUDO_TRIGGERS,
+    novelty_markers: en::NOVELTY_MARKERS,
     onset_units: en::ONSET_UNITS,
     post_hypothetical: en::POST_HYPOTHETICAL,
     pronouns_after_interjection: en::PRONOUNS_AFTER_INTERJECTION,
@@ -177,6 +185,10 @@ pub static SPANISH: Lexicon = Lexicon {
     weak_hypothetical: es::WEAK_HYPOTHETICAL,
     now_anchors: es::NOW_ANCHORS,
     pseudo_triggers: es::PSEUDO_TRIGGERS,
+    // Spanish says "never before" with its own tense: "nunca había tenido"
+    // is in the pseudo-triggers as it stands.
+    novelty_pseudo_triggers: &[],
+    novelty_markers: &[],
     onset_units: es::ONSET_UNITS,
     post_hypothetical: es::POST_HYPOTHETICAL,
     pronouns_after_interjection: es::PRONOUNS_AFTER_INTERJECTION,

@@ -658,6 +658,24 @@ pub const NOW_ANCHORS: &[&str] = &[
     "will not stop",
 ];
 
+/// Pseudo-triggers that hold only when the rest of the clause says the
+/// finding is new to the writer: "never had pain like this before", "never
+/// felt this dizzy", "never been so breathless in my life". Without that,
+/// "never" denies as any negation does: "I've never had chest pain".
+pub const NOVELTY_PSEUDO_TRIGGERS: &[&str] = &[
+    "never had",
+    "never felt",
+    "never been",
+    "never seen",
+    "never experienced",
+];
+
+/// The words of a clause that make a [`NOVELTY_PSEUDO_TRIGGERS`] phrase say
+/// "new" rather than "no".
+pub const NOVELTY_MARKERS: &[&str] = &[
+    "before", "like", "such", "life", "ever", "so", "this", "that", "these", "anything", "quite",
+];
+
 /// ConText's pseudo-triggers: phrases that contain a trigger word but negate,
 /// date or question nothing ("not sure why but…", "no idea what's going on",
 /// "nobody is picking up", "never had this before"). A trigger word inside one
