@@ -431,6 +431,23 @@ fn an_everyday_infection_with_a_weak_immune_system_is_seen_today() {
 }
 
 #[test]
+fn a_reading_in_a_red_band_is_never_self_care() {
+    // An upset stomach is self-care; with a blood pressure of 85 on the home
+    // machine it is seen today, and with Addison's it is an adrenal crisis.
+    let engine = shipped_engine();
+    assert_first_replies_are(
+        &engine,
+        &["diarrhoea since yesterday, bp 85/50 on my home machine"],
+        Some(Level::Urgent),
+    );
+    assert_first_replies_are(
+        &engine,
+        &["I have Addison's and a tummy bug, my blood pressure is 82/48"],
+        Some(Level::Emergency),
+    );
+}
+
+#[test]
 fn a_pulse_at_or_above_the_systolic_pressure_is_shock_with_whatever_it_comes_with() {
     let engine = shipped_engine();
     // Neither reading alone scores 3 in NEWS2; together the shock index is over 1.
