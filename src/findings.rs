@@ -223,7 +223,7 @@ pub struct ConceptMatcher {
     now_anchors: TriggerSet,
     /// ConText's pseudo-triggers: trigger words inside them are not triggers.
     pseudo: TriggerSet,
-    /// Pseudo-triggers that need a novelty marker after them in their clause.
+    /// Pseudo-triggers only with a novelty marker after them in their clause.
     novelty_pseudo: TriggerSet,
     novelty_markers: &'static [&'static str],
 }
@@ -797,17 +797,19 @@ impl ConceptMatcher {
         let mut pseudo = vec![false; tokens.len()];
         let mut now_anchored = false;
         for at in 0..tokens.len() {
-            if let Some(length) = self.pseudo.starts_at(tokens, at, tokens.len()) {
-                let conditional = self.novelty_pseudo.starts_at(tokens, at, tokens.len());
-                let new_to_the_writer = || {
-                    tokens[at + length..]
-                        .iter()
-                        .take_while(|token| token.clause == tokens[at].clause)
-                        .any(|token| self.novelty_markers.contains(&token.word.as_str()))
-                };
-                if conditional.is_none() || new_to_the_writer() {
-                    pseudo[at..at + length].iter_mut().for_each(|p| *p = true);
-                }
+            let new_to_the_writer = |length: &usize| {
+                tokens[at + length..]
+                    .iter()
+                    .take_while(|token| token.clause == tokens[at].clause)
+                    .any(|token| self.novelty_markers.contains(&token.word.as_str()))
+            };
+            let length = self.pseudo.starts_at(tokens, at, tokens.len()).or_else(|| {
+                self.novelty_pseudo
+                    .starts_at(tokens, at, tokens.len())
+                    .filter(new_to_the_writer)
+            });
+            if let Some(length) = length {
+                pseudo[at..at + length].iter_mut().for_each(|p| *p = true);
             }
             now_anchored |= self
                 .now_anchors

@@ -73,8 +73,8 @@ pub struct Lexicon {
     pub weak_hypothetical: Words,
     pub now_anchors: Words,
     pub pseudo_triggers: Words,
-    /// Pseudo-triggers that are only pseudo when the rest of their clause
-    /// says the thing is new ("never had pain like this before"); without
+    /// Pseudo-triggers (not in `pseudo_triggers`) that hold only when the rest
+    /// of their clause says the thing is new ("never had pain like this before"); without
     /// that they negate ("I've never had chest pain").
     pub novelty_pseudo_triggers: Words,
     /// The words after such a trigger that say it is new.

@@ -576,7 +576,8 @@ pub const HYPOTHETICAL: &[&str] = &[
     "do people get",
     "people with",
     "someone with",
-    "anyone with", // Stories: a film, a show, a book or the news tells of someone else's
+    "anyone with",
+    // Stories: a film, a show, a book or the news tells of someone else's
     // illness, not one happening to the writer's people now ("that film where
     // the guy has a fit on a plane"). The story's clause only: "…and now I
     // have it" still reports.
@@ -709,12 +710,9 @@ pub const PSEUDO_TRIGGERS: &[&str] = &[
     "no warning",
     "without warning",
     "without any warning",
-    "never had",
+    // "never had", "never felt"… only with a novelty word after them:
+    // NOVELTY_PSEUDO_TRIGGERS.
     "never happened",
-    "never felt",
-    "never been",
-    "never seen",
-    "never experienced",
     "not a drill",
     "not joking",
     "not kidding",

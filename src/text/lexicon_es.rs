@@ -1045,7 +1045,8 @@ pub const HYPOTHETICAL: &[&str] = &[
     "gente con",
     "las personas con",
     "los que tienen",
-    "quienes tienen", // Historias: una película, una serie, una novela o las noticias.
+    "quienes tienen",
+    // Historias: una película, una serie, una novela o las noticias.
     "la pelicula",
     "una pelicula",
     "esa pelicula",

@@ -216,8 +216,6 @@ impl Analyzer {
     }
 
     fn correction(&self, word: &str) -> Option<String> {
-        // (An acronym the patient typed in capitals is never "corrected": see
-        // `acronyms`.)
         if self.is_common_word(word) {
             return None;
         }
